@@ -1,0 +1,74 @@
+"""`torchdesk <command>`: the command line over the same core the app uses. Never imports Qt.
+
+Each command lives in `desktop/commands/<name>.py` with `add_arguments(parser)` and `run(args) -> int`.
+Those modules keep heavy imports inside `run`, so building the parser stays cheap.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+from . import __version__
+
+# (command, module under desktop.commands, one-line help). Order is the order of `torchdesk --help`.
+COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("detect", "detect", "show what this machine is: GPUs, driver, OS, conda"),
+    ("recommend", "recommend", "pick the PyTorch / CUDA build / Python that run on this (or a described) machine"),
+    ("matrix", "matrix", "print the compatibility tables (CUDA, drivers, PyTorch builds)"),
+    ("create", "create", "create a conda environment for the recommended (or pinned) build"),
+    ("export", "export", "write environment.yml for the recommended (or pinned) build"),
+    ("import", "import_", "read an environment.yml and check it against this machine"),
+    ("envs", "envs", "list conda environments and the torch build in each"),
+    ("remove", "remove", "remove a conda environment"),
+    ("verify", "verify", "run the CUDA smoke test in an environment"),
+    ("doctor", "doctor", "verify every environment that has torch in it"),
+)
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torchdesk",
+        description="Match GPU, driver, CUDA, PyTorch and Python; build the conda environment; prove it works.",
+    )
+    parser.add_argument("--version", action="version", version=f"torchdesk {__version__}")
+    parser.add_argument("--matrix-file", metavar="PATH", help="use this matrix.json instead of the bundled one")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module, help_text in COMMANDS:
+        try:
+            mod = importlib.import_module(f"desktop.commands.{module}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"desktop.commands.{module}":
+                raise
+            continue  # command not built yet
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        mod.add_arguments(p)
+        p.set_defaults(_run=mod.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "_run", None):
+        parser.print_help()
+        return 0
+    try:
+        code = int(args._run(args))
+    except UsageError as exc:
+        print(f"torchdesk {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
