@@ -12,6 +12,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
+from .errors import UsageError
 
 # (command, module under desktop.commands, one-line help). Order is the order of `torchdesk --help`.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -26,10 +27,6 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("verify", "verify", "run the CUDA smoke test in an environment"),
     ("doctor", "doctor", "verify every environment that has torch in it"),
 )
-
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -161,6 +161,19 @@ class Plan:
             reqs.append(f"numpy{self.numpy}")
         return reqs
 
+    def pip_index_args(self) -> list[str]:
+        """Where pip must look for these exact builds: ['--index-url', URL] or ['-f', URL]."""
+        if self.find_links:
+            return ["-f", self.find_links]
+        if self.index_url:
+            return ["--index-url", self.index_url]
+        return []
+
+    def pip_command(self, python: str = "python") -> str:
+        """One copy-pasteable pip line for the torch trio (quoted where the shell needs it)."""
+        reqs = [r if "<" not in r and ">" not in r else f'"{r}"' for r in self.pip_requirements()]
+        return " ".join([python, "-m", "pip", "install", *reqs, *self.pip_index_args()])
+
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
         d["python_choices"] = list(self.python_choices)

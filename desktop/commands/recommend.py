@@ -1,0 +1,118 @@
+"""`torchdesk recommend`: the plan for this machine (or a described one), with the why-chain."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from ._common import add_machine_args, add_pin_args, host_from_args, load_matrix_for_cli, prefs_from_args
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="print one JSON object (stable contract for scripts)")
+    p.add_argument("--all", action="store_true", help="list every alternative and rejected build")
+    add_pin_args(p)
+    add_machine_args(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..resolve import resolve
+
+    matrix = load_matrix_for_cli(args)
+    host = host_from_args(args, matrix)
+    res = resolve(matrix, host, prefs_from_args(args))
+    if args.json:
+        out = res.to_json()
+        out["host"] = host_summary_json(host)
+        json.dump(out, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(format_resolution(res, show_all=args.all))
+    return 0 if res.status == "ok" else 1
+
+
+def host_summary_json(host) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "hypothetical": host.hypothetical,
+        "os": host.os,
+        "machine": host.machine,
+        "driver": host.driver,
+        "gpus": [{"index": g.index, "name": g.name, "cc": g.cc, "arch": g.arch, "vendor": g.vendor} for g in host.gpus],
+    }
+
+
+def _marks() -> tuple[str, str]:
+    enc = (getattr(sys.stdout, "encoding", None) or "").lower()
+    return ("✓", "✗") if "utf" in enc else ("+", "x")
+
+
+def format_host(host) -> list[str]:  # type: ignore[no-untyped-def]
+    kind = "described" if host.hypothetical else "detected"
+    lines = [f"Machine ({kind}): {host.platform}" + (f", NVIDIA driver {host.driver}" if host.driver else "")]
+    if not host.gpus:
+        lines.append("  no GPU")
+    for g in host.gpus:
+        extra = []
+        if g.cc:
+            extra.append(f"compute capability {g.cc}")
+        if g.arch:
+            extra.append(g.arch)
+        if g.memory_mib:
+            extra.append(f"{g.memory_mib // 1024} GiB")
+        lines.append(f"  GPU {g.index}  {g.name}" + (f"  ({', '.join(extra)})" if extra else ""))
+    return lines
+
+
+def format_resolution(res, *, show_all: bool = False) -> str:  # type: ignore[no-untyped-def]
+    ok_mark, no_mark = _marks()
+    lines = format_host(res.host)
+    lines.append("")
+    plan = res.plan
+    if plan is None:
+        lines.append("No PyTorch build fits this machine with these pins.")
+        lines.append("")
+        lines.append("Why")
+        for c in res.checks:
+            lines.append(f"  {no_mark} {c.detail}")
+    else:
+        lines.append(f"Recommendation: {res.summary}")
+        others = [p for p in plan.python_choices if p != plan.python]
+        rows = [
+            ("PyTorch", plan.torch),
+            ("CUDA build", f"{plan.variant}" + (f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else "")),
+            ("Python", plan.python + (f"  (also supported: {', '.join(others)})" if others else "")),
+            ("torchvision", plan.torchvision or "none released for this torch"),
+            ("torchaudio", plan.torchaudio or "none released for this torch"),
+            ("numpy", plan.numpy or "any"),
+            ("pip index", plan.find_links or plan.index_url or "PyPI"),
+        ]
+        lines += [f"  {k:<12} {v}" for k, v in rows]
+        lines.append("")
+        lines.append("Why")
+        for c in res.checks:
+            lines.append(f"  {ok_mark if c.ok else no_mark} {c.detail}" + (f"  [{c.source}]" if c.source and show_all else ""))
+        lines.append("")
+        lines.append("Install")
+        lines.append(f"  conda create -n torch{plan.torch.replace('.', '')} python={plan.python} pip")
+        lines.append(f"  conda activate torch{plan.torch.replace('.', '')}")
+        lines.append("  " + plan.pip_command())
+    if res.warnings:
+        lines.append("")
+        lines.append("Warnings")
+        lines += [f"  ! {w}" for w in res.warnings]
+    if res.alternatives:
+        lines.append("")
+        n = len(res.alternatives)
+        shown = res.alternatives if show_all else res.alternatives[:8]
+        lines.append(f"Alternatives ({n} other builds also fit{'' if show_all or n <= 8 else '; --all lists every one'})")
+        for c in shown:
+            lines.append(f"  torch {c.torch:<8} {c.variant:<9} Python {', '.join(c.plan.python_choices) if c.plan else ''}")
+    if show_all and res.rejected:
+        lines.append("")
+        lines.append(f"Rejected ({len(res.rejected)})")
+        for c in res.rejected:
+            lines.append(f"  torch {c.torch:<8} {c.variant:<9} {'; '.join(c.reasons)}")
+    lines.append("")
+    lines.append(f"(compatibility data {res.data_version})")
+    return "\n".join(lines) + "\n"

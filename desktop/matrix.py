@@ -1,0 +1,598 @@
+"""Load and validate resources/matrix.json into frozen dataclasses.
+
+The data file is the knowledge base: CUDA toolkits and their drivers, GPU architectures, GPU models, and every
+PyTorch release with its builds. A new PyTorch release is a data change, not a code change.
+
+Validation is a small JSON-Schema subset interpreter run against resources/matrix.schema.json (the schema is a
+real JSON Schema; the test suite also checks it with the `jsonschema` package). It is ours rather than
+`jsonschema`'s because `torchdesk recommend` must start fast and importing jsonschema costs more than the
+whole resolve.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Mapping
+
+RESOURCES = Path(__file__).resolve().parent / "resources"
+BUNDLED_MATRIX = RESOURCES / "matrix.json"
+SCHEMA = RESOURCES / "matrix.schema.json"
+
+
+class MatrixError(Exception):
+    """The data file is unreadable or invalid. The message names the file and the JSON path."""
+
+    def __init__(self, file: Path | str, path: str, message: str) -> None:
+        self.file = str(file)
+        self.path = path
+        self.problem = message
+        super().__init__(f"{file}: at {path}: {message}")
+
+
+# --- version helpers -------------------------------------------------------------------------------------------
+
+def vtuple(v: str) -> tuple[int, ...]:
+    """'580.65.06' -> (580, 65, 6). Non-numeric tails are ignored: '2.5.1+cu124' -> (2, 5, 1)."""
+    out = []
+    for part in re.split(r"[.]", v.split("+", 1)[0]):
+        m = re.match(r"\d+", part)
+        if not m:
+            break
+        out.append(int(m.group()))
+    return tuple(out)
+
+
+def cc_tuple(cc: str) -> tuple[int, int]:
+    """'8.6' -> (8, 6); '9.0a' -> (9, 0)."""
+    major, minor = cc.rstrip("af").split(".")
+    return int(major), int(minor)
+
+
+def sm_name(target: str) -> str:
+    """'8.6' -> 'sm_86', '9.0a' -> 'sm_90a', '10.0' -> 'sm_100'."""
+    suffix = target[-1] if target[-1] in "af" else ""
+    major, minor = cc_tuple(target)
+    return f"sm_{major}{minor}{suffix}"
+
+
+# --- the data model ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+    accessed: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class PythonRelease:
+    version: str
+    released: str
+    end_of_life: str | None
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Architecture:
+    name: str
+    cc: tuple[str, ...]
+    nvml: int | None
+    bf16: bool
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CudaToolkit:
+    version: str
+    label: str | None
+    released: str | None
+    driver_min: Mapping[str, str]
+    minor_compat_min: Mapping[str, str] | None
+    cc_min: str
+    cc_max: str
+    dropped: tuple[str, ...]
+    source: tuple[str, ...]
+    note: str | None = None
+
+    @property
+    def major(self) -> int:
+        return vtuple(self.version)[0]
+
+    def supports_cc(self, cc: str) -> bool:
+        """Can this toolkit's compiler target compute capability `cc` ('9.0a' counts as 9.0)?"""
+        t = cc_tuple(cc)
+        base = f"{t[0]}.{t[1]}"
+        return cc_tuple(self.cc_min) <= t <= cc_tuple(self.cc_max) and base not in self.dropped
+
+
+@dataclass(frozen=True)
+class GpuModel:
+    name: str
+    cc: str
+    segment: str
+    aliases: tuple[str, ...]
+    memory_mib: int | None
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Targets:
+    """What one wheel carries for the GPU: SASS (cubins) and PTX per compute capability, or ROCm gfx targets."""
+
+    sass: tuple[str, ...] = ()
+    ptx: tuple[str, ...] = ()
+    gfx: tuple[str, ...] = ()
+    note: str | None = None
+
+    def arch_list(self) -> list[str]:
+        """As torch.cuda.get_arch_list() prints it: sm_XX for SASS, compute_XX for PTX."""
+        return [sm_name(t) for t in self.sass] + ["compute_" + sm_name(t)[3:] for t in self.ptx]
+
+
+@dataclass(frozen=True)
+class Install:
+    index_url: str | None = None
+    find_links: str | None = None
+    local_version: str | None = None
+
+
+@dataclass(frozen=True)
+class Build:
+    variant: str
+    cuda: str | None
+    rocm: str | None
+    platforms: Mapping[str, Targets]
+    install: Install
+    conda: str | None
+    source: tuple[str, ...]
+    note: str | None = None
+
+    @property
+    def kind(self) -> str:
+        if self.cuda:
+            return "cuda"
+        if self.rocm or self.variant.startswith("rocm"):
+            return "rocm"
+        if self.variant == "xpu":
+            return "xpu"
+        return "cpu"
+
+
+@dataclass(frozen=True)
+class TorchRelease:
+    version: str
+    released: str
+    python: tuple[str, ...]
+    requires_python: str | None
+    torchvision: str | None
+    torchaudio: str | None
+    numpy: str | None
+    default_variant: Mapping[str, str]
+    builds: tuple[Build, ...]
+    source: tuple[str, ...]
+    note: str | None = None
+
+    def build(self, variant: str) -> Build | None:
+        for b in self.builds:
+            if b.variant == variant:
+                return b
+        return None
+
+
+def _norm_name(name: str) -> str:
+    n = re.sub(r"\s+", " ", name.strip().lower())
+    if n.startswith("nvidia "):
+        n = n[len("nvidia "):]
+    return n
+
+
+@dataclass(frozen=True)
+class Matrix:
+    data_version: str
+    sources: Mapping[str, Source]
+    python_releases: tuple[PythonRelease, ...]
+    architectures: tuple[Architecture, ...]
+    cuda_toolkits: tuple[CudaToolkit, ...]
+    gpus: tuple[GpuModel, ...]
+    releases: tuple[TorchRelease, ...]  # newest first
+    packages: Mapping[str, tuple[str, ...]]
+    env_size_mib: Mapping[str, int]
+    notes: tuple[str, ...] = ()
+    file: str = ""
+    _gpu_index: dict[str, GpuModel] = field(default_factory=dict, compare=False, repr=False)
+    _cc_index: dict[str, Architecture] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for g in self.gpus:
+            for n in (g.name, *g.aliases):
+                self._gpu_index.setdefault(_norm_name(n), g)
+        for a in self.architectures:
+            for cc in a.cc:
+                self._cc_index.setdefault(cc, a)
+
+    # lookups used by detection, the resolver, the verifier and the UI
+    def find_gpu(self, name: str) -> GpuModel | None:
+        """Case-insensitive lookup by name or alias; the 'NVIDIA ' prefix is optional."""
+        return self._gpu_index.get(_norm_name(name))
+
+    def suggest_gpus(self, name: str, n: int = 5) -> list[str]:
+        """Close names for an unknown GPU, for the error message."""
+        key = _norm_name(name)
+        names = {_norm_name(g.name): g.name for g in self.gpus}
+        names.update({_norm_name(a): g.name for g in self.gpus for a in g.aliases})
+        close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.5)
+        contains = [k for k in names if key and (key in k)]
+        seen: list[str] = []
+        for k in contains[:n] + close:
+            if names[k] not in seen:
+                seen.append(names[k])
+        return seen[:n]
+
+    def arch_for_cc(self, cc: str) -> Architecture | None:
+        cc = "%d.%d" % cc_tuple(cc)
+        return self._cc_index.get(cc)
+
+    def arch_by_nvml(self, value: int) -> Architecture | None:
+        for a in self.architectures:
+            if a.nvml == value:
+                return a
+        return None
+
+    def cuda(self, version: str) -> CudaToolkit | None:
+        want = vtuple(version)[:2]
+        for t in self.cuda_toolkits:
+            if vtuple(t.version)[:2] == want:
+                return t
+        return None
+
+    def release(self, version: str) -> TorchRelease | None:
+        for r in self.releases:
+            if r.version == version:
+                return r
+        return None
+
+    def python_release(self, version: str) -> PythonRelease | None:
+        for p in self.python_releases:
+            if p.version == version:
+                return p
+        return None
+
+    def source_title(self, ids: Iterable[str]) -> str:
+        return "; ".join(self.sources[i].title for i in ids if i in self.sources)
+
+    def iter_builds(self) -> Iterator[tuple[TorchRelease, Build]]:
+        for r in self.releases:
+            for b in r.builds:
+                yield r, b
+
+
+# --- schema validation ------------------------------------------------------------------------------------------
+
+_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
+}
+
+
+def _type_ok(value: Any, t: str) -> bool:
+    if t in ("integer", "number") and isinstance(value, bool):
+        return False
+    return isinstance(value, _TYPES[t])
+
+
+class _Validator:
+    """The subset of JSON Schema that matrix.schema.json uses. Raises MatrixError at the first problem."""
+
+    def __init__(self, schema: dict[str, Any], file: Path | str) -> None:
+        self.root = schema
+        self.file = file
+        self._patterns: dict[str, re.Pattern[str]] = {}
+
+    def fail(self, path: str, msg: str) -> None:
+        raise MatrixError(self.file, path, msg)
+
+    def check(self, value: Any, schema: dict[str, Any], path: str) -> None:
+        if "$ref" in schema:
+            ref = schema["$ref"]
+            node: Any = self.root
+            for part in ref.lstrip("#/").split("/"):
+                node = node[part]
+            self.check(value, node, path)
+            extra = {k: v for k, v in schema.items() if k not in ("$ref", "description")}
+            if extra:
+                self.check(value, extra, path)
+            return
+        if "oneOf" in schema:
+            errors = []
+            matched = 0
+            for sub in schema["oneOf"]:
+                try:
+                    self.check(value, sub, path)
+                    matched += 1
+                except MatrixError as e:
+                    errors.append(e.problem)
+            if matched != 1:
+                self.fail(path, "does not match exactly one allowed form: " + " | ".join(errors))
+            return
+        t = schema.get("type")
+        if t is not None:
+            types = t if isinstance(t, list) else [t]
+            if not any(_type_ok(value, x) for x in types):
+                self.fail(path, f"expected {' or '.join(types)}, got {type(value).__name__} {value!r:.60}")
+        if "enum" in schema and value not in schema["enum"]:
+            self.fail(path, f"{value!r} is not one of {schema['enum']}")
+        if isinstance(value, str):
+            if "minLength" in schema and len(value) < schema["minLength"]:
+                self.fail(path, "is empty")
+            pat = schema.get("pattern")
+            if pat is not None:
+                rx = self._patterns.get(pat) or self._patterns.setdefault(pat, re.compile(pat))
+                if not rx.search(value):
+                    self.fail(path, f"{value!r} does not match {pat}")
+        elif isinstance(value, list):
+            if len(value) < schema.get("minItems", 0):
+                self.fail(path, f"needs at least {schema['minItems']} item(s)")
+            items = schema.get("items")
+            if items is not None:
+                for i, v in enumerate(value):
+                    self.check(v, items, f"{path}[{i}]")
+        elif isinstance(value, dict):
+            for key in schema.get("required", ()):
+                if key not in value:
+                    self.fail(path, f"missing required key {key!r}")
+            if len(value) < schema.get("minProperties", 0):
+                self.fail(path, "is empty")
+            props = schema.get("properties", {})
+            addl = schema.get("additionalProperties", True)
+            names = schema.get("propertyNames")
+            for key, v in value.items():
+                sub_path = f"{path}.{key}"
+                if names is not None:
+                    self.check(key, names, sub_path)
+                if key in props:
+                    self.check(v, props[key], sub_path)
+                elif addl is False:
+                    self.fail(sub_path, f"unknown key {key!r}")
+                elif isinstance(addl, dict):
+                    self.check(v, addl, sub_path)
+
+
+@lru_cache(maxsize=1)
+def _schema() -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    return result
+
+
+def validate_data(data: Any, file: Path | str = "<data>") -> None:
+    """Check `data` against the schema and that every row's source ids exist. Raises MatrixError."""
+    _Validator(_schema(), file).check(data, _schema(), "$")
+    known = set(data["sources"])
+
+    def refs(path: str, ids: Iterable[str]) -> None:
+        for sid in ids:
+            if sid not in known:
+                raise MatrixError(file, path, f"source id {sid!r} is not listed in $.sources")
+
+    for section in ("python_releases", "architectures", "cuda_toolkits", "gpus", "torch_releases"):
+        for i, row in enumerate(data[section]):
+            refs(f"$.{section}[{i}].source", row["source"])
+    for i, rel in enumerate(data["torch_releases"]):
+        for j, b in enumerate(rel["builds"]):
+            refs(f"$.torch_releases[{i}].builds[{j}].source", b["source"])
+    for name, pkg in data["packages"].items():
+        refs(f"$.packages.{name}.source", pkg["source"])
+
+
+# --- building the dataclasses -----------------------------------------------------------------------------------
+
+def _targets(d: Mapping[str, Any]) -> Targets:
+    return Targets(tuple(d.get("sass", ())), tuple(d.get("ptx", ())), tuple(d.get("gfx", ())), d.get("note"))
+
+
+def _build(d: Mapping[str, Any]) -> Build:
+    inst = d["install"]
+    return Build(
+        variant=d["variant"],
+        cuda=d.get("cuda"),
+        rocm=d.get("rocm"),
+        platforms={k: _targets(v) for k, v in d["platforms"].items()},
+        install=Install(inst.get("index_url"), inst.get("find_links"), inst.get("local_version")),
+        conda=d.get("conda"),
+        source=tuple(d["source"]),
+        note=d.get("note"),
+    )
+
+
+def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
+    """Turn already-validated data into a Matrix (releases sorted newest first)."""
+    releases = [
+        TorchRelease(
+            version=r["version"],
+            released=r["released"],
+            python=tuple(sorted(r["python"], key=vtuple)),
+            requires_python=r.get("requires_python"),
+            torchvision=r["torchvision"],
+            torchaudio=r["torchaudio"],
+            numpy=r["numpy"],
+            default_variant=dict(r["default_variant"]),
+            builds=tuple(_build(b) for b in r["builds"]),
+            source=tuple(r["source"]),
+            note=r.get("note"),
+        )
+        for r in data["torch_releases"]
+    ]
+    releases.sort(key=lambda r: vtuple(r.version), reverse=True)
+    toolkits = [
+        CudaToolkit(
+            version=t["version"],
+            label=t.get("label"),
+            released=t.get("released"),
+            driver_min=dict(t["driver_min"]),
+            minor_compat_min=dict(t["minor_compat_min"]) if t.get("minor_compat_min") else None,
+            cc_min=t["cc_min"],
+            cc_max=t["cc_max"],
+            dropped=tuple(t.get("dropped", ())),
+            source=tuple(t["source"]),
+            note=t.get("note"),
+        )
+        for t in data["cuda_toolkits"]
+    ]
+    toolkits.sort(key=lambda t: vtuple(t.version))
+    return Matrix(
+        data_version=data["data_version"],
+        sources={k: Source(k, v["title"], v["url"], v.get("accessed"), v.get("note")) for k, v in data["sources"].items()},
+        python_releases=tuple(
+            sorted(
+                (PythonRelease(p["version"], p["released"], p.get("end_of_life"), tuple(p["source"])) for p in data["python_releases"]),
+                key=lambda p: vtuple(p.version),
+            )
+        ),
+        architectures=tuple(
+            Architecture(a["name"], tuple(a["cc"]), a.get("nvml"), bool(a.get("bf16", False)), tuple(a["source"]))
+            for a in data["architectures"]
+        ),
+        cuda_toolkits=tuple(toolkits),
+        gpus=tuple(
+            GpuModel(g["name"], g["cc"], g["segment"], tuple(g.get("aliases", ())), g.get("memory_mib"), tuple(g["source"]))
+            for g in data["gpus"]
+        ),
+        releases=tuple(releases),
+        packages={k: tuple(v["versions"]) for k, v in data["packages"].items()},
+        env_size_mib=dict(data["env_size_mib"]),
+        notes=tuple(data.get("notes", ())),
+        file=file,
+    )
+
+
+def load_matrix(path: Path | str | None = None) -> Matrix:
+    """Read, validate and build the matrix from `path` (default: the bundled copy). Raises MatrixError."""
+    p = Path(path) if path is not None else BUNDLED_MATRIX
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise MatrixError(p, "$", f"cannot read the file ({exc.strerror or exc})") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise MatrixError(p, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    validate_data(data, p)
+    return matrix_from_data(data, str(p))
+
+
+@dataclass(frozen=True)
+class LoadedMatrix:
+    """A matrix plus what happened on the way: which file was used, and why others were not."""
+
+    matrix: Matrix
+    path: str
+    warnings: tuple[str, ...]
+
+
+def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
+    """Try each user-supplied or downloaded copy in order; fall back to the bundled copy when one is invalid.
+
+    Never raises for a bad user copy: the problem becomes a warning. Only a broken bundled copy raises.
+    """
+    warnings: list[str] = []
+    for c in candidates:
+        if c is None:
+            continue
+        p = Path(c)
+        if not p.exists():
+            continue
+        try:
+            return LoadedMatrix(load_matrix(p), str(p), tuple(warnings))
+        except MatrixError as exc:
+            warnings.append(f"ignored {exc} - using the bundled data instead")
+    return LoadedMatrix(load_matrix(BUNDLED_MATRIX), str(BUNDLED_MATRIX), tuple(warnings))
+
+
+def user_matrix_path() -> Path:
+    """Where 'Check for data updates' stores a downloaded matrix.json."""
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("torchdesk", appauthor=False)) / "matrix.json"
+
+
+@lru_cache(maxsize=1)
+def default_matrix() -> Matrix:
+    """The matrix the app uses: a valid downloaded copy if there is one, else the bundled copy."""
+    return load_matrix_with_fallback(user_matrix_path()).matrix
+
+
+# --- consistency --------------------------------------------------------------------------------------------------
+
+def consistency_problems(m: Matrix) -> list[str]:
+    """Cross-table checks the schema cannot express. An empty list means the data hangs together."""
+    problems: list[str] = []
+    seen: set[str] = set()
+    for r in m.releases:
+        if r.version in seen:
+            problems.append(f"torch {r.version} appears more than once")
+        seen.add(r.version)
+        variants = [b.variant for b in r.builds]
+        for v in set(variants):
+            if variants.count(v) > 1:
+                problems.append(f"torch {r.version}: build {v} appears more than once")
+        for plat, v in r.default_variant.items():
+            b = r.build(v)
+            if b is None:
+                problems.append(f"torch {r.version}: default build {v} for {plat} is not among its builds")
+            elif plat not in b.platforms:
+                problems.append(f"torch {r.version}: default build {v} has no {plat} wheels")
+        for py in r.python:
+            if m.python_release(py) is None:
+                problems.append(f"torch {r.version}: Python {py} is not in python_releases")
+        for b in r.builds:
+            if b.cuda:
+                tk = m.cuda(b.cuda)
+                if tk is None:
+                    problems.append(f"torch {r.version} {b.variant}: CUDA {b.cuda} is not in cuda_toolkits")
+                    continue
+                expect = "cu" + b.cuda.replace(".", "")
+                if b.variant != expect:
+                    problems.append(f"torch {r.version} {b.variant}: variant does not match its CUDA {b.cuda}")
+                for plat, t in b.platforms.items():
+                    for target in t.sass + t.ptx:
+                        if not tk.supports_cc(target):
+                            problems.append(
+                                f"torch {r.version} {b.variant} {plat}: {sm_name(target)} is outside what CUDA "
+                                f"{tk.version} supports ({tk.cc_min}-{tk.cc_max})"
+                            )
+                    if not t.sass and not t.ptx:
+                        problems.append(f"torch {r.version} {b.variant} {plat}: no architecture list")
+            if not (b.install.index_url or b.install.find_links):
+                problems.append(f"torch {r.version} {b.variant}: no install location")
+        for pkg in ("torchvision", "torchaudio"):
+            ver = getattr(r, pkg)
+            known = m.packages.get(pkg)
+            if ver is not None and known is not None and ver not in known:
+                problems.append(f"torch {r.version}: {pkg} {ver} is not a known {pkg} release")
+    names: dict[str, str] = {}
+    for g in m.gpus:
+        if m.arch_for_cc(g.cc) is None:
+            problems.append(f"GPU {g.name}: compute capability {g.cc} has no architecture row")
+        for n in (g.name, *g.aliases):
+            k = _norm_name(n)
+            if k in names and names[k] != g.name:
+                problems.append(f"GPU name {n!r} is used by both {names[k]} and {g.name}")
+            names[k] = g.name
+    ccs: dict[str, str] = {}
+    for a in m.architectures:
+        for cc in a.cc:
+            if cc in ccs:
+                problems.append(f"compute capability {cc} belongs to both {ccs[cc]} and {a.name}")
+            ccs[cc] = a.name
+    return problems

@@ -1,0 +1,452 @@
+"""Host + Preferences -> Resolution: the plan, the why-chain, the alternatives and the rejected builds.
+
+A small pure function over the matrix. The rules (each check below says which):
+
+- GPU coverage: a GPU of compute capability X.z runs a build that carries SASS for sm_X.y with y <= z (same
+  major), or PTX for compute_W.v <= X.z, which the driver JIT-compiles; the PTX route needs the build
+  toolkit's own minimum driver, not just the minor-version-compatibility floor. Arch-specific targets
+  (sm_90a, sm_100a) run on exactly that capability and nothing else.
+- Driver: at least the build CUDA's own minimum driver, or the minor-version-compatibility floor of its major.
+- Python: inside the release's list; pre-releases don't count.
+- Every NVIDIA GPU must be covered by the one build.
+- Choice: newest release that passes; in it the index's default build if it passes, else the newest CUDA
+  build that passes; Python: newest supported one that has been out for a year.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Iterable
+
+from .matrix import Build, CudaToolkit, Matrix, Targets, TorchRelease, cc_tuple, sm_name, vtuple
+from .model import Candidate, Check, GpuInfo, Host, Plan, Preferences, Resolution
+
+PYPI_SIMPLE = "https://pypi.org/simple"
+
+
+class PreferenceError(ValueError):
+    """A pin is malformed (not merely unsatisfiable): 'python 3.x'."""
+
+
+_PY_RX = re.compile(r"^3\.\d{1,2}$")
+_TORCH_RX = re.compile(r"^\d+(\.\d+){0,2}$")
+_VARIANT_RX = re.compile(r"^(cu\d{2,3}|cpu|rocm\d+(\.\d+)*|xpu)$")
+_DRIVER_RX = re.compile(r"^\d{2,4}(\.\d{1,3}){1,2}$")
+
+
+def validate_preferences(prefs: Preferences) -> None:
+    """Raise PreferenceError with a one-line message for a malformed pin."""
+    if prefs.python is not None and not _PY_RX.match(prefs.python):
+        raise PreferenceError(f"--python must look like 3.12 (got {prefs.python!r})")
+    if prefs.torch is not None and not _TORCH_RX.match(prefs.torch):
+        raise PreferenceError(f"--torch must look like 2.5 or 2.5.1 (got {prefs.torch!r})")
+    if prefs.variant is not None and not _VARIANT_RX.match(prefs.variant):
+        raise PreferenceError(f"--variant must look like cu126, cpu or rocm6.2 (got {prefs.variant!r})")
+
+
+def validate_driver(driver: str) -> str:
+    """Return the driver version if it parses ('580.65.06', '572.83'), else raise PreferenceError."""
+    d = driver.strip()
+    if not _DRIVER_RX.match(d):
+        raise PreferenceError(f"driver version must look like 580.65.06 or 572.83 (got {driver!r})")
+    return d
+
+
+def _ver_prefix_match(version: str, prefix: str) -> bool:
+    v, p = vtuple(version), vtuple(prefix)
+    return v[: len(p)] == p
+
+
+def _driver_os(host: Host) -> str:
+    # WSL reports the Windows driver through the Linux libcuda shim; the Linux column is the one PyTorch's
+    # Linux wheels are held to. macOS has no NVIDIA driver for current CUDA.
+    return "windows" if host.os == "windows" else "linux"
+
+
+def _gpu_label(g: GpuInfo, cc: str | None) -> str:
+    return f"{g.name} ({sm_name(cc)})" if cc else g.name
+
+
+@dataclass(frozen=True)
+class _Coverage:
+    ok: bool
+    via_ptx: bool
+    detail: str
+
+
+def gpu_coverage(targets: Targets, cc: str) -> _Coverage:
+    """Does a wheel with these targets have kernels for compute capability `cc`? Pure rule, no driver."""
+    major, minor = cc_tuple(cc)
+    sass_hits = []
+    for t in targets.sass:
+        tm, tn = cc_tuple(t)
+        if t.endswith("a"):
+            if (tm, tn) == (major, minor):
+                sass_hits.append(t)
+        elif tm == major and tn <= minor:
+            sass_hits.append(t)
+    if sass_hits:
+        best = max(sass_hits, key=cc_tuple)
+        return _Coverage(True, False, f"SASS {sm_name(best)} runs on {sm_name(cc)}")
+    ptx_hits = []
+    for t in targets.ptx:
+        tm, tn = cc_tuple(t)
+        if t.endswith("a"):
+            if (tm, tn) == (major, minor):
+                ptx_hits.append(t)
+        elif (tm, tn) <= (major, minor):
+            ptx_hits.append(t)
+    if ptx_hits:
+        best = max(ptx_hits, key=cc_tuple)
+        return _Coverage(True, True, f"no SASS for {sm_name(cc)}; PTX compute_{sm_name(best)[3:]} is JIT-compiled by the driver")
+    carried = " ".join(targets.arch_list()) or "nothing"
+    return _Coverage(False, False, f"no kernels for {sm_name(cc)}: the wheel carries {carried}")
+
+
+def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
+    if g.cc:
+        return g.cc
+    model = matrix.find_gpu(g.name)
+    return model.cc if model else None
+
+
+def _driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple[str, ...]) -> Check:
+    os_key = _driver_os(host)
+    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
+    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
+    src = ", ".join(sources)
+    if host.driver is None:
+        need = own if (needs_own or not compat) else compat
+        return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {need}", src)
+    d = vtuple(host.driver)
+    if d >= vtuple(own):
+        return Check("driver", True, f"driver {host.driver} >= {own}, CUDA {tk.version}'s own minimum ({os_key})", src)
+    if compat and d >= vtuple(compat):
+        if needs_own:
+            return Check(
+                "driver", False,
+                f"driver {host.driver} runs CUDA {tk.version} only through minor-version compatibility (>= {compat}), "
+                f"which cannot JIT-compile PTX; the PTX route needs >= {own}: update the driver",
+                src,
+            )
+        return Check(
+            "driver", True,
+            f"driver {host.driver} >= {compat}, the CUDA {tk.major}.x minor-version-compatibility floor "
+            f"(CUDA {tk.version}'s own minimum is {own})",
+            src,
+        )
+    floor = compat if (compat and not needs_own) else own
+    return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
+
+
+def _check_build(matrix: Matrix, host: Host, release: TorchRelease, build: Build, *, pinned_variant: bool) -> list[Check]:
+    """All checks for one build on this host, except Python (chosen separately)."""
+    checks: list[Check] = []
+    plat = host.platform
+    src = ", ".join(build.source)
+    targets = build.platforms.get(plat)
+    if targets is None:
+        checks.append(Check("platform", False, f"no {build.variant} wheels for {plat}", src))
+        return checks
+    checks.append(Check("platform", True, f"{build.variant} wheels exist for {plat}", src))
+    nvidia = host.nvidia_gpus if host.os != "macos" else ()
+    if build.kind == "cuda":
+        if not nvidia:
+            checks.append(Check("gpu", pinned_variant, "no NVIDIA GPU: a CUDA build would only use the CPU here", src))
+            return checks
+        tk = matrix.cuda(build.cuda or "")
+        if tk is None:
+            checks.append(Check("data", False, f"CUDA {build.cuda} is missing from the CUDA table", src))
+            return checks
+        needs_own = False
+        for g in nvidia:
+            cc = _gpu_cc(matrix, g)
+            if cc is None:
+                checks.append(Check("gpu", False, f"{g.name}: compute capability unknown (not in the GPU table)", None))
+                continue
+            cov = gpu_coverage(targets, cc)
+            needs_own = needs_own or cov.via_ptx
+            checks.append(Check("gpu", cov.ok, f"{_gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
+        checks.append(_driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+    elif build.kind == "rocm":
+        amd = host.amd_gpus
+        if not amd:
+            checks.append(Check("gpu", pinned_variant, "no AMD GPU: a ROCm build would only use the CPU here", src))
+            return checks
+        for g in amd:
+            if targets.gfx and g.gfx and g.gfx not in targets.gfx:
+                checks.append(Check("gpu", False, f"{g.name} ({g.gfx}): not among {build.variant}'s targets {' '.join(targets.gfx)}", src))
+            else:
+                checks.append(Check("gpu", True, f"{g.name}{' (' + g.gfx + ')' if g.gfx else ''}: ROCm {build.rocm or build.variant[4:]} build", src))
+    elif build.kind == "cpu":
+        if host.os == "macos":
+            mps = "Apple GPU through MPS" if host.machine in ("arm64", "aarch64") else "CPU only (no MPS on Intel Macs)"
+            checks.append(Check("gpu", True, f"macOS default wheels: {mps}", src))
+        elif nvidia or host.amd_gpus:
+            checks.append(Check("gpu", True, "CPU build: the GPU will not be used", src))
+        else:
+            checks.append(Check("gpu", True, "no supported GPU: the CPU build", src))
+    else:
+        checks.append(Check("gpu", pinned_variant, f"{build.variant} builds are not managed by TorchDesk", src))
+    return checks
+
+
+def _choose_python(release: TorchRelease, today: date, matrix: Matrix) -> str:
+    """Newest Python the release supports that has been out for at least a year; else the oldest it supports."""
+    cutoff = today - timedelta(days=365)
+    mature = []
+    for py in release.python:
+        pr = matrix.python_release(py)
+        if pr is None:
+            continue
+        rel = pr.released if len(pr.released) == 10 else pr.released + "-01"
+        if date.fromisoformat(rel) <= cutoff:
+            mature.append(py)
+    if mature:
+        return max(mature, key=vtuple)
+    return min(release.python, key=vtuple)
+
+
+def _plan(matrix: Matrix, host: Host, release: TorchRelease, build: Build, python: str) -> Plan:
+    index_url = build.install.index_url
+    local = build.install.local_version
+    if host.os == "macos" and build.kind == "cpu":
+        index_url, local = PYPI_SIMPLE, None  # macOS: the default wheels (MPS on Apple silicon)
+    return Plan(
+        torch=release.version,
+        variant=build.variant,
+        python=python,
+        torchvision=release.torchvision,
+        torchaudio=release.torchaudio,
+        numpy=release.numpy,
+        index_url=index_url,
+        find_links=build.install.find_links,
+        local_version=local,
+        cuda=build.cuda,
+        python_choices=release.python,
+    )
+
+
+def _preferred_kinds(host: Host) -> tuple[str, ...]:
+    if host.os == "macos":
+        return ("cpu",)
+    if host.nvidia_gpus:
+        return ("cuda",)
+    if host.amd_gpus and host.os == "linux":
+        return ("rocm",)
+    return ("cpu",)
+
+
+def _build_rank(release: TorchRelease, build: Build, plat: str) -> tuple[int, tuple[int, ...]]:
+    default = release.default_variant.get(plat) == build.variant
+    return (1 if default else 0, vtuple(build.cuda or build.rocm or "0"))
+
+
+def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, today: date | None = None) -> Resolution:
+    """Pick the newest PyTorch build that runs on every GPU of `host` under `prefs`, and say why."""
+    validate_preferences(prefs)
+    today = today or date.today()
+    plat = host.platform
+    kinds = _preferred_kinds(host)
+    candidates: list[Candidate] = []
+    for release in matrix.releases:
+        if prefs.torch and not _ver_prefix_match(release.version, prefs.torch):
+            continue
+        py_ok = prefs.python is None or prefs.python in release.python
+        if prefs.python is not None:
+            py_check = Check(
+                "python", py_ok,
+                f"Python {prefs.python} {'is' if py_ok else 'is not'} supported by torch {release.version} "
+                f"({release.python[0]}-{release.python[-1]})",
+                ", ".join(release.source),
+            )
+        for build in release.builds:
+            if prefs.variant and build.variant != prefs.variant:
+                continue
+            checks = _check_build(matrix, host, release, build, pinned_variant=prefs.variant is not None)
+            if prefs.python is not None:
+                checks.append(py_check)
+            ok = all(c.ok for c in checks)
+            plan = None
+            if ok:
+                python = prefs.python or _choose_python(release, today, matrix)
+                plan = _plan(matrix, host, release, build, python)
+            candidates.append(Candidate(release.version, build.variant, ok, tuple(checks), plan))
+
+    passing = [c for c in candidates if c.ok]
+    preferred = [c for c in passing if _kind(matrix, c) in kinds] or (passing if prefs.variant else [])
+    rejected = tuple(c for c in candidates if not c.ok)
+    warnings: list[str] = list(_host_warnings(matrix, host))
+
+    if not preferred:
+        reasons = _no_match_reasons(matrix, host, prefs, candidates)
+        per_gpu = _per_gpu_options(matrix, host, prefs) if len(host.nvidia_gpus) > 1 else []
+        warnings.extend(per_gpu)
+        checks = tuple(Check("match", False, r, None) for r in reasons)
+        return Resolution(
+            status="no_match", plan=None, checks=checks,
+            alternatives=tuple(passing), rejected=rejected, warnings=tuple(warnings),
+            summary="No PyTorch build fits: " + "; ".join(reasons[:3]),
+            data_version=matrix.data_version, host=host,
+        )
+
+    newest = max(vtuple(c.torch) for c in preferred)
+    in_release = [c for c in preferred if vtuple(c.torch) == newest]
+    release = matrix.release(in_release[0].torch)
+    assert release is not None
+    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]
+    assert chosen.plan is not None
+    why = _why_chain(matrix, host, prefs, release, chosen, candidates)
+    if release.numpy:
+        warnings.append(f"torch {release.version} was built against numpy 1.x: keep numpy{release.numpy} in this environment")
+    alternatives = tuple(c for c in passing if c is not chosen)
+    plan = chosen.plan
+    summary = (
+        f"torch {plan.torch} ({plan.variant}) on Python {plan.python}"
+        + (f", torchvision {plan.torchvision}" if plan.torchvision else "")
+        + (f", torchaudio {plan.torchaudio}" if plan.torchaudio else "")
+    )
+    return Resolution(
+        status="ok", plan=plan, checks=why, alternatives=alternatives, rejected=rejected,
+        warnings=tuple(warnings), summary=summary, data_version=matrix.data_version, host=host,
+    )
+
+
+def _kind(matrix: Matrix, c: Candidate) -> str:
+    r = matrix.release(c.torch)
+    b = r.build(c.variant) if r else None
+    return b.kind if b else "cpu"
+
+
+def _why_chain(
+    matrix: Matrix, host: Host, prefs: Preferences, release: TorchRelease, chosen: Candidate, candidates: list[Candidate]
+) -> tuple[Check, ...]:
+    plan = chosen.plan
+    assert plan is not None
+    src = ", ".join(release.source)
+    why: list[Check] = []
+    if host.nvidia_gpus and host.os != "macos":
+        for g in host.nvidia_gpus:
+            cc = _gpu_cc(matrix, g)
+            arch = matrix.arch_for_cc(cc) if cc else None
+            if cc:
+                why.append(Check("host", True, f"{g.name}: compute capability {cc}" + (f" ({arch.name})" if arch else ""), None))
+        if host.driver:
+            newest = newest_cuda_for_driver(matrix, host)
+            why.append(Check("host", True, f"driver {host.driver}" + (f" runs CUDA up to {newest.version}" if newest else ""), None))
+    why.extend(chosen.checks)
+    newer = [c for c in candidates if vtuple(c.torch) > vtuple(plan.torch)]
+    if newer:
+        blocked = sorted({c.torch for c in newer}, key=vtuple, reverse=True)
+        why.append(Check("release", True, f"newer releases rejected: {', '.join(blocked[:4])}{'...' if len(blocked) > 4 else ''} (see rejected)", None))
+    else:
+        why.append(Check("release", True, f"torch {plan.torch} is the newest release in the data that passes" + (f" the pin --torch {prefs.torch}" if prefs.torch else ""), src))
+    default = release.default_variant.get(host.platform)
+    if plan.variant == default:
+        why.append(Check("build", True, f"{plan.variant} is the build a plain `pip install torch=={plan.torch}` gets on {host.platform}", src))
+    elif prefs.variant:
+        why.append(Check("build", True, f"{plan.variant} as pinned", src))
+    else:
+        why.append(Check("build", True, f"{plan.variant}: the newest build that passes (the index default, {default or 'none'}, does not)", src))
+    if prefs.python:
+        why.append(Check("python", True, f"Python {plan.python} as pinned", src))
+    else:
+        why.append(Check("python", True, f"Python {plan.python}: the newest of {', '.join(release.python)} that has been out for a year", src))
+    why.append(Check(
+        "companions", True,
+        f"torchvision {plan.torchvision or '(none released)'}, torchaudio {plan.torchaudio or '(none released)'}", src,
+    ))
+    why.append(Check("numpy", True, f"numpy{release.numpy}: built against numpy 1.x" if release.numpy else "numpy: no constraint beyond what torch requires", src))
+    return tuple(why)
+
+
+def _host_warnings(matrix: Matrix, host: Host) -> Iterable[str]:
+    for g in host.gpus:
+        if not g.driver_loaded:
+            yield f"{g.name} is on the PCI bus but no driver is loaded: install the NVIDIA driver first"
+    if host.nvidia_gpus and host.driver is None and host.os != "macos":
+        yield "driver version unknown: the plan assumes a driver new enough for its CUDA build"
+    if host.os == "macos" and host.nvidia_gpus:
+        yield "macOS has no CUDA support in current PyTorch: NVIDIA GPUs are not used"
+    for g in host.nvidia_gpus:
+        if _gpu_cc(matrix, g) is None:
+            yield f"{g.name}: compute capability unknown; pass --cc to describe it"
+
+
+def _no_match_reasons(matrix: Matrix, host: Host, prefs: Preferences, candidates: list[Candidate]) -> list[str]:
+    reasons: list[str] = []
+    if prefs.torch and not any(_ver_prefix_match(r.version, prefs.torch) for r in matrix.releases):
+        known = ", ".join(sorted({".".join(r.version.split(".")[:2]) for r in matrix.releases}, key=vtuple))
+        reasons.append(f"no torch release matches --torch {prefs.torch} (the data has {known})")
+    if prefs.variant and not any(c.variant == prefs.variant for c in candidates):
+        have = sorted({b.variant for r in matrix.releases if not prefs.torch or _ver_prefix_match(r.version, prefs.torch) for b in r.builds})
+        reasons.append(f"no release{' matching --torch ' + prefs.torch if prefs.torch else ''} has a {prefs.variant} build (it has {', '.join(have)})")
+    if prefs.python:
+        pys = sorted({p for r in matrix.releases if not prefs.torch or _ver_prefix_match(r.version, prefs.torch) for p in r.python}, key=vtuple)
+        if prefs.python not in pys:
+            reasons.append(f"no release{' matching --torch ' + prefs.torch if prefs.torch else ''} supports Python {prefs.python} (supported: {', '.join(pys)})")
+    seen: set[str] = set()
+    for c in candidates:
+        for r in c.reasons:
+            key = re.sub(r"torch \S+ \S+ - ", "", r)
+            if key not in seen:
+                seen.add(key)
+                if len(seen) <= 12:
+                    reasons.append(f"torch {c.torch} {c.variant}: {r}")
+    if not reasons:
+        reasons.append("no build in the data is of a kind this machine can use")
+    return reasons
+
+
+def _per_gpu_options(matrix: Matrix, host: Host, prefs: Preferences) -> list[str]:
+    """For several GPUs that no one build covers: the best plan for each GPU on its own."""
+    out = []
+    for g in host.nvidia_gpus:
+        single = replace(host, gpus=(g,))
+        res = resolve(matrix, single, prefs)
+        if res.plan:
+            out.append(f"for {g.name} alone: torch {res.plan.torch} {res.plan.variant} (select it with CUDA_VISIBLE_DEVICES={g.index})")
+        else:
+            out.append(f"for {g.name} alone: no CUDA build in the data fits")
+    return out
+
+
+def newest_cuda_for_driver(matrix: Matrix, host: Host) -> CudaToolkit | None:
+    """The newest CUDA toolkit this driver runs at its own minimum (no minor-version compatibility needed)."""
+    if host.driver is None:
+        return None
+    d = vtuple(host.driver)
+    os_key = _driver_os(host)
+    best = None
+    for tk in matrix.cuda_toolkits:
+        need = tk.driver_min.get(os_key) or tk.driver_min["linux"]
+        if d >= vtuple(need):
+            best = tk
+    return best
+
+
+def check_plan(matrix: Matrix, host: Host, plan: Plan) -> list[Check]:
+    """Checks for a given plan (e.g. one read from an environment.yml) on this host."""
+    release = matrix.release(plan.torch)
+    if release is None:
+        return [Check("data", False, f"torch {plan.torch} is not in the compatibility data ({matrix.data_version})", None)]
+    build = release.build(plan.variant)
+    if build is None:
+        have = ", ".join(b.variant for b in release.builds)
+        return [Check("data", False, f"torch {plan.torch} has no {plan.variant} build (it has {have})", ", ".join(release.source))]
+    checks = _check_build(matrix, host, release, build, pinned_variant=True)
+    py_ok = plan.python in release.python
+    checks.append(Check("python", py_ok, f"Python {plan.python} {'is' if py_ok else 'is not'} supported by torch {plan.torch} ({', '.join(release.python)})", ", ".join(release.source)))
+    return checks
+
+
+def covering_builds(matrix: Matrix, cc: str, platform: str = "linux-x86_64") -> list[tuple[TorchRelease, Build]]:
+    """Every (release, CUDA build) whose wheels for `platform` carry kernels (SASS or PTX) for `cc`."""
+    out = []
+    for r, b in matrix.iter_builds():
+        t = b.platforms.get(platform)
+        if b.kind == "cuda" and t is not None and gpu_coverage(t, cc).ok:
+            out.append((r, b))
+    return out
