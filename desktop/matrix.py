@@ -193,6 +193,17 @@ def _norm_name(name: str) -> str:
     return n
 
 
+_BRANDS = ("geforce ", "tesla ", "quadro ", "titan ")
+
+
+def _short_name(norm: str) -> str:
+    """'geforce rtx 4090' -> 'rtx 4090': the brand word people leave out."""
+    for b in _BRANDS[:3]:
+        if norm.startswith(b):
+            return norm[len(b):]
+    return norm
+
+
 @dataclass(frozen=True)
 class Matrix:
     data_version: str
@@ -208,19 +219,28 @@ class Matrix:
     file: str = ""
     _gpu_index: dict[str, GpuModel] = field(default_factory=dict, compare=False, repr=False)
     _cc_index: dict[str, Architecture] = field(default_factory=dict, compare=False, repr=False)
+    _short_index: dict[str, GpuModel | None] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         for g in self.gpus:
             for n in (g.name, *g.aliases):
                 self._gpu_index.setdefault(_norm_name(n), g)
+        for g in self.gpus:
+            for n in (g.name, *g.aliases):
+                short = _short_name(_norm_name(n))
+                if short in self._gpu_index:
+                    continue
+                prev = self._short_index.get(short, g)
+                self._short_index[short] = g if prev is g else None  # None: ambiguous
         for a in self.architectures:
             for cc in a.cc:
                 self._cc_index.setdefault(cc, a)
 
     # lookups used by detection, the resolver, the verifier and the UI
     def find_gpu(self, name: str) -> GpuModel | None:
-        """Case-insensitive lookup by name or alias; the 'NVIDIA ' prefix is optional."""
-        return self._gpu_index.get(_norm_name(name))
+        """Case-insensitive lookup by name or alias; 'NVIDIA ' and the GeForce/Tesla/Quadro brand are optional."""
+        key = _norm_name(name)
+        return self._gpu_index.get(key) or self._short_index.get(_short_name(key))
 
     def suggest_gpus(self, name: str, n: int = 5) -> list[str]:
         """Close names for an unknown GPU, for the error message."""

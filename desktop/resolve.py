@@ -193,23 +193,34 @@ def _check_build(matrix: Matrix, host: Host, release: TorchRelease, build: Build
     return checks
 
 
+def _released(matrix: Matrix, py: str, today: date) -> date | None:
+    pr = matrix.python_release(py)
+    if pr is None:
+        return None
+    return date.fromisoformat(pr.released if len(pr.released) == 10 else pr.released + "-01")
+
+
+def released_pythons(release: TorchRelease, today: date, matrix: Matrix) -> tuple[str, ...]:
+    """The release's Pythons that are out by `today` (a Python still in pre-release does not count)."""
+    out = []
+    for py in release.python:
+        d = _released(matrix, py, today)
+        if d is None or d <= today:
+            out.append(py)
+    return tuple(out)
+
+
 def _choose_python(release: TorchRelease, today: date, matrix: Matrix) -> str:
     """Newest Python the release supports that has been out for at least a year; else the oldest it supports."""
     cutoff = today - timedelta(days=365)
-    mature = []
-    for py in release.python:
-        pr = matrix.python_release(py)
-        if pr is None:
-            continue
-        rel = pr.released if len(pr.released) == 10 else pr.released + "-01"
-        if date.fromisoformat(rel) <= cutoff:
-            mature.append(py)
+    choices = released_pythons(release, today, matrix) or release.python
+    mature = [py for py in choices if (d := _released(matrix, py, today)) is not None and d <= cutoff]
     if mature:
         return max(mature, key=vtuple)
-    return min(release.python, key=vtuple)
+    return min(choices, key=vtuple)
 
 
-def _plan(matrix: Matrix, host: Host, release: TorchRelease, build: Build, python: str) -> Plan:
+def _plan(matrix: Matrix, host: Host, release: TorchRelease, build: Build, python: str, pythons: tuple[str, ...]) -> Plan:
     index_url = build.install.index_url
     local = build.install.local_version
     if host.os == "macos" and build.kind == "cpu":
@@ -225,7 +236,7 @@ def _plan(matrix: Matrix, host: Host, release: TorchRelease, build: Build, pytho
         find_links=build.install.find_links,
         local_version=local,
         cuda=build.cuda,
-        python_choices=release.python,
+        python_choices=pythons or release.python,
     )
 
 
@@ -254,12 +265,13 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     for release in matrix.releases:
         if prefs.torch and not _ver_prefix_match(release.version, prefs.torch):
             continue
-        py_ok = prefs.python is None or prefs.python in release.python
+        pythons = released_pythons(release, today, matrix)
         if prefs.python is not None:
+            py_ok = prefs.python in pythons
             py_check = Check(
                 "python", py_ok,
                 f"Python {prefs.python} {'is' if py_ok else 'is not'} supported by torch {release.version} "
-                f"({release.python[0]}-{release.python[-1]})",
+                f"({', '.join(pythons)})",
                 ", ".join(release.source),
             )
         for build in release.builds:
@@ -272,7 +284,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
             plan = None
             if ok:
                 python = prefs.python or _choose_python(release, today, matrix)
-                plan = _plan(matrix, host, release, build, python)
+                plan = _plan(matrix, host, release, build, python, pythons)
             candidates.append(Candidate(release.version, build.variant, ok, tuple(checks), plan))
 
     passing = [c for c in candidates if c.ok]
@@ -337,10 +349,21 @@ def _why_chain(
             newest = newest_cuda_for_driver(matrix, host)
             why.append(Check("host", True, f"driver {host.driver}" + (f" runs CUDA up to {newest.version}" if newest else ""), None))
     why.extend(chosen.checks)
-    newer = [c for c in candidates if vtuple(c.torch) > vtuple(plan.torch)]
+    newer = [c for c in candidates if vtuple(c.torch) > vtuple(plan.torch) and not c.ok]
     if newer:
-        blocked = sorted({c.torch for c in newer}, key=vtuple, reverse=True)
-        why.append(Check("release", True, f"newer releases rejected: {', '.join(blocked[:4])}{'...' if len(blocked) > 4 else ''} (see rejected)", None))
+        by_release: dict[str, Candidate] = {}
+        for c in newer:
+            r = matrix.release(c.torch)
+            is_default = r is not None and r.default_variant.get(host.platform) == c.variant
+            if c.torch not in by_release or is_default:
+                by_release[c.torch] = c
+        versions = sorted(by_release, key=vtuple, reverse=True)
+        for v in versions[:3]:
+            c = by_release[v]
+            why.append(Check("release", False, f"not torch {v}: {c.reasons[0] if c.reasons else 'no build passes'}", None))
+        if len(versions) > 3:
+            why.append(Check("release", True, f"...and {len(versions) - 3} more newer releases rejected (see rejected)", None))
+        why.append(Check("release", True, f"torch {plan.torch} is the newest release that passes", src))
     else:
         why.append(Check("release", True, f"torch {plan.torch} is the newest release in the data that passes" + (f" the pin --torch {prefs.torch}" if prefs.torch else ""), src))
     default = release.default_variant.get(host.platform)
@@ -349,11 +372,13 @@ def _why_chain(
     elif prefs.variant:
         why.append(Check("build", True, f"{plan.variant} as pinned", src))
     else:
-        why.append(Check("build", True, f"{plan.variant}: the newest build that passes (the index default, {default or 'none'}, does not)", src))
+        dflt = next((c for c in candidates if c.torch == plan.torch and c.variant == default), None)
+        because = f": {dflt.reasons[0]}" if dflt is not None and dflt.reasons else ""
+        why.append(Check("build", True, f"{plan.variant}: the newest build that passes (the index default, {default or 'none'}, does not{because})", src))
     if prefs.python:
         why.append(Check("python", True, f"Python {plan.python} as pinned", src))
     else:
-        why.append(Check("python", True, f"Python {plan.python}: the newest of {', '.join(release.python)} that has been out for a year", src))
+        why.append(Check("python", True, f"Python {plan.python}: the newest of {', '.join(plan.python_choices)} that has been out for a year", src))
     why.append(Check(
         "companions", True,
         f"torchvision {plan.torchvision or '(none released)'}, torchaudio {plan.torchaudio or '(none released)'}", src,
