@@ -29,7 +29,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The full parser; with `only`, import just that command's module (the others get bare subparsers)."""
     parser = argparse.ArgumentParser(
         prog="torchdesk",
         description="Match GPU, driver, CUDA, PyTorch and Python; build the conda environment; prove it works.",
@@ -38,6 +39,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--matrix-file", metavar="PATH", help="use this matrix.json instead of the bundled one")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_text in COMMANDS:
+        if only is not None and name != only:
+            sub.add_parser(name, help=help_text, add_help=False)
+            continue
         try:
             mod = importlib.import_module(f"desktop.commands.{module}")
         except ModuleNotFoundError as exc:
@@ -50,8 +54,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _command_in(argv: Sequence[str]) -> str | None:
+    names = {c[0] for c in COMMANDS}
+    skip = False
+    for a in argv:
+        if skip:
+            skip = False
+            continue
+        if a == "--matrix-file":
+            skip = True
+            continue
+        if a.startswith("-"):
+            continue
+        return a if a in names else None
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    # Import only the module of the command being run: `torchdesk recommend` must start fast.
+    parser = build_parser(only=_command_in(argv))
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

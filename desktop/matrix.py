@@ -36,17 +36,22 @@ class MatrixError(Exception):
 
 # --- version helpers -------------------------------------------------------------------------------------------
 
+_DIGITS = re.compile(r"\d+")
+
+
+@lru_cache(maxsize=4096)
 def vtuple(v: str) -> tuple[int, ...]:
     """'580.65.06' -> (580, 65, 6). Non-numeric tails are ignored: '2.5.1+cu124' -> (2, 5, 1)."""
     out = []
-    for part in re.split(r"[.]", v.split("+", 1)[0]):
-        m = re.match(r"\d+", part)
+    for part in v.split("+", 1)[0].split("."):
+        m = _DIGITS.match(part)
         if not m:
             break
         out.append(int(m.group()))
     return tuple(out)
 
 
+@lru_cache(maxsize=1024)
 def cc_tuple(cc: str) -> tuple[int, int]:
     """'8.6' -> (8, 6); '9.0a' -> (9, 0)."""
     major, minor = cc.rstrip("af").split(".")
@@ -220,8 +225,17 @@ class Matrix:
     _gpu_index: dict[str, GpuModel] = field(default_factory=dict, compare=False, repr=False)
     _cc_index: dict[str, Architecture] = field(default_factory=dict, compare=False, repr=False)
     _short_index: dict[str, GpuModel | None] = field(default_factory=dict, compare=False, repr=False)
+    _release_index: dict[str, TorchRelease] = field(default_factory=dict, compare=False, repr=False)
+    _cuda_index: dict[tuple[int, ...], CudaToolkit] = field(default_factory=dict, compare=False, repr=False)
+    _python_index: dict[str, PythonRelease] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
+        for r in self.releases:
+            self._release_index.setdefault(r.version, r)
+        for t in self.cuda_toolkits:
+            self._cuda_index.setdefault(vtuple(t.version)[:2], t)
+        for p in self.python_releases:
+            self._python_index.setdefault(p.version, p)
         for g in self.gpus:
             for n in (g.name, *g.aliases):
                 self._gpu_index.setdefault(_norm_name(n), g)
@@ -266,23 +280,13 @@ class Matrix:
         return None
 
     def cuda(self, version: str) -> CudaToolkit | None:
-        want = vtuple(version)[:2]
-        for t in self.cuda_toolkits:
-            if vtuple(t.version)[:2] == want:
-                return t
-        return None
+        return self._cuda_index.get(vtuple(version)[:2])
 
     def release(self, version: str) -> TorchRelease | None:
-        for r in self.releases:
-            if r.version == version:
-                return r
-        return None
+        return self._release_index.get(version)
 
     def python_release(self, version: str) -> PythonRelease | None:
-        for p in self.python_releases:
-            if p.version == version:
-                return p
-        return None
+        return self._python_index.get(version)
 
     def source_title(self, ids: Iterable[str]) -> str:
         return "; ".join(self.sources[i].title for i in ids if i in self.sources)
