@@ -293,6 +293,7 @@ def parse_pci_ids_name(text: str, vendor: str, device: str) -> Parsed[str]:
     return Parsed(None, f"{vendor}:{device} not in pci.ids")
 
 
+@_parser
 def parse_gpu_overrides(text: str) -> Parsed[tuple[tuple[str, str | None], ...]]:
     """TORCHDESK_OVERRIDE_GPUS 'RTX 4090:8.9;GTX 1080:6.1' -> (('RTX 4090', '8.9'), ...); '' or 'none' -> ()."""
     if text.strip().lower() in ("", "none"):
