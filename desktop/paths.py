@@ -1,0 +1,42 @@
+"""Per-user folders (platformdirs), each overridable by an environment variable for tests and packagers.
+
+Nothing is created at import time; callers `mkdir` what they write to.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP = "torchdesk"
+
+
+def _override(var: str) -> Path | None:
+    value = os.environ.get(var)
+    return Path(value).expanduser() if value else None
+
+
+def log_dir() -> Path:
+    """Where job logs go: $TORCHDESK_LOG_DIR, else the platform's user log folder."""
+    import platformdirs
+
+    return _override("TORCHDESK_LOG_DIR") or Path(platformdirs.user_log_dir(APP, appauthor=False))
+
+
+def envs_dir() -> Path:
+    """Where TorchDesk creates named environments: $TORCHDESK_ENVS_DIR, else <user data dir>/envs."""
+    import platformdirs
+
+    return _override("TORCHDESK_ENVS_DIR") or Path(platformdirs.user_data_dir(APP, appauthor=False)) / "envs"
+
+
+def pkgs_dir() -> Path:
+    """The embedded engine's package cache: $TORCHDESK_PKGS_DIR, else <user cache dir>/pkgs."""
+    import platformdirs
+
+    return _override("TORCHDESK_PKGS_DIR") or Path(platformdirs.user_cache_dir(APP, appauthor=False)) / "pkgs"
+
+
+def conda_environments_txt() -> Path:
+    """~/.conda/environments.txt: the registry conda, mamba and micromamba all read to list environments."""
+    return Path(os.path.expanduser("~")) / ".conda" / "environments.txt"
