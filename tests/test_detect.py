@@ -12,7 +12,7 @@ import pytest
 
 from desktop.detect import RunResult, detect_host, host_from_json, host_to_json
 from desktop.model import Host
-from detect_fakes import (DATA, Runner, StubMatrix, fake_pynvml, h100_device, h100_nvml, h100_system, layout,
+from detect_data.replay import (DATA, Runner, StubMatrix, fake_pynvml, h100_device, h100_nvml, h100_system, layout,
                           pci_device, probe, smi_outputs)
 
 SMI = smi_outputs()

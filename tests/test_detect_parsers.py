@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desktop import detect as d
-from detect_fakes import DATA, H100, h100_system, layout, pci_device, smi_outputs
+from detect_data.replay import DATA, H100, h100_system, layout, pci_device, smi_outputs
 
 SMI = smi_outputs()
 QUERY = "nvidia-smi --query-gpu=index,name,compute_cap,driver_version,memory.total,pci.bus_id --format=csv"

@@ -19,9 +19,9 @@ import pynvml as real_pynvml
 
 from desktop.detect import Probe, RunResult
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 H100 = ROOT.parent / "shared" / "fixtures" / "h100-driver-580"
-DATA = Path(__file__).resolve().parent / "detect_data"
+DATA = Path(__file__).resolve().parent
 
 
 def h100_nvml() -> dict[str, Any]:
