@@ -1,0 +1,227 @@
+"""Cancellable subprocesses: a CancelToken that kills whole process trees, and a line-streaming runner.
+
+A flag checked between output lines is not a cancel: a child that prints nothing (pip waiting on a slow
+index, a solver thinking) must die too. So the token holds the running processes and, on `cancel()`, kills
+each one's whole tree with psutil (and, on POSIX, its process group, which catches children forked after the
+tree was listed).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from typing import Callable, Mapping, Sequence
+
+import psutil
+
+TERM_GRACE_S = 3.0
+
+
+class Cancelled(Exception):
+    """The job was cancelled by the user."""
+
+
+def kill_tree(pid: int, *, grace: float = TERM_GRACE_S) -> None:
+    """Terminate `pid` and all its descendants; kill whatever is still alive after `grace` seconds."""
+    try:
+        root = psutil.Process(pid)
+    except psutil.NoSuchProcess:
+        return
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.NoSuchProcess:
+        procs = [root]
+    for p in procs:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    _gone, alive = psutil.wait_procs(procs, timeout=grace)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    psutil.wait_procs(alive, timeout=grace)
+
+
+class CancelToken:
+    """Shared between a job and whoever may cancel it (Ctrl-C handler, GUI button). Thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cancelled = threading.Event()
+        self._procs: list[subprocess.Popen[bytes] | subprocess.Popen[str]] = []
+        self._callbacks: list[Callable[[], None]] = []
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self._cancelled.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until cancelled or `timeout` passes; True if cancelled."""
+        return self._cancelled.wait(timeout)
+
+    def cancel(self) -> None:
+        """Mark cancelled, kill every attached process tree, run the registered callbacks. Idempotent."""
+        with self._lock:
+            if self._cancelled.is_set():
+                return
+            self._cancelled.set()
+            procs = list(self._procs)
+            callbacks = list(self._callbacks)
+        for cb in callbacks:
+            try:
+                cb()
+            except Exception:  # a callback's failure must not stop the kill
+                pass
+        for p in procs:
+            _kill_popen(p)
+
+    def attach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+        """Hold `popen` so cancel() kills its tree; if already cancelled, kill it now."""
+        with self._lock:
+            if not self._cancelled.is_set():
+                self._procs.append(popen)
+                return
+        _kill_popen(popen)
+
+    def detach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+        with self._lock:
+            if popen in self._procs:
+                self._procs.remove(popen)
+
+    def on_cancel(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Run `callback` when cancelled (at once if already cancelled). Returns a function that unregisters it."""
+        with self._lock:
+            if not self._cancelled.is_set():
+                self._callbacks.append(callback)
+
+                def remove() -> None:
+                    with self._lock:
+                        if callback in self._callbacks:
+                            self._callbacks.remove(callback)
+
+                return remove
+        callback()
+        return lambda: None
+
+    def raise_if_cancelled(self) -> None:
+        if self.is_cancelled:
+            raise Cancelled()
+
+
+def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    if popen.poll() is not None:
+        return
+    pgid = None
+    if os.name == "posix":
+        try:
+            pgid = os.getpgid(popen.pid)
+        except OSError:
+            pgid = None
+    try:
+        descendants = psutil.Process(popen.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        descendants = []
+    for p in descendants:
+        try:
+            p.terminate()
+        except psutil.NoSuchProcess:
+            pass
+    try:
+        popen.terminate()
+    except OSError:
+        pass
+    # The root is reaped through Popen (psutil reaping it would leave Popen with no exit code).
+    try:
+        popen.wait(timeout=TERM_GRACE_S)
+    except subprocess.TimeoutExpired:
+        popen.kill()
+    _gone, alive = psutil.wait_procs(descendants, timeout=TERM_GRACE_S)
+    for p in alive:
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    # Started in its own session: the group also holds children forked after the tree was listed.
+    if pgid is not None and pgid == popen.pid:
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def run_streaming(
+    cmd: Sequence[str],
+    *,
+    on_line: Callable[[str], None],
+    cancel: CancelToken | None = None,
+    env: Mapping[str, str] | None = None,
+    cwd: str | os.PathLike[str] | None = None,
+    timeout: float | None = None,
+) -> int:
+    """Run `cmd`, call `on_line` with each output line (stdout and stderr merged), return its exit code.
+
+    On cancel the whole tree is killed and the (negative, signal) exit code is returned: check
+    `cancel.is_cancelled`. On `timeout` the tree is killed and subprocess.TimeoutExpired is raised.
+    A command that does not exist raises FileNotFoundError.
+    """
+    kwargs: dict[str, object] = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+    else:
+        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    proc = subprocess.Popen(
+        list(cmd),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        env=dict(env) if env is not None else None,
+        cwd=cwd,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    if cancel is not None:
+        cancel.attach(proc)
+    timed_out = threading.Event()
+    timer: threading.Timer | None = None
+    if timeout is not None:
+
+        def on_timeout() -> None:
+            timed_out.set()
+            _kill_popen(proc)
+
+        timer = threading.Timer(timeout, on_timeout)
+        timer.daemon = True
+        timer.start()
+    try:
+        assert proc.stdout is not None
+        pending = b""
+        # read1 returns what is there: progress written with '\r' and no newline still comes through.
+        while True:
+            chunk = proc.stdout.read1(65536)  # type: ignore[attr-defined]
+            if not chunk:
+                break
+            pending += chunk
+            *lines, pending = pending.replace(b"\r\n", b"\n").replace(b"\r", b"\n").split(b"\n")
+            for raw in lines:
+                on_line(raw.decode("utf-8", "replace"))
+        if pending:
+            on_line(pending.decode("utf-8", "replace"))
+        code = proc.wait()
+    except BaseException:
+        _kill_popen(proc)
+        proc.wait()
+        raise
+    finally:
+        if timer is not None:
+            timer.cancel()
+        if cancel is not None:
+            cancel.detach(proc)
+        if proc.stdout is not None:
+            proc.stdout.close()
+    if timed_out.is_set():
+        raise subprocess.TimeoutExpired(list(cmd), timeout or 0)
+    return code

@@ -1,0 +1,89 @@
+"""CancelToken and run_streaming against real subprocesses, silent ones and ones with children included."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+
+import psutil
+import pytest
+
+from desktop.procs import CancelToken, run_streaming
+
+PY = sys.executable
+
+
+def test_streams_lines_and_exit_code() -> None:
+    lines: list[str] = []
+    code = run_streaming([PY, "-c", "import sys; print('a'); print('b', file=sys.stderr); sys.stdout.write('c\\rd'); sys.exit(3)"],
+                         on_line=lines.append)
+    assert code == 3
+    assert lines == ["a", "b", "c", "d"]
+
+
+def test_env_and_cwd(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    lines: list[str] = []
+    code = run_streaming([PY, "-c", "import os; print(os.environ['TD_X'], os.getcwd())"], on_line=lines.append,
+                         env={"TD_X": "42", "PATH": "/usr/bin"}, cwd=tmp_path)
+    assert code == 0 and lines == [f"42 {tmp_path}"]
+
+
+def test_missing_command() -> None:
+    with pytest.raises(FileNotFoundError):
+        run_streaming(["/nonexistent/torchdesk-nothing"], on_line=print)
+
+
+SILENT_TREE = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])
+print(child.pid, flush=True)
+time.sleep(600)
+"""
+
+
+def test_cancel_kills_a_silent_tree() -> None:
+    token = CancelToken()
+    pids: list[int] = []
+
+    def on_line(line: str) -> None:
+        pids.append(int(line))
+        threading.Timer(0.2, token.cancel).start()  # the child prints nothing more: only a kill can stop it
+
+    t0 = time.monotonic()
+    code = run_streaming([PY, "-c", SILENT_TREE], on_line=on_line, cancel=token)
+    assert token.is_cancelled and code != 0
+    assert time.monotonic() - t0 < 60
+    grandchild = pids[0]
+    gone = not psutil.pid_exists(grandchild) or psutil.Process(grandchild).status() == psutil.STATUS_ZOMBIE
+    assert gone
+
+
+def test_cancel_before_start_kills_at_once() -> None:
+    token = CancelToken()
+    token.cancel()
+    code = run_streaming([PY, "-c", "import time; time.sleep(600)"], on_line=print, cancel=token)
+    assert code != 0
+
+
+def test_attach_detach_and_callbacks() -> None:
+    token = CancelToken()
+    hits: list[str] = []
+    remove = token.on_cancel(lambda: hits.append("a"))
+    token.on_cancel(lambda: hits.append("b"))
+    remove()
+    p = subprocess.Popen([PY, "-c", "import time; time.sleep(600)"])
+    token.attach(p)
+    token.cancel()
+    token.cancel()  # idempotent
+    assert p.wait(timeout=30) != 0
+    assert hits == ["b"]
+    token.on_cancel(lambda: hits.append("late"))  # registered after cancel: runs at once
+    assert hits == ["b", "late"]
+    token.detach(p)
+
+
+def test_timeout() -> None:
+    with pytest.raises(subprocess.TimeoutExpired):
+        run_streaming([PY, "-c", "import time; time.sleep(600)"], on_line=print, timeout=0.5)
