@@ -270,6 +270,21 @@ def driver_info():
     return out
 
 
+def dist_versions(names=("torch", "torchvision", "torchaudio", "numpy")):
+    """Installed versions read from package metadata, without importing (so a broken import still names them)."""
+    out = {}
+    try:
+        from importlib import metadata
+    except ImportError:  # Python < 3.8
+        return out
+    for name in names:
+        try:
+            out[name] = metadata.version(name)
+        except Exception:
+            out[name] = None
+    return out
+
+
 def _import(name):
     import importlib
 
@@ -515,6 +530,7 @@ def main(argv=None):
     here = os.path.dirname(os.path.abspath(__file__))
     sys.path[:] = [p for p in sys.path if os.path.abspath(p or ".") != here]
     rep["python"] = python_info()
+    rep["dists"] = dist_versions()
     run.stage("driver")
     t = time.time()
     try:
