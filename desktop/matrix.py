@@ -595,8 +595,8 @@ def consistency_problems(m: Matrix) -> list[str]:
                                 f"torch {r.version} {b.variant} {plat}: {sm_name(target)} is outside what CUDA "
                                 f"{tk.version} supports ({tk.cc_min}-{tk.cc_max})"
                             )
-                    if not t.sass and not t.ptx:
-                        problems.append(f"torch {r.version} {b.variant} {plat}: no architecture list")
+                    if not t.sass and not t.ptx and not t.note:
+                        problems.append(f"torch {r.version} {b.variant} {plat}: no architecture list, and no note saying why")
             if not (b.install.index_url or b.install.find_links):
                 problems.append(f"torch {r.version} {b.variant}: no install location")
         for pkg in ("torchvision", "torchaudio"):

@@ -78,6 +78,8 @@ class _Coverage:
 
 def gpu_coverage(targets: Targets, cc: str) -> _Coverage:
     """Does a wheel with these targets have kernels for compute capability `cc`? Pure rule, no driver."""
+    if not targets.sass and not targets.ptx:
+        return _Coverage(False, False, f"its architecture list is not known, so {sm_name(cc)} support cannot be promised")
     major, minor = cc_tuple(cc)
     sass_hits = []
     for t in targets.sass:
