@@ -1,0 +1,51 @@
+"""How long `torchdesk detect --json` takes in a fresh process, against `python -c pass` (target: at most 3x).
+
+Run: python bench/bench_detect.py [--runs N]. Prints medians and the ratio; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = 3.0
+
+
+def wall(cmd: list[str], runs: int) -> list[float]:
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--runs", type=int, default=15)
+    args = ap.parse_args()
+    py = sys.executable
+    base_cmd = [py, "-c", "pass"]
+    detect_cmd = [py, "-m", "desktop.cli", "detect", "--json"]
+    wall(base_cmd, 2), wall(detect_cmd, 2)  # warm the page cache and .pyc files
+    # interleave the two so a noisy neighbour hurts both alike
+    base: list[float] = []
+    det: list[float] = []
+    for _ in range(args.runs):
+        base += wall(base_cmd, 1)
+        det += wall(detect_cmd, 1)
+    b, d = statistics.median(base), statistics.median(det)
+    ratio = d / b
+    print(f"python -c pass:              median {b * 1000:7.1f} ms  (min {min(base) * 1000:.1f})")
+    print(f"torchdesk detect --json:     median {d * 1000:7.1f} ms  (min {min(det) * 1000:.1f})")
+    print(f"ratio: {ratio:.2f}x  (target <= {TARGET:g}x: {'met' if ratio <= TARGET else 'NOT met'})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
