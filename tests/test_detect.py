@@ -284,3 +284,34 @@ def test_json_round_trip(tmp_path: Path) -> None:
         assert {"index", "name", "cc", "arch", "memory_mib", "pci", "vendor"} <= set(g)
     assert data["gpus"][1]["pci"] == "00000000:41:00.0"  # bytes from old pynvml are decoded
     assert host_from_json(data) == host
+
+
+DEVICE = DATA / "h100-device-run"
+
+
+def test_replay_matches_the_real_run_on_the_h100(tmp_path: Path) -> None:
+    """The NVML replay of the capture gives what this code printed on the real machine."""
+    real = json.loads((DEVICE / "detect.json").read_text())
+    host = detect_host(env={}, probe=probe(layout(tmp_path, H100_FILES), pynvml=fake_pynvml(h100_nvml())))
+    replay = host_to_json(host)
+    for key in ("gpus", "driver", "cuda_driver", "os", "machine", "glibc", "wsl", "os_release", "cpu"):
+        assert replay[key] == real[key], key
+    fallback = json.loads((DEVICE / "fallbacks.json").read_text())["nvml_missing"]
+    same = ("name", "cc", "arch", "memory_mib", "pci")  # nvidia-smi's CSV does not say whether MIG is on
+    assert [{k: g[k] for k in same} for g in fallback["gpus"]] == [{k: g[k] for k in same} for g in real["gpus"]]
+    assert (fallback["driver"], fallback["cuda_driver"]) == (real["driver"], real["cuda_driver"])
+
+
+def test_real_pci_listing_without_a_driver(tmp_path: Path) -> None:
+    """The H100 machine's real PCI bus, replayed as if the NVIDIA driver had gone away."""
+    files: dict[str, str] = {}
+    for line in (DEVICE / "pci-devices.txt").read_text().splitlines():
+        parts = line.split()
+        if line.startswith("/sys/bus/pci/devices/") and len(parts) >= 4:
+            f, _ = pci_device(parts[0].rsplit("/", 1)[1], parts[2], parts[3], parts[1], None)
+            files.update(f)
+    root = layout(tmp_path, files)
+    host = detect_host(env={}, matrix=StubMatrix(),
+                       probe=probe(root, pynvml=fake_pynvml(init_error="NVMLError_DriverNotLoaded")))
+    assert [(g.name, g.pci, g.driver_loaded) for g in host.gpus] == [("NVIDIA device 0x2330", "0000:00:06.0", False)]
+    assert any("no NVIDIA driver answers" in w for w in host.warnings)
