@@ -33,6 +33,11 @@ def time_resolve(n: int = 300) -> None:
     today = date.today()
     print(f"resolve() over {len(m.releases)} releases / {sum(len(r.builds) for r in m.releases)} builds (target <= 2 ms):")
     for label, host in HOSTS.items():
+        fresh = load_matrix()  # a first call on a fresh load pays for the per-object memos too
+        t = time.perf_counter()
+        resolve(fresh, host, Preferences(), today=today)
+        first = (time.perf_counter() - t) * 1000
+        print(f"  {label:<22} first call on a fresh load {first:6.3f} ms")
         resolve(m, host, Preferences(), today=today)
         samples = []
         for _ in range(n):
@@ -40,7 +45,8 @@ def time_resolve(n: int = 300) -> None:
             resolve(m, host, Preferences(), today=today)
             samples.append(time.perf_counter() - t)
         med = statistics.median(samples) * 1000
-        print(f"  {label:<22} median {med:6.3f} ms   ratio to 2 ms budget {med / 2:.2f}")
+        best = min(samples) * 1000
+        print(f"  {label:<22} median {med:6.3f} ms  best {best:6.3f} ms   ratio (median) to 2 ms budget {med / 2:.2f}")
 
 
 def wall(cmd: list[str], n: int) -> float:

@@ -15,6 +15,7 @@ import difflib
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
@@ -58,6 +59,7 @@ def cc_tuple(cc: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+@lru_cache(maxsize=1024)
 def sm_name(target: str) -> str:
     """'8.6' -> 'sm_86', '9.0a' -> 'sm_90a', '10.0' -> 'sm_100'."""
     suffix = target[-1] if target[-1] in "af" else ""
@@ -82,6 +84,11 @@ class PythonRelease:
     released: str
     end_of_life: str | None
     source: tuple[str, ...]
+    released_on: date = field(default=date.min, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        d = self.released if len(self.released) == 10 else self.released + "-01"
+        object.__setattr__(self, "released_on", date.fromisoformat(d))
 
 
 @dataclass(frozen=True)
@@ -135,6 +142,10 @@ class Targets:
     ptx: tuple[str, ...] = ()
     gfx: tuple[str, ...] = ()
     note: str | None = None
+    memo: dict[str, Any] = field(default_factory=dict, init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "memo", {})  # per-object cache of coverage answers (see resolve.gpu_coverage)
 
     def arch_list(self) -> list[str]:
         """As torch.cuda.get_arch_list() prints it: sm_XX for SASS, compute_XX for PTX."""
@@ -158,16 +169,22 @@ class Build:
     conda: str | None
     source: tuple[str, ...]
     note: str | None = None
+    kind: str = field(default="", init=False)  # cuda | rocm | xpu | cpu, derived
+    source_text: str = field(default="", init=False, compare=False, repr=False)
 
-    @property
-    def kind(self) -> str:
-        if self.cuda:
-            return "cuda"
-        if self.rocm or self.variant.startswith("rocm"):
-            return "rocm"
-        if self.variant == "xpu":
-            return "xpu"
-        return "cpu"
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind", _build_kind(self.variant, self.cuda, self.rocm))
+        object.__setattr__(self, "source_text", ", ".join(self.source))
+
+
+def _build_kind(variant: str, cuda: str | None, rocm: str | None) -> str:
+    if cuda:
+        return "cuda"
+    if rocm or variant.startswith("rocm"):
+        return "rocm"
+    if variant == "xpu":
+        return "xpu"
+    return "cpu"
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Nothing here does I/O; detection fills `Host`, the resolver turns `Host` + `Pref
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Platform keys used throughout the data file and the resolver: "<os>-<machine>".
 OSES = ("linux", "windows", "macos")
@@ -120,9 +120,8 @@ class Preferences:
     variant: str | None = None  # "cu126" | "cpu" | "rocm6.2"
 
 
-@dataclass(frozen=True)
-class Check:
-    """One link of the why-chain."""
+class Check(NamedTuple):
+    """One link of the why-chain. (A NamedTuple, not a dataclass: the resolver makes hundreds per call.)"""
 
     check: str  # gpu | driver | python | platform | pin | numpy | data
     ok: bool
@@ -130,7 +129,7 @@ class Check:
     source: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"check": self.check, "ok": self.ok, "detail": self.detail, "source": self.source}
 
 
 @dataclass(frozen=True)
@@ -180,9 +179,8 @@ class Plan:
         return d
 
 
-@dataclass(frozen=True)
-class Candidate:
-    """A (release, build) pair the resolver considered, with the checks it ran."""
+class Candidate(NamedTuple):
+    """A (release, build) pair the resolver considered: its plan if it passes, its failed checks if not."""
 
     torch: str
     variant: str

@@ -78,6 +78,13 @@ class _Coverage:
 
 def gpu_coverage(targets: Targets, cc: str) -> _Coverage:
     """Does a wheel with these targets have kernels for compute capability `cc`? Pure rule, no driver."""
+    hit = targets.memo.get(cc)
+    if hit is None:
+        hit = targets.memo[cc] = _coverage(targets, cc)
+    return hit  # type: ignore[no-any-return]
+
+
+def _coverage(targets: Targets, cc: str) -> _Coverage:
     if not targets.sass and not targets.ptx:
         return _Coverage(False, False, f"its architecture list is not known, so {sm_name(cc)} support cannot be promised")
     major, minor = cc_tuple(cc)
@@ -143,17 +150,37 @@ def _driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tupl
     return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
 
 
-def _check_build(matrix: Matrix, host: Host, release: TorchRelease, build: Build, *, pinned_variant: bool) -> list[Check]:
-    """All checks for one build on this host, except Python (chosen separately)."""
+@dataclass(frozen=True)
+class _Ctx:
+    """Per-call facts computed once: the platform key and each NVIDIA GPU with its compute capability."""
+
+    plat: str
+    nvidia: tuple[tuple[GpuInfo, str | None], ...]
+    driver_checks: dict[tuple[str, bool], Check]  # (CUDA version, needs own driver) -> check, per call
+
+
+def _ctx(matrix: Matrix, host: Host) -> _Ctx:
+    nvidia = host.nvidia_gpus if host.os != "macos" else ()
+    return _Ctx(host.platform, tuple((g, _gpu_cc(matrix, g)) for g in nvidia), {})
+
+
+def _check_build(
+    matrix: Matrix, host: Host, release: TorchRelease, build: Build, *, pinned_variant: bool,
+    ctx: _Ctx | None = None, full: bool = True,
+) -> list[Check]:
+    """The checks for one build on this host, except Python. With full=False only the failures are kept
+    (the resolver runs that over every build, then writes out the whole chain for the one it picks)."""
+    ctx = ctx or _ctx(matrix, host)
     checks: list[Check] = []
-    plat = host.platform
-    src = ", ".join(build.source)
+    plat = ctx.plat
+    src = build.source_text
     targets = build.platforms.get(plat)
     if targets is None:
         checks.append(Check("platform", False, f"no {build.variant} wheels for {plat}", src))
         return checks
-    checks.append(Check("platform", True, f"{build.variant} wheels exist for {plat}", src))
-    nvidia = host.nvidia_gpus if host.os != "macos" else ()
+    if full:
+        checks.append(Check("platform", True, f"{build.variant} wheels exist for {plat}", src))
+    nvidia = ctx.nvidia
     if build.kind == "cuda":
         if not nvidia:
             checks.append(Check("gpu", pinned_variant, "no NVIDIA GPU: a CUDA build would only use the CPU here", src))
@@ -163,15 +190,18 @@ def _check_build(matrix: Matrix, host: Host, release: TorchRelease, build: Build
             checks.append(Check("data", False, f"CUDA {build.cuda} is missing from the CUDA table", src))
             return checks
         needs_own = False
-        for g in nvidia:
-            cc = _gpu_cc(matrix, g)
+        for g, cc in nvidia:
             if cc is None:
                 checks.append(Check("gpu", False, f"{g.name}: compute capability unknown (not in the GPU table)", None))
                 continue
             cov = gpu_coverage(targets, cc)
             needs_own = needs_own or cov.via_ptx
-            checks.append(Check("gpu", cov.ok, f"{_gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
-        checks.append(_driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+            if full or not cov.ok:
+                checks.append(Check("gpu", cov.ok, f"{_gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
+        key = (tk.version, needs_own)
+        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, _driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+        if full or not drv.ok:
+            checks.append(drv)
     elif build.kind == "rocm":
         amd = host.amd_gpus
         if not amd:
@@ -197,25 +227,23 @@ def _check_build(matrix: Matrix, host: Host, release: TorchRelease, build: Build
 
 def _released(matrix: Matrix, py: str, today: date) -> date | None:
     pr = matrix.python_release(py)
-    if pr is None:
-        return None
-    return date.fromisoformat(pr.released if len(pr.released) == 10 else pr.released + "-01")
+    return pr.released_on if pr is not None else None
 
 
 def released_pythons(release: TorchRelease, today: date, matrix: Matrix) -> tuple[str, ...]:
     """The release's Pythons that are out by `today` (a Python still in pre-release does not count)."""
     out = []
     for py in release.python:
-        d = _released(matrix, py, today)
-        if d is None or d <= today:
+        pr = matrix.python_release(py)
+        if pr is None or pr.released_on <= today:
             out.append(py)
     return tuple(out)
 
 
-def _choose_python(release: TorchRelease, today: date, matrix: Matrix) -> str:
+def _choose_python(release: TorchRelease, today: date, matrix: Matrix, pythons: tuple[str, ...] | None = None) -> str:
     """Newest Python the release supports that has been out for at least a year; else the oldest it supports."""
     cutoff = today - timedelta(days=365)
-    choices = released_pythons(release, today, matrix) or release.python
+    choices = (pythons if pythons is not None else released_pythons(release, today, matrix)) or release.python
     mature = [py for py in choices if (d := _released(matrix, py, today)) is not None and d <= cutoff]
     if mature:
         return max(mature, key=vtuple)
@@ -263,6 +291,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     today = today or date.today()
     plat = host.platform
     kinds = _preferred_kinds(host)
+    ctx = _ctx(matrix, host)
     candidates: list[Candidate] = []
     for release in matrix.releases:
         if prefs.torch and not _ver_prefix_match(release.version, prefs.torch):
@@ -276,16 +305,17 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
                 f"({', '.join(pythons)})",
                 ", ".join(release.source),
             )
+        python: str | None = prefs.python
         for build in release.builds:
             if prefs.variant and build.variant != prefs.variant:
                 continue
-            checks = _check_build(matrix, host, release, build, pinned_variant=prefs.variant is not None)
-            if prefs.python is not None:
+            checks = _check_build(matrix, host, release, build, pinned_variant=prefs.variant is not None, ctx=ctx, full=False)
+            if prefs.python is not None and not py_ok:
                 checks.append(py_check)
-            ok = all(c.ok for c in checks)
+            ok = not any(not c.ok for c in checks)
             plan = None
             if ok:
-                python = prefs.python or _choose_python(release, today, matrix)
+                python = python or _choose_python(release, today, matrix, pythons)
                 plan = _plan(matrix, host, release, build, python, pythons)
             candidates.append(Candidate(release.version, build.variant, ok, tuple(checks), plan))
 
@@ -312,10 +342,15 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     assert release is not None
     chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]
     assert chosen.plan is not None
+    # the chosen build's whole chain, passing checks included
+    full_checks = _check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]
+    if prefs.python is not None:
+        full_checks.append(Check("python", True, f"Python {prefs.python} is supported by torch {release.version} ({', '.join(chosen.plan.python_choices)})", ", ".join(release.source)))
+    chosen = chosen._replace(checks=tuple(full_checks))
     why = _why_chain(matrix, host, prefs, release, chosen, candidates)
     if release.numpy:
         warnings.append(f"torch {release.version} was built against numpy 1.x: keep numpy{release.numpy} in this environment")
-    alternatives = tuple(c for c in passing if c is not chosen)
+    alternatives = tuple(c for c in passing if (c.torch, c.variant) != (chosen.torch, chosen.variant))
     plan = chosen.plan
     summary = (
         f"torch {plan.torch} ({plan.variant}) on Python {plan.python}"
