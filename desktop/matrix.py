@@ -333,6 +333,15 @@ def _type_ok(value: Any, t: str) -> bool:
     return isinstance(value, _TYPES[t])
 
 
+def _fmt_path(path: Any) -> str:
+    """Paths are built as cheap nested tuples (parent, key) during the walk and formatted only on error."""
+    parts: list[str] = []
+    while isinstance(path, tuple):
+        path, key = path
+        parts.append(f"[{key}]" if isinstance(key, int) else f".{key}")
+    return str(path) + "".join(reversed(parts))
+
+
 class _Validator:
     """The subset of JSON Schema that matrix.schema.json uses. Raises MatrixError at the first problem."""
 
@@ -340,20 +349,28 @@ class _Validator:
         self.root = schema
         self.file = file
         self._patterns: dict[str, re.Pattern[str]] = {}
+        self._refs: dict[str, dict[str, Any]] = {}
 
-    def fail(self, path: str, msg: str) -> None:
-        raise MatrixError(self.file, path, msg)
+    def fail(self, path: Any, msg: str) -> None:
+        raise MatrixError(self.file, _fmt_path(path), msg)
 
-    def check(self, value: Any, schema: dict[str, Any], path: str) -> None:
-        if "$ref" in schema:
-            ref = schema["$ref"]
-            node: Any = self.root
+    def _ref(self, ref: str) -> dict[str, Any]:
+        node = self._refs.get(ref)
+        if node is None:
+            node = self.root
             for part in ref.lstrip("#/").split("/"):
                 node = node[part]
-            self.check(value, node, path)
-            extra = {k: v for k, v in schema.items() if k not in ("$ref", "description")}
-            if extra:
-                self.check(value, extra, path)
+            self._refs[ref] = node
+        return node
+
+    def check(self, value: Any, schema: dict[str, Any], path: Any) -> None:
+        ref = schema.get("$ref")
+        if ref is not None:
+            self.check(value, self._ref(ref), path)
+            if len(schema) > 1:
+                extra = {k: v for k, v in schema.items() if k not in ("$ref", "description")}
+                if extra:
+                    self.check(value, extra, path)
             return
         if "oneOf" in schema:
             errors = []
@@ -369,9 +386,11 @@ class _Validator:
             return
         t = schema.get("type")
         if t is not None:
-            types = t if isinstance(t, list) else [t]
-            if not any(_type_ok(value, x) for x in types):
-                self.fail(path, f"expected {' or '.join(types)}, got {type(value).__name__} {value!r:.60}")
+            if isinstance(t, list):
+                if not any(_type_ok(value, x) for x in t):
+                    self.fail(path, f"expected {' or '.join(t)}, got {type(value).__name__} {value!r:.60}")
+            elif not _type_ok(value, t):
+                self.fail(path, f"expected {t}, got {type(value).__name__} {value!r:.60}")
         if "enum" in schema and value not in schema["enum"]:
             self.fail(path, f"{value!r} is not one of {schema['enum']}")
         if isinstance(value, str):
@@ -388,7 +407,7 @@ class _Validator:
             items = schema.get("items")
             if items is not None:
                 for i, v in enumerate(value):
-                    self.check(v, items, f"{path}[{i}]")
+                    self.check(v, items, (path, i))
         elif isinstance(value, dict):
             for key in schema.get("required", ()):
                 if key not in value:
@@ -399,11 +418,12 @@ class _Validator:
             addl = schema.get("additionalProperties", True)
             names = schema.get("propertyNames")
             for key, v in value.items():
-                sub_path = f"{path}.{key}"
+                sub_path = (path, key)
                 if names is not None:
                     self.check(key, names, sub_path)
-                if key in props:
-                    self.check(v, props[key], sub_path)
+                sub = props.get(key)
+                if sub is not None:
+                    self.check(v, sub, sub_path)
                 elif addl is False:
                     self.fail(sub_path, f"unknown key {key!r}")
                 elif isinstance(addl, dict):
