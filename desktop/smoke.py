@@ -141,20 +141,21 @@ class _Run(object):
     def check(self, name, fn, gpu=None):
         """Run one check, timing it; fn returns a detail dict (or raises)."""
         self.stage(name if gpu is None else "gpu%d.%s" % (gpu, name))
-        entry = {"name": name, "gpu": gpu, "ok": False}
+        entry = {"name": name, "gpu": gpu}
         t = time.time()
         try:
             entry.update(fn() or {})
-            entry.setdefault("ok", True)
-            if entry.get("ok") is None:
-                entry["ok"] = True
+            entry["ok"] = bool(entry.get("ok", True))  # a check that returns no verdict passed by not raising
         except Exception as exc:  # every failure is data for the verdict
             entry["ok"] = False
             entry["error"] = _error(exc)
         entry["seconds"] = round(time.time() - t, 4)
         self.report["checks"].append(entry)
+        why = ""
+        if not entry["ok"]:
+            why = "  " + (entry["error"]["detail"] if "error" in entry else "wrong result %r" % entry.get("rel_err"))
         self.say("%-14s %s %.3fs%s" % (name + ("" if gpu is None else "[%d]" % gpu), "ok  " if entry["ok"] else "FAIL",
-                                       entry["seconds"], "" if entry["ok"] else "  " + entry["error"]["detail"]))
+                                       entry["seconds"], why))
         self.save()
         return entry
 
@@ -477,6 +478,7 @@ def _numpy_checks(run, torch):
 def _torchvision_checks(run, torch, on_gpu):
     rep = run.report
     run.stage("torchvision.import")
+    t = time.time()
     try:
         tv = _import("torchvision")
     except ImportError as exc:
@@ -488,7 +490,8 @@ def _torchvision_checks(run, torch, on_gpu):
     except Exception as exc:
         rep["torchvision"] = {"installed": True, "error": _error(exc)}
         return
-    rep["torchvision"] = {"installed": True, "version": getattr(tv, "__version__", None)}
+    rep["torchvision"] = {"installed": True, "version": getattr(tv, "__version__", None),
+                        "import_s": round(time.time() - t, 4)}
 
     def nms():
         from torchvision.ops import nms as _nms
@@ -505,6 +508,7 @@ def _torchvision_checks(run, torch, on_gpu):
 def _torchaudio_checks(run):
     rep = run.report
     run.stage("torchaudio.import")
+    t = time.time()
     try:
         ta = _import("torchaudio")
     except ImportError as exc:
@@ -516,7 +520,8 @@ def _torchaudio_checks(run):
     except Exception as exc:
         rep["torchaudio"] = {"installed": True, "error": _error(exc)}
         return
-    rep["torchaudio"] = {"installed": True, "version": getattr(ta, "__version__", None)}
+    rep["torchaudio"] = {"installed": True, "version": getattr(ta, "__version__", None),
+                        "import_s": round(time.time() - t, 4)}
 
 
 def main(argv=None):

@@ -1,0 +1,122 @@
+"""The smoke script itself: its grammar, its error table, and real runs by real interpreters."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from desktop import smoke
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = ROOT / "desktop" / "smoke.py"
+DATA = Path(__file__).resolve().parent / "verify_data"
+
+
+def test_script_parses_as_python_3_6() -> None:
+    ast.parse(SCRIPT.read_text(encoding="utf-8"), feature_version=(3, 6))
+
+
+def test_script_imports_only_the_standard_library_at_top_level() -> None:
+    tree = ast.parse(SCRIPT.read_text(encoding="utf-8"))
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            names.add((node.module or "").split(".")[0])
+    assert names <= set(sys.stdlib_module_names), names - set(sys.stdlib_module_names)
+
+
+def _cases() -> list:
+    out = []
+    for f in sorted(DATA.glob("*.json")):
+        table = json.loads(f.read_text(encoding="utf-8"))
+        if "cases" not in table:
+            continue
+        for i, case in enumerate(table["cases"]):
+            out.append(pytest.param(table["kind"], case, id=f"{f.stem}-{i}"))
+    return out
+
+
+@pytest.mark.parametrize("kind, case", _cases())
+def test_classify_real_error_texts(kind: str, case: dict) -> None:
+    assert case["source"].startswith("https://github.com/")
+    got_kind, detail = smoke.classify_error(case["text"])
+    assert got_kind == kind
+    if "detail" in case:
+        assert detail == case["detail"]
+
+
+def test_every_kind_the_issue_names_has_real_texts() -> None:
+    kinds = {json.loads(f.read_text())["kind"] for f in DATA.glob("*.json") if "cases" in json.loads(f.read_text())}
+    assert {"numpy_abi", "torchvision_mismatch", "arch_unsupported", "no_kernel_image", "missing_library"} <= kinds
+
+
+@pytest.mark.parametrize("text", ["", "ModuleNotFoundError: No module named 'torch'", "ValueError: something else"])
+def test_unknown_texts_are_other(text: str) -> None:
+    assert smoke.classify_error(text)[0] == "other"
+
+
+@pytest.mark.parametrize(
+    "cc, arch, want",
+    [
+        ((9, 0), ["sm_75", "sm_80", "sm_86", "sm_90", "sm_100", "sm_120"], "sass"),  # the H100 capture
+        ((8, 9), ["sm_80", "sm_86", "sm_90"], "sass"),  # sm_86 cubins run on 8.9
+        ((12, 0), ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"], None),  # RTX 5090, torch 2.6 cu124
+        ((12, 0), ["sm_80", "sm_90", "compute_90"], "ptx"),  # PTX JIT
+        ((9, 0), ["sm_90a"], "sass"),
+        ((10, 0), ["sm_90a", "compute_90a"], None),  # arch-specific code runs only on its own cc
+        ((8, 6), ["sm_89"], None),  # a higher minor does not run on a lower one
+        ((7, 5), [], None),
+    ],
+)
+def test_cc_covered(cc: tuple, arch: list, want: str | None) -> None:
+    assert smoke.cc_covered(cc, arch) == want
+
+
+def _run_script(python: str, tmp_path: Path, cwd: Path | None = None) -> tuple[dict, str]:
+    report = tmp_path / "report.json"
+    p = subprocess.run([python, "-E", str(SCRIPT), str(report)], capture_output=True, text=True, timeout=300,
+                       cwd=cwd or tmp_path)
+    assert p.returncode == 0, p.stderr
+    marker = [ln for ln in p.stdout.splitlines() if ln.startswith(smoke.REPORT_MARKER)]
+    assert len(marker) == 1
+    assert json.loads(marker[0][len(smoke.REPORT_MARKER):]) == json.loads(report.read_text())
+    return json.loads(report.read_text()), p.stdout
+
+
+def test_real_run_without_torch(tmp_path: Path) -> None:
+    rep, out = _run_script(sys.executable, tmp_path)
+    assert rep["complete"] and rep["stage"] == "done"
+    assert rep["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert rep["import_torch"]["ok"] is False
+    assert rep["import_torch"]["error"]["kind"] == "not_installed"
+    assert "driver" in rep
+    assert "[smoke] import torch:" in out
+
+
+def test_a_torch_folder_in_the_working_directory_does_not_shadow(tmp_path: Path) -> None:
+    fake = tmp_path / "cwd" / "torch"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise RuntimeError('the fake torch was imported')\n")
+    # The script lives next to the fake package too: neither location may be on sys.path.
+    script_copy = tmp_path / "cwd" / "smoke.py"
+    script_copy.write_text(SCRIPT.read_text())
+    p = subprocess.run([sys.executable, "-E", str(script_copy)], capture_output=True, text=True,
+                       cwd=tmp_path / "cwd", timeout=120)
+    line = [ln for ln in p.stdout.splitlines() if ln.startswith(smoke.REPORT_MARKER)][0]
+    rep = json.loads(line[len(smoke.REPORT_MARKER):])
+    assert rep["import_torch"]["error"]["kind"] == "not_installed"
+
+
+def test_module_import_runs_nothing() -> None:
+    code = "import desktop.smoke, sys; print('torch' in sys.modules)"
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert p.stdout.strip() == "False"
