@@ -1,0 +1,219 @@
+"""Start the app: `run_app(argv)`. `--self-test` starts, detects, resolves, shows the window, prints one JSON
+object and exits (0 ok; 1 naming what failed) for the installer check and support requests."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import threading
+import time
+import traceback
+from types import TracebackType
+from typing import Any
+
+SELF_TEST_TIMEOUT_S = 90.0
+log = logging.getLogger("torchdesk.ui")
+
+
+def _process_age() -> float | None:
+    """Seconds since this process started (the OS's clock, so interpreter start-up counts too)."""
+    try:
+        # Linux: both numbers count from boot, to the clock tick (psutil's create_time adds the boot time,
+        # which /proc/stat gives only to the second).
+        with open("/proc/self/stat", "rb") as f:
+            start_ticks = int(f.read().rsplit(b")", 1)[1].split()[19])
+        with open("/proc/uptime", "rb") as f:
+            uptime = float(f.read().split()[0])
+        return max(0.0, uptime - start_ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, AttributeError):
+        pass
+    try:
+        import psutil
+
+        return max(0.0, time.time() - psutil.Process().create_time())
+    except Exception:  # noqa: BLE001 - only a measurement
+        return None
+
+
+def _setup_logging() -> str | None:
+    """Log to <log dir>/torchdesk-gui.log; returns the file or None if it cannot be written."""
+    from ..paths import log_dir
+
+    try:
+        d = log_dir()
+        d.mkdir(parents=True, exist_ok=True)
+        path = d / "torchdesk-gui.log"
+        handler = logging.FileHandler(path, encoding="utf-8")
+    except OSError:
+        return None
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("torchdesk")
+    root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    return str(path)
+
+
+def install_excepthook(window: Any) -> Any:
+    """Log every uncaught exception and show it in the window (from any thread, via a queued signal)."""
+    from PySide6.QtCore import QObject, Signal, Slot
+
+    class _Bridge(QObject):
+        error = Signal(str, str)
+
+        @Slot(str, str)
+        def _on_self_error(self, message: str, details: str) -> None:
+            window.show_error("Something went wrong",
+                              f"TorchDesk hit an unexpected error: {message}. It was written to the log "
+                              "(File > Open logs folder); please include it in a bug report.", details)
+
+    bridge = _Bridge(window)
+    bridge.error.connect(bridge._on_self_error)
+
+    def hook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        details = "".join(traceback.format_exception(exc_type, exc, tb))
+        log.error("uncaught exception\n%s", details)
+        sys.__stderr__.write(details) if sys.__stderr__ else None
+        try:
+            bridge.error.emit(f"{exc_type.__name__}: {exc}", details)
+        except RuntimeError:  # the window is gone
+            pass
+
+    def thread_hook(args: threading.ExceptHookArgs) -> None:
+        if args.exc_type is not None and args.exc_value is not None:
+            hook(args.exc_type, args.exc_value, args.exc_traceback)
+
+    sys.excepthook = hook
+    threading.excepthook = thread_hook
+    return bridge
+
+
+def _headless() -> bool:
+    return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def run_app(argv: list[str]) -> int:
+    """Open the window (or run the self-test). Returns the process exit code."""
+    args = list(argv)
+    if "--version" in args:
+        from .. import __version__
+
+        print(f"torchdesk-gui {__version__}")
+        return 0
+    if "-h" in args or "--help" in args:
+        print("usage: torchdesk-gui [--self-test] [--version]\n\n"
+              "  --self-test  start, detect, resolve, show the window, print one JSON summary and exit\n"
+              "               (0 ok, 1 failed: the JSON's 'failed' names the step)")
+        return 0
+    self_test = "--self-test" in args
+    args = [a for a in args if a != "--self-test"]
+    if self_test and _headless() and not os.environ.get("QT_QPA_PLATFORM"):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # an installer check on a machine with no display
+    t0 = time.perf_counter()
+    try:
+        from PySide6.QtCore import QTimer
+        from PySide6.QtWidgets import QApplication
+
+        app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "torchdesk", *args])
+        app.setApplicationName("TorchDesk")
+        app.setOrganizationName("TorchDesk")
+        from .main_window import MainWindow
+
+        window = MainWindow()
+    except Exception as exc:  # noqa: BLE001 - report, never a silent crash
+        if self_test:
+            _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})
+        else:
+            traceback.print_exc()
+        return 1
+    _set_icon(app, window)
+    bridge = install_excepthook(window)
+    state: dict[str, Any] = {"code": 0, "shown_at": None}
+
+    def on_shown(at: float) -> None:
+        state["shown_at"] = at
+        state["age_at_shown"] = _process_age()
+
+    window.first_shown.connect(on_shown)
+    if self_test:
+        _wire_self_test(app, window, state, t0)
+    window.show()
+    window.start()
+    QTimer.singleShot(200, _setup_logging)  # after the first paint: start-up stays fast
+    code = app.exec()
+    del bridge
+    return int(state["code"]) if self_test else int(code)
+
+
+def _wire_self_test(app: Any, window: Any, state: dict[str, Any], t0: float) -> None:
+    from PySide6.QtCore import QTimer
+
+    def finish(payload: dict[str, Any], code: int) -> None:
+        if state.get("done"):
+            return
+        state["done"] = True
+        state["code"] = code
+        payload["time_to_window_shown_s"] = (
+            round(state["age_at_shown"], 3) if state.get("age_at_shown") is not None
+            else (round(state["shown_at"] - t0, 3) if state.get("shown_at") else None))
+        payload["platform"] = app.platformName()
+        _print_json(payload)
+        window.shutdown()
+        window.close()
+        app.quit()
+
+    def on_ready(s: Any) -> None:
+        def report() -> None:
+            rec = s.recommendation
+            if state.get("shown_at") is None:
+                finish({"ok": False, "failed": "show", "error": "the window was never shown"}, 1)
+                return
+            payload = {
+                "ok": rec.plan is not None,
+                "gpus": [{"name": g.name, "cc": g.cc, "arch": g.arch, "memory_mib": g.memory_mib} for g in s.host.gpus],
+                "driver": s.host.driver,
+                "os": s.host.platform,
+                "plan": rec.plan.to_json() if rec.plan is not None else None,
+                "summary": rec.resolution.summary,
+                "data_version": s.matrix.data_version,
+                "detect_and_resolve_s": round(s.seconds, 3),
+            }
+            if rec.plan is None:
+                payload["failed"] = "resolve"
+                payload["error"] = rec.resolution.summary
+            finish(payload, 0 if rec.plan is not None else 1)
+
+        QTimer.singleShot(0, report)
+
+    def on_failed(err: Any) -> None:
+        finish({"ok": False, "failed": "detect", "error": err.message}, 1)
+
+    def on_timeout() -> None:
+        finish({"ok": False, "failed": "timeout",
+                "error": f"no recommendation within {SELF_TEST_TIMEOUT_S:.0f} s (detection or resolution hung)"}, 1)
+
+    window.ready.connect(on_ready)
+    window.startup_failed.connect(on_failed)
+    window.show_error = lambda title, message, details: None  # no modal boxes in a self-test
+    QTimer.singleShot(int(SELF_TEST_TIMEOUT_S * 1000), on_timeout)
+
+
+def _set_icon(app: Any, window: Any) -> None:
+    from pathlib import Path
+
+    from PySide6.QtGui import QIcon
+
+    icons = Path(__file__).resolve().parent.parent / "resources" / "icons"
+    for name in ("torchdesk.svg", "torchdesk-256.png"):
+        p = icons / name
+        if p.exists():
+            icon = QIcon(str(p))
+            app.setWindowIcon(icon)
+            window.setWindowIcon(icon)
+            return
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()

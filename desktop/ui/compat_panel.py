@@ -1,0 +1,147 @@
+"""The tables people look up by hand, from `build_tables`, with this machine's rows highlighted and a filter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Slot
+from PySide6.QtGui import QBrush, QColor, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QTableWidget,
+    QTableWidgetItem,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .widgets import heading
+
+TITLES = (("cuda", "CUDA \u2194 compute capability \u2194 architecture"), ("driver", "Driver \u2194 CUDA"),
+          ("torch", "PyTorch \u2194 Python \u2194 CUDA builds \u2194 torchvision \u2194 torchaudio"), ("gpus", "GPU models"))
+
+
+def machine_rows(matrix: Any, host: Any, tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
+    """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits, what its driver runs, builds for its GPUs."""
+    from ..commands.matrix import build_tables
+    from ..matrix import vtuple
+
+    out: dict[str, set[int]] = {k: set() for k in tables}
+    ccs = [g.cc for g in host.nvidia_gpus if g.cc]
+    os_key = "windows" if host.os == "windows" else "linux"
+    for cc in ccs:
+        sub = build_tables(matrix, cc=cc, os_name=os_key)
+        cudas = {r["CUDA"] for r in sub["cuda"]}
+        torches = {r["torch"] for r in sub["torch"]}
+        out["cuda"] |= {i for i, r in enumerate(tables["cuda"]) if r["CUDA"] in cudas}
+        out["torch"] |= {i for i, r in enumerate(tables["torch"]) if r["torch"] in torches}
+    if host.driver:
+        col = "Windows driver >=" if os_key == "windows" else "Linux driver >="
+        for i, r in enumerate(tables["driver"]):
+            need = r.get(col, "")
+            if need and need != "-" and vtuple(host.driver) >= vtuple(need):
+                out["driver"].add(i)
+    names = set()
+    for g in host.gpus:
+        model = matrix.find_gpu(g.name)
+        if model is not None:
+            names.add(model.name)
+    out["gpus"] = {i for i, r in enumerate(tables["gpus"]) if r["GPU"] in names}
+    return out
+
+
+class CompatibilityPanel(QWidget):
+    """Four tables; typing in the filter hides rows without the text; 'only this machine' keeps highlighted rows."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.filter_edit = QLineEdit()
+        self.filter_edit.setPlaceholderText("Filter rows: a CUDA version, an architecture, a GPU, a release…")
+        self.filter_edit.setClearButtonEnabled(True)
+        self.only_mine = QCheckBox("Only rows for this &machine")
+        self.tabs = QTabWidget()
+        self.tables: dict[str, QTableWidget] = {}
+        self.highlighted: dict[str, set[int]] = {}
+        for key, title in TITLES:
+            t = QTableWidget()
+            t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+            t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+            t.verticalHeader().setVisible(False)
+            t.setSortingEnabled(False)
+            self.tables[key] = t
+            self.tabs.addTab(t, title.split(" \u2194 ")[0] if key != "gpus" else "GPUs")
+            self.tabs.setTabToolTip(self.tabs.count() - 1, title)
+        self.legend = QLabel("Rows that concern this machine are highlighted.")
+        row = QHBoxLayout()
+        f = QLabel("&Filter:")
+        f.setBuddy(self.filter_edit)
+        row.addWidget(f)
+        row.addWidget(self.filter_edit, 1)
+        row.addWidget(self.only_mine)
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Compatibility tables"))
+        lay.addLayout(row)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.legend)
+        self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
+        self.only_mine.toggled.connect(self._on_only_mine_toggled)
+        self._matrix: Any = None
+
+    def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
+        from ..commands.matrix import build_tables
+
+        os_key = "windows" if host is not None and host.os == "windows" else "linux"
+        tables = build_tables(matrix, os_name=os_key)
+        self.highlighted = machine_rows(matrix, host, tables) if host is not None else {k: set() for k in tables}
+        pal = self.palette()
+        hl = QColor(pal.color(QPalette.ColorRole.Highlight))
+        hl.setAlpha(60)  # a tint of the system's highlight: readable in light and dark mode
+        brush = QBrush(hl)
+        for key, rows in tables.items():
+            t = self.tables[key]
+            cols = list(rows[0]) if rows else []
+            t.clear()
+            t.setColumnCount(len(cols))
+            t.setHorizontalHeaderLabels(cols)
+            t.setRowCount(len(rows))
+            for r, row in enumerate(rows):
+                mine = r in self.highlighted[key]
+                for c, col in enumerate(cols):
+                    item = QTableWidgetItem(str(row[col]))
+                    if mine:
+                        item.setBackground(brush)
+                        font = item.font()
+                        font.setBold(True)
+                        item.setFont(font)
+                        item.setToolTip("applies to this machine")
+                    t.setItem(r, c, item)
+            t.resizeColumnsToContents()
+            t.horizontalHeader().setStretchLastSection(True)
+        self.legend.setText("Rows that concern this machine are highlighted." if host is not None and host.gpus
+                            else "No GPU detected: nothing to highlight.")
+        self._apply_filter()
+
+    def visible_rows(self, key: str) -> list[int]:
+        t = self.tables[key]
+        return [r for r in range(t.rowCount()) if not t.isRowHidden(r)]
+
+    def _apply_filter(self) -> None:
+        text = self.filter_edit.text().strip().lower()
+        only = self.only_mine.isChecked()
+        for key, t in self.tables.items():
+            for r in range(t.rowCount()):
+                cells = " ".join(t.item(r, c).text() for c in range(t.columnCount()) if t.item(r, c)).lower()
+                hide = (bool(text) and text not in cells) or (only and r not in self.highlighted.get(key, set()))
+                t.setRowHidden(r, hide)
+
+    @Slot(str)
+    def _on_filter_edit_text_changed(self, _text: str) -> None:
+        self._apply_filter()
+
+    @Slot(bool)
+    def _on_only_mine_toggled(self, _on: bool) -> None:
+        self._apply_filter()

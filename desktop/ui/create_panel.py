@@ -1,0 +1,361 @@
+"""One-click create: name, location, engine, the stages with ticks, progress, live log, Cancel, the verified result."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .widgets import Banner, LogView, StageList, copy_to_clipboard, heading, note
+from .worker import JobContext, JobError, JobRunner
+
+STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
+          ("download", "Download"), ("link", "Link into the environment"), ("pip", "Install PyTorch with pip"),
+          ("verify", "Verify: run a CUDA smoke test with the new Python"))
+STAGE_KEYS = tuple(k for k, _ in STAGES)
+ENGINES = ("embedded", "conda", "mamba", "micromamba")
+
+# spec_source(name, prefix) -> EnvSpec for the current plan, extras and settings (raises EnvSpecError).
+SpecSource = Callable[[str | None, str | None], Any]
+
+
+def jobs_available() -> bool:
+    """Whether this build has the create job (desktop.jobs); the panel says so plainly when it has not."""
+    return importlib.util.find_spec("desktop.jobs") is not None
+
+
+class CreatePanel(QWidget):
+    """Starts `desktop.jobs.create_env` on its JobRunner and renders stages, log and the verification result."""
+
+    env_created = Signal(object)  # the job's result
+
+    def __init__(self, runner: JobRunner, spec_source: SpecSource, *, envs_dir: Callable[[], Path],
+                 engine: Callable[[], str], expect_gpu: Callable[[], bool | None],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.spec_source = spec_source
+        self._envs_dir = envs_dir
+        self._engine = engine
+        self._expect_gpu = expect_gpu
+        self._has_plan = False
+        self._name_ok = False
+        self.result: Any = None
+        self.available = jobs_available()
+
+        self.name_edit = QLineEdit()
+        self.name_edit.setPlaceholderText("environment name, e.g. torch211-cu130")
+        self.name_status = QLabel()
+        self.name_status.setWordWrap(True)
+        self.location_edit = QLineEdit(str(envs_dir()))
+        self.browse_button = QPushButton("Browse…")
+        self.engine_combo = QComboBox()
+        self.engine_combo.addItems(ENGINES)
+        loc = QHBoxLayout()
+        loc.addWidget(self.location_edit, 1)
+        loc.addWidget(self.browse_button)
+        form = QFormLayout()
+        form.addRow("Environment &name:", self.name_edit)
+        form.addRow("", self.name_status)
+        form.addRow("&Location:", loc)
+        form.addRow("&Engine:", self.engine_combo)
+
+        self.create_button = QPushButton("Create environment")
+        self.create_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setEnabled(False)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.create_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+
+        self.unavailable = note("Creating environments is not available in this build: the create job "
+                                "(desktop.jobs) is missing. Export environment.yml and use conda instead.")
+        self.unavailable.setVisible(not self.available)
+        self.stages = StageList(STAGES)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.stage_message = QLabel()
+        self.log = LogView()
+        self.banner = Banner()
+        self.activate_edit = QLineEdit()
+        self.activate_edit.setReadOnly(True)
+        self.copy_button = QPushButton("Copy")
+        self.log_file_label = QLabel()
+        self.open_log_button = QPushButton("Open log")
+        act = QHBoxLayout()
+        act.addWidget(QLabel("Activate:"))
+        act.addWidget(self.activate_edit, 1)
+        act.addWidget(self.copy_button)
+        act.addWidget(self.open_log_button)
+        self.after = QWidget()
+        after_lay = QVBoxLayout(self.after)
+        after_lay.setContentsMargins(0, 0, 0, 0)
+        after_lay.addLayout(act)
+        after_lay.addWidget(self.log_file_label)
+        self.after.hide()
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Create the environment"))
+        lay.addLayout(form)
+        lay.addLayout(buttons)
+        lay.addWidget(self.unavailable)
+        lay.addWidget(self.stages)
+        lay.addWidget(self.progress)
+        lay.addWidget(self.stage_message)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.after)
+        lay.addWidget(self.log, 1)
+
+        self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
+        self.location_edit.textChanged.connect(self._on_name_edit_text_changed)
+        self.browse_button.clicked.connect(self._on_browse_button_clicked)
+        self.create_button.clicked.connect(self._on_create_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.copy_button.clicked.connect(self._on_copy_button_clicked)
+        self.open_log_button.clicked.connect(self._on_open_log_button_clicked)
+        runner.log_line.connect(self.log.append_line)
+        runner.progress.connect(self._on_runner_progress)
+        runner.succeeded.connect(self._on_runner_succeeded)
+        runner.failed.connect(self._on_runner_failed)
+        runner.cancelled.connect(self._on_runner_cancelled)
+        runner.busy_changed.connect(self._on_runner_busy_changed)
+        self._update_buttons()
+
+    # --- inputs ---------------------------------------------------------------------------------------------------
+    def set_plan_ready(self, ready: bool, default_name: str | None = None) -> None:
+        self._has_plan = ready
+        if default_name and not self.name_edit.isModified():
+            self.name_edit.setText(default_name)
+        self._update_buttons()
+
+    def set_engine(self, name: str) -> None:
+        if name in ENGINES:
+            self.engine_combo.setCurrentText(name)
+
+    def target(self) -> tuple[str | None, str | None]:
+        """(name, prefix) for the spec: a name in TorchDesk's envs folder, else a full prefix."""
+        name = self.name_edit.text().strip()
+        location = Path(self.location_edit.text().strip() or str(self._envs_dir())).expanduser()
+        if location.resolve() == self._envs_dir().expanduser().resolve():
+            return name, None
+        return None, str(location / name)
+
+    def target_prefix(self) -> Path:
+        name = self.name_edit.text().strip()
+        return Path(self.location_edit.text().strip() or str(self._envs_dir())).expanduser() / name
+
+    @Slot(str)
+    def _on_name_edit_text_changed(self, _text: str) -> None:
+        from ..envspec import EnvSpecError, validate_env_name
+
+        name = self.name_edit.text().strip()
+        try:
+            validate_env_name(name)
+        except EnvSpecError as exc:
+            self._name_ok = False
+            self.name_status.setText("\u2717 " + (str(exc) if name else "type a name for the new environment"))
+        else:
+            prefix = self.target_prefix()
+            if prefix.exists():
+                self._name_ok = False
+                self.name_status.setText(f"\u2717 {prefix} already exists: pick another name, or remove it in Environments")
+            else:
+                self._name_ok = True
+                self.name_status.setText(f"\u2713 will be created at {prefix}")
+        self._update_buttons()
+
+    @Slot()
+    def _on_browse_button_clicked(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Where to create environments", self.location_edit.text())
+        if d:
+            self.location_edit.setText(d)
+
+    def _update_buttons(self) -> None:
+        busy = self.runner.busy
+        self.create_button.setEnabled(self.available and self._has_plan and self._name_ok and not busy)
+        if not self.available:
+            self.create_button.setToolTip("not available: this build has no create job (desktop.jobs)")
+        elif not self._has_plan:
+            self.create_button.setToolTip("waiting for a plan that fits this machine")
+        elif not self._name_ok:
+            self.create_button.setToolTip(self.name_status.text())
+        else:
+            self.create_button.setToolTip("")
+        self.cancel_button.setEnabled(busy)
+        for w in (self.name_edit, self.location_edit, self.browse_button, self.engine_combo):
+            w.setEnabled(not busy)
+
+    # --- the job --------------------------------------------------------------------------------------------------
+    @Slot()
+    def _on_create_button_clicked(self) -> None:
+        from ..envspec import EnvSpecError
+
+        name, prefix = self.target()
+        try:
+            spec = self.spec_source(name, prefix)
+        except (EnvSpecError, ValueError) as exc:
+            self.banner.show_result("fail", "The environment cannot be created as set up", str(exc))
+            return
+        engine_name = self.engine_combo.currentText()
+        expect_gpu = self._expect_gpu()
+        self.start(spec, engine_name, expect_gpu)
+
+    def start(self, spec: Any, engine_name: str, expect_gpu: bool | None) -> bool:
+        self.stages.reset_stages()
+        self.progress.setValue(0)
+        self.log.clear_log()
+        self.banner.hide()
+        self.after.hide()
+        self.result = None
+        self.log.append_line(f"Creating {spec.label} with the {engine_name} engine")
+
+        def job(ctx: JobContext) -> Any:
+            from ..jobs import create_env
+            from ..engine import get_engine
+
+            engine = get_engine(engine_name)
+            return create_env(spec, engine=engine, on_line=ctx.on_line, on_progress=ctx.on_progress,
+                              cancel=ctx.cancel, **_expect_gpu_kwarg(create_env, expect_gpu))
+
+        return self.runner.start(job)
+
+    @Slot()
+    def _on_cancel_button_clicked(self) -> None:
+        self.stage_message.setText("Cancelling: stopping the running step and removing what was created…")
+        self.cancel_button.setEnabled(False)
+        self.runner.cancel()
+
+    @Slot(object)
+    def _on_runner_progress(self, p: Any) -> None:
+        stage = getattr(p, "stage", None)
+        if stage in STAGE_KEYS:
+            self.stages.advance_to(stage)
+            idx = STAGE_KEYS.index(stage)
+            frac = getattr(p, "fraction", None)
+            overall = (idx + (min(max(frac, 0.0), 1.0) if isinstance(frac, (int, float)) else 0.0)) / len(STAGE_KEYS)
+            self.progress.setValue(max(self.progress.value(), int(overall * 1000)))
+        msg = getattr(p, "message", "")
+        if msg:
+            self.stage_message.setText(msg)
+
+    @Slot(object)
+    def _on_runner_succeeded(self, result: Any) -> None:
+        self.result = result
+        ok = bool(getattr(result, "ok", True))
+        verify = getattr(result, "verify", None) or getattr(result, "verification", None)
+        verdict = getattr(verify, "verdict", None)
+        if ok and verdict in (None, "pass", "warn"):
+            self.stages.finish(True)
+            self.progress.setValue(1000)
+        else:
+            self.stages.finish(False)
+        prefix = getattr(result, "prefix", None) or str(self.target_prefix())
+        title, body, kind = _describe_result(result, verify, prefix)
+        details = _verify_details(verify)
+        self.banner.show_result(kind, title, body, details)
+        self.activate_edit.setText(getattr(result, "activate", None) or f"conda activate {prefix}")
+        log_file = getattr(result, "log_file", None) or getattr(result, "log_path", None)
+        self.log_file_label.setText(f"Log file: {log_file}" if log_file else "Log file: (none written)")
+        self.open_log_button.setEnabled(bool(log_file))
+        self._log_file = log_file
+        self.after.show()
+        self.stage_message.setText("")
+        self.env_created.emit(result)
+
+    @Slot(object)
+    def _on_runner_failed(self, err: JobError) -> None:
+        self.stages.finish(False)
+        stage = getattr(err.exception, "stage", None)
+        where = f" during {stage}" if stage else ""
+        self.banner.show_result("fail", f"Creating the environment failed{where}",
+                                f"{err.message}\nNothing half-made was left behind if the job created it; "
+                                "see the log for the last lines.", err.details)
+        self.stage_message.setText("")
+
+    @Slot()
+    def _on_runner_cancelled(self) -> None:
+        self.stages.finish(False)
+        self.banner.show_result("info", "Cancelled", "The job was stopped and what it had created was removed.")
+        self.stage_message.setText("")
+
+    @Slot(bool)
+    def _on_runner_busy_changed(self, _busy: bool) -> None:
+        self._update_buttons()
+        if not _busy:
+            self._on_name_edit_text_changed(self.name_edit.text())
+
+    @Slot()
+    def _on_copy_button_clicked(self) -> None:
+        copy_to_clipboard(self.activate_edit.text())
+
+    @Slot()
+    def _on_open_log_button_clicked(self) -> None:
+        if getattr(self, "_log_file", None):
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_file)))
+
+
+def _expect_gpu_kwarg(fn: Callable[..., Any], expect_gpu: bool | None) -> dict[str, Any]:
+    import inspect
+
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"expect_gpu": expect_gpu} if "expect_gpu" in params else {}
+
+
+def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, str]:
+    ok = bool(getattr(result, "ok", True))
+    verdict = getattr(verify, "verdict", None)
+    if not ok:
+        msg = getattr(result, "message", None) or getattr(result, "error", None) or "the job did not finish"
+        return f"The environment at {prefix} was not created", str(msg), "fail"
+    if verify is None:
+        return f"Created {prefix}", "It was not verified (verification is not available in this build).", "warn"
+    cause = getattr(verify, "cause", "")
+    fix = getattr(verify, "fix", "")
+    if verdict == "pass":
+        return f"Created and verified {prefix}", cause, "ok"
+    if verdict == "warn":
+        return f"Created {prefix}; it works, with a warning", "\n".join(x for x in (cause, fix and f"What to do: {fix}") if x), "warn"
+    return f"Created {prefix}, but verification failed", "\n".join(x for x in (cause, fix and f"What to do: {fix}") if x), "fail"
+
+
+def _verify_details(verify: Any) -> str:
+    if verify is None:
+        return ""
+    import json
+
+    parts = [f"verdict: {getattr(verify, 'verdict', '?')}"]
+    for w in getattr(verify, "warnings", ()) or ():
+        parts.append(f"warning: {w}")
+    report = getattr(verify, "report", None)
+    if report:
+        parts.append(json.dumps(report, indent=2, default=str)[:20_000])
+    log = getattr(verify, "log", "")
+    if log:
+        parts.append("--- smoke test output ---\n" + log[-8000:])
+    return "\n".join(parts)
+
+
+def open_folder(path: Path) -> None:
+    os.makedirs(path, exist_ok=True)
+    QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

@@ -1,0 +1,235 @@
+"""Existing environments with the torch build in each: Verify, Export environment.yml, Remove (confirmed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import Signal, Slot
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .widgets import Banner, LogView, heading
+from .worker import JobContext, JobError, JobRunner
+
+COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Location")
+
+
+def _export_function() -> Callable[..., str] | None:
+    """The core's env -> environment.yml text, if this build has one."""
+    try:
+        from .. import envspec
+    except ImportError:
+        return None
+    fn = getattr(envspec, "export_env_yml", None) or getattr(envspec, "environment_yml_for_env", None)
+    return fn if callable(fn) else None
+
+
+class EnvironmentsPanel(QWidget):
+    """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner."""
+
+    envs_changed = Signal()
+
+    def __init__(self, runner: JobRunner, *, expect_gpu: Callable[[], bool | None],
+                 confirm: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self._expect_gpu = expect_gpu
+        self._confirm = confirm
+        self.envs: list[Any] = []
+        self._action = ""
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.refresh_button = QPushButton("&Refresh")
+        self.verify_button = QPushButton("&Verify")
+        self.export_button = QPushButton("&Export environment.yml…")
+        self.remove_button = QPushButton("Re&move…")
+        self.cancel_button = QPushButton("Cancel")
+        self._exporter = _export_function()
+        if self._exporter is None:
+            self.export_button.setToolTip("not available: this build cannot read an existing environment back into "
+                                          "an environment.yml yet; use File > Export environment.yml for the plan")
+        buttons = QHBoxLayout()
+        for b in (self.refresh_button, self.verify_button, self.export_button, self.remove_button, self.cancel_button):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.status = QLabel("Environments are listed once detection finishes.")
+        self.banner = Banner()
+        self.log = LogView(max_lines=5000)
+        self.log.setMaximumHeight(180)
+        lay = QVBoxLayout(self)
+        lay.addWidget(heading("Environments"))
+        lay.addWidget(self.status)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.log)
+
+        self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
+        self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
+        self.verify_button.clicked.connect(self._on_verify_button_clicked)
+        self.export_button.clicked.connect(self._on_export_button_clicked)
+        self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        runner.log_line.connect(self.log.append_line)
+        runner.succeeded.connect(self._on_runner_succeeded)
+        runner.failed.connect(self._on_runner_failed)
+        runner.cancelled.connect(self._on_runner_cancelled)
+        runner.busy_changed.connect(self._on_runner_busy_changed)
+        self._update_buttons()
+
+    # --- rendering ------------------------------------------------------------------------------------------------
+    def show_envs(self, envs: list[Any] | tuple[Any, ...]) -> None:
+        self.envs = list(envs)
+        self.table.setRowCount(len(self.envs))
+        for row, e in enumerate(self.envs):
+            cells = (e.name, e.python or "?", e.torch or "no torch", e.torch_build or "", e.installer or "", e.prefix)
+            for col, text in enumerate(cells):
+                self.table.setItem(row, col, QTableWidgetItem(str(text)))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        n = len(self.envs)
+        with_torch = sum(1 for e in self.envs if e.torch)
+        self.status.setText(f"{n} environment(s), {with_torch} with torch" if n else
+                            "No conda environments found. Create one on the first tab.")
+        self._update_buttons()
+
+    def selected(self) -> Any | None:
+        rows = {i.row() for i in self.table.selectedItems()}
+        return self.envs[rows.pop()] if len(rows) == 1 else None
+
+    def _update_buttons(self) -> None:
+        busy = self.runner.busy
+        env = self.selected()
+        self.refresh_button.setEnabled(not busy)
+        self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
+        self.verify_button.setToolTip("" if env is None or env.torch else "this environment has no torch to verify")
+        self.export_button.setEnabled(not busy and env is not None and self._exporter is not None)
+        self.remove_button.setEnabled(not busy and env is not None)
+        self.cancel_button.setEnabled(busy)
+
+    # --- actions --------------------------------------------------------------------------------------------------
+    def refresh(self) -> bool:
+        def job(ctx: JobContext) -> Any:
+            from ..engine import list_envs
+
+            return list_envs()
+
+        self._action = "list"
+        self.status.setText("Looking for environments…")
+        return self.runner.start(job)
+
+    @Slot()
+    def _on_table_selection_changed(self) -> None:
+        self._update_buttons()
+
+    @Slot()
+    def _on_refresh_button_clicked(self) -> None:
+        self.refresh()
+
+    @Slot()
+    def _on_verify_button_clicked(self) -> None:
+        env = self.selected()
+        if env is None:
+            return
+        expect_gpu = self._expect_gpu()
+        prefix = env.prefix
+
+        def job(ctx: JobContext) -> Any:
+            from ..verify import verify_env
+
+            return verify_env(prefix, expect_gpu=expect_gpu, on_line=ctx.on_line, cancel=ctx.cancel)
+
+        self._action = "verify"
+        self.log.clear_log()
+        self.banner.show_result("info", f"Verifying {env.name}…", "Running the smoke test with the environment's own Python.")
+        self.runner.start(job)
+
+    @Slot()
+    def _on_export_button_clicked(self) -> None:
+        env = self.selected()
+        if env is None or self._exporter is None:
+            return
+        path, _ = QFileDialog.getSaveFileName(self, "Export environment.yml", f"{env.name}.yml", "YAML (*.yml *.yaml)")
+        if not path:
+            return
+        try:
+            text = self._exporter(Path(env.prefix))
+            Path(path).write_text(text, encoding="utf-8")
+        except Exception as exc:  # noqa: BLE001 - shown to the user
+            self.banner.show_result("fail", f"Could not export {env.name}", str(exc))
+            return
+        self.banner.show_result("ok", f"Wrote {path}")
+
+    @Slot()
+    def _on_remove_button_clicked(self) -> None:
+        env = self.selected()
+        if env is None:
+            return
+        if not self._confirm("Remove environment",
+                             f"Delete the environment {env.name!r} and everything in it?\n\n{env.prefix}\n\nThis cannot be undone."):
+            return
+        prefix = Path(env.prefix)
+
+        def job(ctx: JobContext) -> Any:
+            from ..engine.base import remove_env
+
+            remove_env(prefix)
+            return prefix
+
+        self._action = "remove"
+        self.runner.start(job)
+
+    @Slot()
+    def _on_cancel_button_clicked(self) -> None:
+        self.runner.cancel()
+
+    @Slot(object)
+    def _on_runner_succeeded(self, result: Any) -> None:
+        if self._action == "list":
+            self.show_envs(result)
+        elif self._action == "verify":
+            verdict = getattr(result, "verdict", "fail")
+            kind = {"pass": "ok", "warn": "warn"}.get(verdict, "fail")
+            body = getattr(result, "cause", "")
+            if getattr(result, "fix", "") and verdict != "pass":
+                body += f"\nWhat to do: {result.fix}"
+            import json
+
+            details = json.dumps(getattr(result, "report", {}), indent=2, default=str)
+            self.banner.show_result(kind, f"Verification: {verdict}", body, details)
+        elif self._action == "remove":
+            self.banner.show_result("ok", f"Removed {result}")
+            self.envs_changed.emit()
+            self.envs = [e for e in self.envs if Path(e.prefix) != result]
+            self.show_envs(self.envs)
+
+    @Slot(object)
+    def _on_runner_failed(self, err: JobError) -> None:
+        what = {"list": "Listing environments", "verify": "Verification", "remove": "Removing the environment"}.get(self._action, "The job")
+        self.banner.show_result("fail", f"{what} failed", err.message, err.details)
+        if self._action == "list":
+            self.status.setText("Could not list environments.")
+
+    @Slot()
+    def _on_runner_cancelled(self) -> None:
+        self.banner.show_result("info", "Cancelled")
+
+    @Slot(bool)
+    def _on_runner_busy_changed(self, _busy: bool) -> None:
+        self._update_buttons()

@@ -1,0 +1,104 @@
+"""What this machine is: GPUs, driver, the newest CUDA it runs, OS, RAM, disk, where each fact came from."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFormLayout,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .choices import mib_text, newest_cuda_text
+from .widgets import NO_MARK, OK_MARK, heading
+
+
+class MachinePanel(QWidget):
+    """Renders a Host. Holds no logic beyond formatting; `show_host` is called when detection finishes."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = heading("This machine")
+        self.status = QLabel("Detecting GPUs, driver and conda installations…")
+        self.gpus = QTableWidget(0, 5)
+        self.gpus.setHorizontalHeaderLabels(["#", "GPU", "Architecture", "Compute capability", "Memory"])
+        self.gpus.verticalHeader().setVisible(False)
+        self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
+        self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.gpus.setMaximumHeight(130)
+        self.facts = QFormLayout()
+        self.fields: dict[str, QLabel] = {}
+        for key, label in (("driver", "NVIDIA driver"), ("cuda", "Newest CUDA it runs"), ("os", "Operating system"),
+                           ("cpu", "CPU"), ("ram", "RAM"), ("disk", "Free disk"), ("conda", "Conda")):
+            value = QLabel("…")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.fields[key] = value
+            self.facts.addRow(label + ":", value)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.TextFormat.RichText)
+        self.warnings.hide()
+        self.sources = QLabel()
+        self.sources.setWordWrap(True)
+        self.sources.setEnabled(False)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.status)
+        lay.addWidget(self.gpus)
+        lay.addLayout(self.facts)
+        lay.addWidget(self.warnings)
+        lay.addWidget(QLabel("Where these facts came from:"))
+        lay.addWidget(self.sources)
+        lay.addStretch(1)
+
+    def show_host(self, host: Any, matrix: Any, extra_warnings: tuple[str, ...] = ()) -> None:
+        n = len(host.gpus)
+        self.status.setText(f"{n} GPU{'s' if n != 1 else ''} found" if n else "No GPU found: PyTorch will use the CPU")
+        self.gpus.setRowCount(n)
+        for row, g in enumerate(host.gpus):
+            arch = g.arch or (matrix.arch_for_cc(g.cc).name if g.cc and matrix.arch_for_cc(g.cc) else None)
+            cells = [str(g.index), g.name + ("" if g.driver_loaded else " (no driver loaded)"),
+                     arch or "unknown", g.cc or (g.gfx or "unknown"), mib_text(g.memory_mib)]
+            for col, text in enumerate(cells):
+                self.gpus.setItem(row, col, QTableWidgetItem(text))
+        self.gpus.resizeColumnsToContents()
+        self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        f = self.fields
+        f["driver"].setText(host.driver or ("not found" if host.nvidia_gpus else "no NVIDIA driver"))
+        f["cuda"].setText(newest_cuda_text(matrix, host))
+        os_text = host.os_release or host.os
+        os_text += f" ({host.platform}" + (", WSL" if host.wsl else "") + (f", glibc {host.glibc}" if host.glibc else "") + ")"
+        f["os"].setText(os_text)
+        f["cpu"].setText(host.cpu or "unknown")
+        f["ram"].setText(mib_text(host.ram_mib))
+        f["disk"].setText(mib_text(host.disk_free_mib))
+        if host.conda:
+            f["conda"].setText(", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda)
+                               + f"; {len(host.envs)} environment(s)")
+        else:
+            f["conda"].setText("none installed (TorchDesk's built-in engine needs none)")
+        warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
+        if warnings:
+            items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+            self.warnings.setText(f"<b>What to do</b><ul style='margin-left:-20px'>{items}</ul>")
+            self.warnings.show()
+        else:
+            self.warnings.hide()
+        self.sources.setText("\n".join(f"{OK_MARK if s.ok else NO_MARK} {s.source}: {s.detail}" for s in host.sources)
+                             or "(none recorded)")
+
+    def show_error(self, message: str) -> None:
+        self.status.setText(f"Detection failed: {message}. The recommendation below assumes a machine without a GPU.")
+
+
+def _esc(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

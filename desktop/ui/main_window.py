@@ -1,0 +1,430 @@
+"""The main window: composes the panels, owns the JobRunners, wires signals, menus and shutdown."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from PySide6.QtCore import QByteArray, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QWidget,
+)
+
+from .. import __version__
+from ..model import Preferences
+from .compat_panel import CompatibilityPanel
+from .create_panel import CreatePanel, open_folder
+from .envs_panel import EnvironmentsPanel
+from .machine_panel import MachinePanel
+from .other_machine_panel import OtherMachinePanel
+from .recommend_panel import RecommendationPanel
+from .settings import SettingsDialog, UiSettings
+from .widgets import copy_to_clipboard
+from .worker import JobContext, JobError, JobRunner
+
+
+@dataclass(frozen=True)
+class Startup:
+    """What the background start-up job found: the data, the machine, the first recommendation."""
+
+    matrix: Any
+    matrix_path: str
+    matrix_warnings: tuple[str, ...]
+    host: Any
+    recommendation: Any
+    seconds: float
+
+
+def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Startup]:
+    """Load the data, detect the machine, resolve: all off the GUI thread."""
+
+    def job(ctx: JobContext) -> Startup:
+        t0 = time.perf_counter()
+        from ..detect import detect_host
+        from ..matrix import load_matrix_with_fallback, user_matrix_path
+        from .choices import recommend
+
+        loaded = load_matrix_with_fallback(user_matrix_path())
+        ctx.on_line(f"compatibility data {loaded.matrix.data_version} from {loaded.path}")
+        host = detect_host(matrix=loaded.matrix, env=env)
+        rec = recommend(loaded.matrix, host, Preferences())
+        return Startup(loaded.matrix, loaded.path, loaded.warnings, host, rec, time.perf_counter() - t0)
+
+    return job
+
+
+def _scrolled(w: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(w)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
+
+
+class MainWindow(QMainWindow):
+    """TorchDesk's window. `start()` kicks off detection; everything slow runs on a JobRunner."""
+
+    first_shown = Signal(float)  # perf_counter() when the window was first shown
+    ready = Signal(object)  # Startup, once the first recommendation is on screen
+    startup_failed = Signal(object)  # JobError
+
+    def __init__(self, settings: UiSettings | None = None, *, env: dict[str, str] | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("TorchDesk")
+        self.settings = settings or UiSettings()
+        self._env = env
+        self.matrix: Any = None
+        self.matrix_path = ""
+        self.host: Any = None
+        self.startup: Startup | None = None
+        self.recommendation: Any = None
+        self._pending_prefs: Preferences | None = None
+        self._shown = False
+
+        self.detect_runner = JobRunner("detect", self)
+        self.resolve_runner = JobRunner("resolve", self)
+        self.create_runner = JobRunner("create", self)
+        self.envs_runner = JobRunner("envs", self)
+        self.other_runner = JobRunner("other-machine", self)
+        self.update_runner = JobRunner("data-update", self)
+        self.runners = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
+                        self.other_runner, self.update_runner)
+
+        self.machine_panel = MachinePanel()
+        self.recommend_panel = RecommendationPanel()
+        self.create_panel = CreatePanel(self.create_runner, self.spec_for, envs_dir=lambda: self.settings.envs_dir,
+                                        engine=lambda: self.settings.engine, expect_gpu=self.expect_gpu)
+        self.create_panel.set_engine(self.settings.engine)
+        self.envs_panel = EnvironmentsPanel(self.envs_runner, expect_gpu=self.expect_gpu, confirm=self.confirm)
+        self.compat_panel = CompatibilityPanel()
+        self.other_panel = OtherMachinePanel(self.other_runner, lambda: self.matrix, self.export_plan_dialog)
+
+        home = QSplitter()
+        home.addWidget(_scrolled(self.machine_panel))
+        home.addWidget(_scrolled(self.recommend_panel))
+        home.addWidget(_scrolled(self.create_panel))
+        home.setSizes([380, 460, 460])
+        self.tabs = QTabWidget()
+        self.tabs.addTab(home, "&This machine")
+        self.tabs.addTab(self.envs_panel, "&Environments")
+        self.tabs.addTab(self.compat_panel, "C&ompatibility")
+        self.tabs.addTab(self.other_panel, "&Plan for another machine")
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self.statusBar().showMessage("Detecting this machine…")
+
+        self.detect_runner.succeeded.connect(self._on_detect_runner_succeeded)
+        self.detect_runner.failed.connect(self._on_detect_runner_failed)
+        self.resolve_runner.succeeded.connect(self._on_resolve_runner_succeeded)
+        self.resolve_runner.failed.connect(self._on_resolve_runner_failed)
+        self.resolve_runner.finished.connect(self._on_resolve_runner_finished)
+        self.update_runner.succeeded.connect(self._on_update_runner_succeeded)
+        self.update_runner.failed.connect(self._on_update_runner_failed)
+        self.recommend_panel.preferences_changed.connect(self._on_recommend_panel_preferences_changed)
+        self.create_panel.env_created.connect(self._on_create_panel_env_created)
+        self.create_runner.busy_changed.connect(self._on_create_runner_busy_changed)
+
+        geometry = self.settings.q.value("window/geometry")
+        if isinstance(geometry, QByteArray) and not geometry.isEmpty():
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1320, 860)
+
+    # --- menus ----------------------------------------------------------------------------------------------------
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        self.export_action = QAction("&Export environment.yml…", self, shortcut=QKeySequence("Ctrl+E"))
+        self.copy_action = QAction("&Copy commands", self, shortcut=QKeySequence("Ctrl+Shift+C"))
+        self.logs_action = QAction("Open &logs folder", self)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        for a in (self.export_action, self.copy_action, self.logs_action):
+            file_menu.addAction(a)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        tools = bar.addMenu("&Tools")
+        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        self.update_action = QAction("Check for &data updates", self)
+        tools.addAction(self.settings_action)
+        tools.addAction(self.update_action)
+        help_menu = bar.addMenu("&Help")
+        self.about_action = QAction("&About TorchDesk", self)
+        help_menu.addAction(self.about_action)
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        self.copy_action.triggered.connect(self._on_copy_action_triggered)
+        self.logs_action.triggered.connect(self._on_logs_action_triggered)
+        quit_action.triggered.connect(self.close)
+        self.settings_action.triggered.connect(self._on_settings_action_triggered)
+        self.update_action.triggered.connect(self._on_update_action_triggered)
+        self.about_action.triggered.connect(self._on_about_action_triggered)
+        self.export_action.setEnabled(False)
+        self.copy_action.setEnabled(False)
+
+    # --- start-up -------------------------------------------------------------------------------------------------
+    def start(self) -> bool:
+        """Detect and resolve in the background; the panels fill in when it is done."""
+        self.statusBar().showMessage("Detecting this machine…")
+        return self.detect_runner.start(startup_job(self._env))
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if not self._shown:
+            self._shown = True
+            # After this event the first paint is queued; report once the loop gets to it.
+            QTimer.singleShot(0, self._on_first_show_timer)
+
+    @Slot()
+    def _on_first_show_timer(self) -> None:
+        self.first_shown.emit(time.perf_counter())
+
+    @Slot(object)
+    def _on_detect_runner_succeeded(self, s: Startup) -> None:
+        self.startup = s
+        self.matrix, self.matrix_path, self.host = s.matrix, s.matrix_path, s.host
+        self.machine_panel.show_host(s.host, s.matrix, s.recommendation.hints)
+        self.compat_panel.show_matrix(s.matrix, s.host)
+        self.other_panel.show_matrix(s.matrix)
+        self.envs_panel.show_envs(s.host.envs)
+        self._show_recommendation(s.recommendation)
+        for w in s.matrix_warnings:
+            self.statusBar().showMessage(w)
+        if not s.matrix_warnings:
+            self.statusBar().showMessage(f"Ready: detected in {s.seconds:.1f} s; compatibility data {s.matrix.data_version}")
+        self.ready.emit(s)
+
+    @Slot(object)
+    def _on_detect_runner_failed(self, err: JobError) -> None:
+        self.machine_panel.show_error(err.message)
+        self.recommend_panel.show_error(err.message)
+        self.statusBar().showMessage("Detection failed")
+        self.show_error("TorchDesk could not start up", f"Loading the compatibility data or detecting this machine failed: "
+                        f"{err.message}. Reinstall TorchDesk if this persists.", err.details)
+        self.startup_failed.emit(err)
+
+    # --- recommendation -------------------------------------------------------------------------------------------
+    def _show_recommendation(self, rec: Any) -> None:
+        self.recommendation = rec
+        self.recommend_panel.show_recommendation(rec)
+        has_plan = rec.plan is not None
+        from .choices import default_env_name
+
+        self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None)
+        self.export_action.setEnabled(has_plan)
+        self.copy_action.setEnabled(has_plan)
+
+    def set_preferences(self, prefs: Preferences) -> None:
+        if self.matrix is None or self.host is None:
+            return
+        if self.resolve_runner.busy:
+            self._pending_prefs = prefs  # only the latest choice matters
+            return
+        matrix, host = self.matrix, self.host
+
+        def job(ctx: JobContext) -> Any:
+            from .choices import recommend
+
+            return recommend(matrix, host, prefs)
+
+        self.resolve_runner.start(job)
+
+    @Slot(object)
+    def _on_recommend_panel_preferences_changed(self, prefs: Preferences) -> None:
+        self.create_panel.set_plan_ready(False)
+        self.set_preferences(prefs)
+
+    @Slot(object)
+    def _on_resolve_runner_succeeded(self, rec: Any) -> None:
+        if self._pending_prefs is None:
+            self._show_recommendation(rec)
+
+    @Slot(object)
+    def _on_resolve_runner_failed(self, err: JobError) -> None:
+        self.recommend_panel.show_error(err.message)
+
+    @Slot()
+    def _on_resolve_runner_finished(self) -> None:
+        if self._pending_prefs is not None:
+            prefs, self._pending_prefs = self._pending_prefs, None
+            self.set_preferences(prefs)
+
+    # --- the spec the create panel and the exports use -------------------------------------------------------------
+    def expect_gpu(self) -> bool | None:
+        plan = self.recommendation.plan if self.recommendation is not None else None
+        if plan is None or self.host is None:
+            return None
+        return bool(plan.cuda) and bool(self.host.nvidia_gpus)
+
+    def spec_for(self, name: str | None, prefix: str | None, plan: Any = None) -> Any:
+        """The EnvSpec for `plan` (default: the current one), the typed extras and the settings' sources."""
+        from ..envspec import EnvSpecError, spec_from_plan, with_sources
+
+        plan = plan or (self.recommendation.plan if self.recommendation is not None else None)
+        if plan is None:
+            raise EnvSpecError("there is no plan that fits this machine with the current choices")
+        conda_extras, pip_extras = self.recommend_panel.extras()
+        spec = spec_from_plan(plan, name=name, prefix=prefix, extras=pip_extras, conda_extras=conda_extras,
+                              mirrors=self.settings.mirror_choice())
+        if self.settings.channels:
+            spec = with_sources(spec, channels=self.settings.channels)
+        return spec
+
+    def export_text(self, plan: Any = None, name: str | None = None) -> str:
+        from ..envspec import write_environment_yml
+        from .choices import default_env_name
+
+        plan = plan or self.recommendation.plan
+        return write_environment_yml(self.spec_for(name or default_env_name(plan), None, plan))
+
+    def export_plan_dialog(self, plan: Any, parent: QWidget | None = None, name: str | None = None) -> Path | None:
+        """Ask where, then write the environment.yml for `plan`; None if cancelled or it failed (said so)."""
+        from .choices import default_env_name
+
+        path, _ = QFileDialog.getSaveFileName(parent or self, "Export environment.yml", str(Path.home() / "environment.yml"),
+                                              "Conda environment (*.yml *.yaml)")
+        if not path:
+            return None
+        try:
+            Path(path).write_text(self.export_text(plan, name or default_env_name(plan)), encoding="utf-8")
+        except (OSError, ValueError) as exc:
+            self.show_error("Could not export", f"Writing {path} failed: {exc}.", "")
+            return None
+        self.statusBar().showMessage(f"Wrote {path}")
+        return Path(path)
+
+    @Slot()
+    def _on_export_action_triggered(self) -> None:
+        if self.recommendation is not None and self.recommendation.plan is not None:
+            self.export_plan_dialog(self.recommendation.plan, self, self.create_panel.name_edit.text().strip() or None)
+
+    @Slot()
+    def _on_copy_action_triggered(self) -> None:
+        from ..envspec import EnvSpecError, shell_commands
+        from .choices import default_env_name
+
+        if self.recommendation is None or self.recommendation.plan is None:
+            return
+        name = self.create_panel.name_edit.text().strip() or default_env_name(self.recommendation.plan)
+        try:
+            cmds = shell_commands(self.spec_for(name, None))
+        except EnvSpecError as exc:
+            self.show_error("Cannot copy the commands", str(exc), "")
+            return
+        copy_to_clipboard("\n".join(cmds) + "\n")
+        self.statusBar().showMessage("Copied the commands to the clipboard")
+
+    @Slot()
+    def _on_logs_action_triggered(self) -> None:
+        from ..paths import log_dir
+
+        open_folder(log_dir())
+
+    @Slot()
+    def _on_settings_action_triggered(self) -> None:
+        dlg = SettingsDialog(self.settings, self)
+        if dlg.exec():
+            self.create_panel.set_engine(self.settings.engine)
+            self.create_panel.location_edit.setText(str(self.settings.envs_dir))
+
+    @Slot()
+    def _on_update_action_triggered(self) -> None:
+        self.check_for_updates()
+
+    def check_for_updates(self) -> bool:
+        url = self.settings.data_url
+        current = self.matrix.data_version if self.matrix is not None else "the bundled data"
+
+        def job(ctx: JobContext) -> Any:
+            from .data_update import update_matrix
+
+            return update_matrix(url, current)
+
+        self.statusBar().showMessage(f"Checking {url} for newer compatibility data…")
+        return self.update_runner.start(job)
+
+    @Slot(object)
+    def _on_update_runner_succeeded(self, upd: Any) -> None:
+        if upd.changed:
+            text = f"Compatibility data updated from {upd.old_version} to {upd.new_version}. Recomputing the plan."
+            self.start()
+        else:
+            text = f"The compatibility data is up to date ({upd.new_version})."
+        self.statusBar().showMessage(text)
+        self.inform("Data update", text)
+
+    @Slot(object)
+    def _on_update_runner_failed(self, err: JobError) -> None:
+        self.statusBar().showMessage("Data update failed")
+        self.show_error("Could not update the compatibility data", err.message, err.details)
+
+    @Slot()
+    def _on_about_action_triggered(self) -> None:
+        self.inform("About TorchDesk", self.about_text())
+
+    def about_text(self) -> str:
+        from PySide6 import __version__ as pyside_version
+
+        data = f"{self.matrix.data_version} ({self.matrix_path})" if self.matrix is not None else "not loaded yet"
+        return (f"TorchDesk {__version__}\nCompatibility data {data}\nPySide6 {pyside_version}\n\n"
+                "Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, "
+                "builds the conda environment and proves it works.")
+
+    @Slot(object)
+    def _on_create_panel_env_created(self, _result: Any) -> None:
+        self.envs_panel.refresh() if not self.envs_runner.busy else None
+
+    @Slot(bool)
+    def _on_create_runner_busy_changed(self, busy: bool) -> None:
+        self.statusBar().showMessage("Creating the environment…" if busy else "")
+
+    # --- dialogs (attributes so tests can answer them) ------------------------------------------------------------
+    def confirm(self, title: str, text: str) -> bool:
+        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
+
+    def inform(self, title: str, text: str) -> None:
+        QMessageBox.information(self, title, text)
+
+    def show_error(self, title: str, message: str, details: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
+        if details:
+            box.setDetailedText(details)
+        box.open()
+
+    # --- shutdown -------------------------------------------------------------------------------------------------
+    def busy_jobs(self) -> list[str]:
+        return [r.name for r in (self.create_runner, self.envs_runner, self.update_runner) if r.busy]
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        busy = self.busy_jobs()
+        if busy and not self.confirm("A job is running",
+                                     f"{', '.join(busy).capitalize()} is still running. Cancel it and quit? "
+                                     "What it created so far will be removed."):
+            event.ignore()
+            return
+        self.shutdown()
+        self.settings.q.setValue("window/geometry", self.saveGeometry())
+        super().closeEvent(event)
+
+    def shutdown(self) -> bool:
+        """Cancel every job and join every thread (none may outlive the window)."""
+        for r in self.runners:
+            r.cancel()
+        ok = True
+        for r in self.runners:
+            ok = r.shutdown() and ok
+        return ok
+
+
+def app_instance() -> QApplication:
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+    return app

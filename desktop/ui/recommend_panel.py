@@ -1,0 +1,220 @@
+"""The plan, why it was chosen, and the selectors that change it (incompatible choices stay visible, disabled)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal, Slot
+from PySide6.QtGui import QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..model import Preferences
+from .choices import Choice, Recommendation, split_packages
+from .widgets import NO_MARK, OK_MARK, heading
+
+
+class ChoiceCombo(QComboBox):
+    """A combo whose entries can be disabled with a reason shown as their tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(QStandardItemModel(self))
+
+    def set_choices(self, choices: tuple[Choice, ...], current: str | None) -> None:
+        model: QStandardItemModel = self.model()  # type: ignore[assignment]
+        self.blockSignals(True)
+        model.clear()
+        index = 0
+        for i, c in enumerate(choices):
+            item = QStandardItem(c.label if c.enabled else f"{c.label}  (not here)")
+            item.setData(c.value, Qt.ItemDataRole.UserRole)
+            item.setToolTip(c.reason)
+            item.setEnabled(c.enabled)
+            model.appendRow(item)
+            if c.value == current:
+                index = i
+        self.setCurrentIndex(index)
+        self.setToolTip(choices[index].reason if choices else "")
+        self.blockSignals(False)
+
+    def value(self) -> str | None:
+        return self.currentData(Qt.ItemDataRole.UserRole)
+
+    def item_for(self, value: str) -> QStandardItem | None:
+        model: QStandardItemModel = self.model()  # type: ignore[assignment]
+        for row in range(model.rowCount()):
+            item = model.item(row)
+            if item.data(Qt.ItemDataRole.UserRole) == value:
+                return item
+        return None
+
+    def select_value(self, value: str | None) -> bool:
+        """Select the entry with `value` as a user would (emits currentIndexChanged); False if it is disabled."""
+        for row in range(self.count()):
+            if self.itemData(row, Qt.ItemDataRole.UserRole) == value:
+                item = self.item_for(value) if value is not None else None
+                if item is not None and not item.isEnabled():
+                    return False
+                self.setCurrentIndex(row)
+                return True
+        return False
+
+
+class RecommendationPanel(QWidget):
+    """Shows a Recommendation; emits `preferences_changed` when the user picks something in a selector."""
+
+    preferences_changed = Signal(object)  # Preferences
+
+    PLAN_ROWS = (("torch", "PyTorch"), ("variant", "CUDA build"), ("python", "Python"), ("torchvision", "torchvision"),
+                 ("torchaudio", "torchaudio"), ("numpy", "numpy"), ("index", "pip index"))
+
+    def __init__(self, parent: QWidget | None = None, *, with_extras: bool = True, title: str = "Recommendation") -> None:
+        super().__init__(parent)
+        self.recommendation: Recommendation | None = None
+        self.title = heading(title)
+        self.summary = QLabel("Waiting for detection…")
+        self.summary.setWordWrap(True)
+        self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        f = self.summary.font()
+        f.setPointSizeF(f.pointSizeF() * 1.2)
+        self.summary.setFont(f)
+
+        self.python_combo = ChoiceCombo()
+        self.torch_combo = ChoiceCombo()
+        self.variant_combo = ChoiceCombo()
+        selectors = QGridLayout()
+        for col, (label, combo) in enumerate((("&Python", self.python_combo), ("PyTorch &release", self.torch_combo),
+                                              ("CUDA &build", self.variant_combo))):
+            lab = QLabel(label)
+            lab.setBuddy(combo)
+            selectors.addWidget(lab, 0, col)
+            selectors.addWidget(combo, 1, col)
+            combo.setEnabled(False)
+        self.python_combo.currentIndexChanged.connect(self._on_python_combo_changed)
+        self.torch_combo.currentIndexChanged.connect(self._on_torch_combo_changed)
+        self.variant_combo.currentIndexChanged.connect(self._on_variant_combo_changed)
+
+        self.plan_form = QFormLayout()
+        self.plan_fields: dict[str, QLabel] = {}
+        for key, label in self.PLAN_ROWS:
+            value = QLabel("–")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            value.setWordWrap(True)
+            self.plan_fields[key] = value
+            self.plan_form.addRow(label + ":", value)
+
+        self.why = QListWidget()
+        self.why.setMinimumHeight(120)
+        self.warnings = QLabel()
+        self.warnings.setWordWrap(True)
+        self.warnings.hide()
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.summary)
+        lay.addLayout(selectors)
+        lay.addLayout(self.plan_form)
+        lay.addWidget(QLabel("Why this plan:"))
+        lay.addWidget(self.why, 1)
+        lay.addWidget(self.warnings)
+        self.conda_extras = QLineEdit()
+        self.pip_extras = QLineEdit()
+        if with_extras:
+            self.conda_extras.setPlaceholderText("e.g. ffmpeg libjpeg-turbo")
+            self.pip_extras.setPlaceholderText("e.g. transformers scipy>=1.10")
+            extras = QFormLayout()
+            extras.addRow("Extra &conda packages:", self.conda_extras)
+            extras.addRow("Extra p&ip packages:", self.pip_extras)
+            lay.addLayout(extras)
+
+    # --- rendering ----------------------------------------------------------------------------------------------
+    def show_busy(self, text: str = "Working out the plan…") -> None:
+        self.summary.setText(text)
+
+    def show_recommendation(self, rec: Recommendation) -> None:
+        self.recommendation = rec
+        res = rec.resolution
+        plan = res.plan
+        c = rec.choices
+        self.python_combo.set_choices(c.python, rec.prefs.python)
+        self.torch_combo.set_choices(c.torch, rec.prefs.torch)
+        self.variant_combo.set_choices(c.variant, rec.prefs.variant)
+        for combo in (self.python_combo, self.torch_combo, self.variant_combo):
+            combo.setEnabled(True)
+        if plan is None:
+            self.summary.setText(f"{NO_MARK} No PyTorch build fits this machine with these choices.")
+            for v in self.plan_fields.values():
+                v.setText("–")
+        else:
+            self.summary.setText(f"{OK_MARK} Install {res.summary}")
+            cuda = f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else ""
+            others = [p for p in plan.python_choices if p != plan.python]
+            values = {
+                "torch": plan.torch,
+                "variant": plan.variant + cuda,
+                "python": plan.python + (f"   (also supported: {', '.join(others)})" if others else ""),
+                "torchvision": plan.torchvision or "none released for this torch",
+                "torchaudio": plan.torchaudio or "none released for this torch",
+                "numpy": plan.numpy or "any version torch accepts",
+                "index": plan.find_links or plan.index_url or "PyPI",
+            }
+            for key, text in values.items():
+                self.plan_fields[key].setText(text)
+        self.why.clear()
+        for check in res.checks:
+            item = QListWidgetItem(f"{OK_MARK if check.ok else NO_MARK}  {_plain(check.detail)}")
+            if check.source:
+                item.setToolTip(f"Source: {check.source}")
+            self.why.addItem(item)
+        warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
+        self.warnings.setText("\n".join(f"! {w}" for w in warnings))
+        self.warnings.setVisible(bool(warnings))
+
+    def show_error(self, message: str) -> None:
+        self.summary.setText(f"{NO_MARK} Could not work out a plan: {message}")
+
+    # --- reading ------------------------------------------------------------------------------------------------
+    def preferences(self) -> Preferences:
+        return Preferences(python=self.python_combo.value(), torch=self.torch_combo.value(),
+                           variant=self.variant_combo.value())
+
+    def extras(self) -> tuple[list[str], list[str]]:
+        """(conda extras, pip extras) as typed."""
+        return split_packages(self.conda_extras.text()), split_packages(self.pip_extras.text())
+
+    @Slot(int)
+    def _on_python_combo_changed(self, _index: int) -> None:
+        self._emit(self.preferences())
+
+    @Slot(int)
+    def _on_torch_combo_changed(self, _index: int) -> None:
+        # Each release has its own builds: a build picked for another release no longer applies.
+        self._emit(Preferences(python=self.python_combo.value(), torch=self.torch_combo.value(), variant=None))
+
+    @Slot(int)
+    def _on_variant_combo_changed(self, _index: int) -> None:
+        prefs = self.preferences()
+        rec = self.recommendation
+        if prefs.variant and prefs.torch is None and rec is not None and rec.plan is not None:
+            # The builds listed are the shown release's: keep that release rather than jump to another.
+            prefs = Preferences(python=prefs.python, torch=rec.plan.torch, variant=prefs.variant)
+        self._emit(prefs)
+
+    def _emit(self, prefs: Preferences) -> None:
+        self.show_busy()
+        self.preferences_changed.emit(prefs)
+
+
+def _plain(detail: str) -> str:
+    """Resolver details use 'sm_90' and '>='; say the same in words people read."""
+    return detail.replace(">=", "≥").replace(" - ", ": ")

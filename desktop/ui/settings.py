@@ -1,0 +1,165 @@
+"""UI state in QSettings (engine, envs folder, mirrors, channels, data URL, window geometry) and its dialog.
+
+The core never reads QSettings: the window turns these values into arguments (a MirrorChoice, a prefix, an
+engine name) when it calls the core.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings, Slot
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .data_update import DEFAULT_DATA_URL
+
+ENGINES = ("embedded", "conda", "mamba", "micromamba")
+
+
+class UiSettings:
+    """Typed access to the app's QSettings."""
+
+    def __init__(self, qsettings: QSettings | None = None) -> None:
+        self.q = qsettings or QSettings("TorchDesk", "TorchDesk")
+
+    def _get(self, key: str, default: str = "") -> str:
+        v = self.q.value(key, default)
+        return str(v) if v is not None else default
+
+    @property
+    def engine(self) -> str:
+        e = self._get("create/engine", "embedded")
+        return e if e in ENGINES else "embedded"
+
+    @property
+    def envs_dir(self) -> Path:
+        from ..paths import envs_dir
+
+        v = self._get("create/envs_dir")
+        return Path(v).expanduser() if v else envs_dir()
+
+    @property
+    def channels(self) -> list[str]:
+        return [c.strip() for c in self._get("sources/channels").replace(",", " ").split() if c.strip()]
+
+    @property
+    def data_url(self) -> str:
+        return self._get("data/url", DEFAULT_DATA_URL) or DEFAULT_DATA_URL
+
+    def mirror(self, kind: str) -> str | None:
+        return self._get(f"mirrors/{kind}") or None
+
+    def mirror_choice(self) -> Any:
+        """A MirrorChoice for the core, or None for the origins."""
+        from ..mirrors import MirrorChoice
+
+        choice = MirrorChoice(conda=self.mirror("conda"), torch=self.mirror("torch"), pypi=self.mirror("pypi"))
+        return None if choice.is_default() else choice
+
+    def set(self, key: str, value: str) -> None:
+        self.q.setValue(key, value)
+
+
+class SettingsDialog(QDialog):
+    """Mirrors, channels, engine, envs folder, data URL. Validation uses the core's mirror parser."""
+
+    def __init__(self, settings: UiSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        from ..mirrors import presets
+
+        self.setWindowTitle("Settings")
+        self.settings = settings
+        self.engine = QComboBox()
+        self.engine.addItems(ENGINES)
+        self.engine.setCurrentText(settings.engine)
+        self.envs_dir = QLineEdit(str(settings.envs_dir))
+        browse = QPushButton("Browse…")
+        browse.clicked.connect(self._on_browse_clicked)
+        envs_row = QHBoxLayout()
+        envs_row.addWidget(self.envs_dir, 1)
+        envs_row.addWidget(browse)
+        self.mirrors: dict[str, QComboBox] = {}
+        form = QFormLayout()
+        form.addRow("Conda &engine:", self.engine)
+        form.addRow("Environments &folder:", envs_row)
+        for kind, label in (("conda", "conda-forge mirror"), ("torch", "PyTorch wheel mirror"), ("pypi", "PyPI mirror")):
+            combo = QComboBox()
+            combo.setEditable(True)
+            combo.addItem("(the origin)", "")
+            for m in presets(kind):
+                combo.addItem(f"{m.id}: {m.label}", m.id)
+            current = settings.mirror(kind) or ""
+            idx = combo.findData(current)
+            if idx >= 0:
+                combo.setCurrentIndex(idx)
+            else:
+                combo.setEditText(current)
+            combo.setToolTip("a preset, or your own https:// or file:// URL")
+            self.mirrors[kind] = combo
+            form.addRow(label + ":", combo)
+        self.channels = QLineEdit(" ".join(settings.channels))
+        self.channels.setPlaceholderText("conda-forge (default); space-separated names or URLs")
+        form.addRow("Conda &channels:", self.channels)
+        self.data_url = QLineEdit(settings.data_url)
+        form.addRow("&Data update URL:", self.data_url)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._on_buttons_accepted)
+        buttons.rejected.connect(self.reject)
+        lay = QVBoxLayout(self)
+        lay.addLayout(form)
+        lay.addWidget(self.error)
+        lay.addWidget(buttons)
+
+    def _mirror_value(self, kind: str) -> str:
+        combo = self.mirrors[kind]
+        data = combo.currentData()
+        text = combo.currentText().strip()
+        if data is not None and combo.itemText(combo.currentIndex()) == text:
+            return str(data)
+        return text
+
+    @Slot()
+    def _on_browse_clicked(self) -> None:
+        d = QFileDialog.getExistingDirectory(self, "Environments folder", self.envs_dir.text())
+        if d:
+            self.envs_dir.setText(d)
+
+    @Slot()
+    def _on_buttons_accepted(self) -> None:
+        from ..mirrors import MirrorError, find_mirror
+
+        values = {k: self._mirror_value(k) for k in self.mirrors}
+        for kind, value in values.items():
+            if value:
+                try:
+                    find_mirror(kind, value)
+                except MirrorError as exc:
+                    self.error.setText(f"\u2717 {exc}")
+                    return
+        url = self.data_url.text().strip()
+        if url and not url.startswith(("https://", "http://", "file://")):
+            self.error.setText("\u2717 the data update URL must start with https://, http:// or file://")
+            return
+        s = self.settings
+        s.set("create/engine", self.engine.currentText())
+        s.set("create/envs_dir", self.envs_dir.text().strip())
+        for kind, value in values.items():
+            s.set(f"mirrors/{kind}", value)
+        s.set("sources/channels", self.channels.text().strip())
+        s.set("data/url", url)
+        self.accept()
