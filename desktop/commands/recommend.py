@@ -28,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_resolution(res, show_all=args.all))
+        sys.stdout.write(format_resolution(res, show_all=args.all, conda_line=_old_conda_line(matrix, res)))
     return 0 if res.status == "ok" else 1
 
 
@@ -64,7 +64,16 @@ def format_host(host) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def format_resolution(res, *, show_all: bool = False) -> str:  # type: ignore[no-untyped-def]
+def _old_conda_line(matrix, res) -> str | None:  # type: ignore[no-untyped-def]
+    """PyTorch's own conda channel stopped at 2.5.1; for older plans show its command, for reference."""
+    if res.plan is None:
+        return None
+    r = matrix.release(res.plan.torch)
+    b = r.build(res.plan.variant) if r else None
+    return b.conda if b else None
+
+
+def format_resolution(res, *, show_all: bool = False, conda_line: str | None = None) -> str:  # type: ignore[no-untyped-def]
     ok_mark, no_mark = _marks()
     lines = format_host(res.host)
     lines.append("")
@@ -97,6 +106,10 @@ def format_resolution(res, *, show_all: bool = False) -> str:  # type: ignore[no
         lines.append(f"  conda create -n torch{plan.torch.replace('.', '')} python={plan.python} pip")
         lines.append(f"  conda activate torch{plan.torch.replace('.', '')}")
         lines.append("  " + plan.pip_command())
+        if conda_line:
+            lines.append("")
+            lines.append("  The old route, PyTorch's own conda channel (closed after 2.5.1), for reference:")
+            lines.append("  " + conda_line)
     if res.warnings:
         lines.append("")
         lines.append("Warnings")
