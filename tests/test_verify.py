@@ -1,0 +1,321 @@
+"""Verdicts: real runs by real interpreters, and replayed reports (the H100 capture and failures built from it)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+import re
+import subprocess
+import sys
+import threading
+import venv
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from desktop import verify
+from desktop.matrix import default_matrix
+from desktop.verify import SmokeRun, judge, judge_run, verify_python
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "verify_data"
+FIXTURE = ROOT.parent / "shared" / "fixtures" / "h100-driver-580"
+CPU_TORCH = "torch==2.13.0"
+
+
+@pytest.fixture(scope="module")
+def matrix() -> Any:
+    return default_matrix()
+
+
+# --- replayed reports ------------------------------------------------------------------------------------------
+
+def h100_report() -> dict[str, Any]:
+    """A report as the script writes it, rebuilt from the H100 capture (torch.json, nvml.json)."""
+    t = json.loads((FIXTURE / "torch.json").read_text())
+    name = t["props"]["name"]
+    return {
+        "schema": 1, "complete": True, "stage": "done", "warnings": [],
+        "python": {"version": "3.12.3", "executable": "/opt/torch/.venv/bin/python3", "platform": "linux",
+                   "machine": "x86_64", "venv": True, "prefix": "/opt/torch/.venv", "base_prefix": "/usr"},
+        "dists": {"torch": t["version"], "torchvision": t["torchvision"], "torchaudio": t["torchaudio"],
+                  "numpy": t["numpy"]},
+        "driver": {"cuda_driver": "13.0", "nvml": {"driver": "580.159.04", "gpus": [{"index": 0, "name": name, "cc": "9.0"}]}},
+        "import_torch": {"ok": True, "seconds": 3.1},
+        "torch": {"version": t["version"], "cuda": t["cuda"], "hip": None, "cudnn": t["cudnn"], "arch_list": t["arch_list"]},
+        "cuda": {"available": t["available"], "device_count": t["device_count"], "reason": None, "error": None},
+        "gpus": [{"index": 0, "name": name, "cc": "9.0", "sm": "sm_90", "coverage": "sass"}],
+        "checks": [
+            {"name": "cpu_matmul", "gpu": None, "ok": True, "rel_err": 3e-7, "seconds": 0.003},
+            {"name": "alloc", "gpu": 0, "ok": True, "seconds": 0.12},
+            {"name": "matmul_fp32", "gpu": 0, "ok": True, "rel_err": 2.5e-7, "tol": 1e-4, "seconds": 0.1},
+            {"name": "conv_cudnn", "gpu": 0, "ok": True, "rel_err": 2.7e-7, "seconds": 0.2},
+            {"name": "matmul_bf16", "gpu": 0, "ok": True, "rel_err": 1.8e-3, "seconds": 0.09},
+            {"name": "numpy_interop", "gpu": None, "ok": True, "seconds": 0.0},
+            {"name": "torchvision_nms", "gpu": None, "ok": True, "seconds": 0.1},
+        ],
+        "numpy": {"installed": True, "version": t["numpy"]},
+        "torchvision": {"installed": True, "version": t["torchvision"]},
+        "torchaudio": {"installed": True, "version": t["torchaudio"]},
+    }
+
+
+def rtx5090_with_torch_2_6() -> dict[str, Any]:
+    """The classic Blackwell failure: torch 2.6.0+cu124 carries sm_50..sm_90 only."""
+    r = h100_report()
+    arch = ["sm_50", "sm_60", "sm_70", "sm_75", "sm_80", "sm_86", "sm_90"]
+    r["torch"].update(version="2.6.0+cu124", cuda="12.4", arch_list=arch)
+    r["gpus"] = [{"index": 0, "name": "NVIDIA GeForce RTX 5090", "cc": "12.0", "sm": "sm_120", "coverage": None}]
+    msg = ("NVIDIA GeForce RTX 5090 with CUDA capability sm_120 is not compatible with the current PyTorch installation.")
+    r["warnings"] = [{"category": "UserWarning", "message": msg, "kind": "arch_unsupported", "detail": "sm_120"}]
+    for c in r["checks"]:
+        if c["gpu"] == 0 and c["name"] != "alloc":
+            c["ok"] = False
+            c["error"] = {"kind": "no_kernel_image", "detail": "no kernel image is available for execution on the device"}
+    r["checks"] = [c for c in r["checks"] if c["name"] != "torchvision_nms"]
+    return r
+
+
+def test_h100_capture_passes_and_names_gpu(matrix: Any) -> None:
+    j = judge(h100_report(), matrix=matrix)
+    assert j.verdict == "pass"
+    assert "NVIDIA H100 80GB HBM3" in j.cause and "sm_90" in j.cause and "matmul" in j.cause
+
+
+def test_h100_device_run_report_passes(matrix: Any) -> None:
+    """The JSON `torchdesk verify --json` printed on the real H100 (tests/verify_data/h100_verify.json)."""
+    captured = json.loads((DATA / "h100_verify.json").read_text())
+    assert captured["verdict"] == "pass"
+    rep = captured["report"]
+    assert rep["gpus"][0]["sm"] == "sm_90" and "H100" in rep["gpus"][0]["name"]
+    assert any(c["name"] == "matmul_fp32" and c["ok"] for c in rep["checks"])
+    j = judge(rep, matrix=matrix)
+    assert j.verdict == "pass" and "H100" in j.cause and "sm_90" in j.cause
+
+
+def test_blackwell_on_old_build_fails_with_data_fix(matrix: Any) -> None:
+    j = judge(rtx5090_with_torch_2_6(), matrix=matrix)
+    assert j.verdict == "fail"
+    assert j.cause.startswith("torch 2.6.0+cu124 has no kernels for sm_120 (NVIDIA GeForce RTX 5090)")
+    assert re.search(r"Blackwell \(sm_120\) needs a cu\d+ build: torch \d+\.\d+ or newer", j.fix), j.fix
+    # The fix names a build that the data says covers sm_120.
+    m = re.search(r"--torch (\S+) --variant (\w+)", j.fix)
+    rel = matrix.release(m.group(1))
+    assert rel is not None and rel.build(m.group(2)) is not None
+
+
+def test_fixes_without_data_say_so() -> None:
+    r = rtx5090_with_torch_2_6()
+    assert "no compatibility data" in judge(r, matrix=None).fix
+
+
+def _numpy_broken(r: dict[str, Any]) -> dict[str, Any]:
+    r["numpy"]["version"] = "2.1.0"
+    for c in r["checks"]:
+        if c["name"] == "numpy_interop":
+            c["ok"] = False
+            c["error"] = {"kind": "numpy_abi", "detail": "Numpy is not available"}
+    return r
+
+
+def test_numpy_abi_mismatch_unknown_release_says_no_data(matrix: Any) -> None:
+    r = _numpy_broken(h100_report())
+    r["torch"]["version"] = "9.9.9+cu999"
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "fail" and j.cause.startswith("numpy ABI mismatch")
+    assert "numpy<2" in j.fix and "no data for torch 9.9.9" in j.fix
+
+
+def test_numpy_abi_mismatch_at_import(matrix: Any) -> None:
+    r = h100_report()
+    text = json.loads((DATA / "numpy_abi.json").read_text())["cases"][1]["text"]
+    r["import_torch"] = {"ok": False, "error": {"kind": "numpy_abi", "detail": "_ARRAY_API not found", "message": text}}
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "fail" and "numpy ABI mismatch" in j.cause and "numpy" in j.fix
+
+
+def test_torchvision_mismatch_fix_from_data(matrix: Any) -> None:
+    r = h100_report()
+    r["torchvision"] = {"installed": True, "version": "0.20.0",
+                        "error": {"kind": "torchvision_mismatch", "detail": "operator torchvision::nms does not exist"}}
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "fail"
+    assert "torchvision 0.20.0 does not match torch 2.11.0+cu130" in j.cause
+    want = matrix.release("2.11.0").torchvision
+    assert f"torchvision=={want}" in j.fix and "cu130" in j.fix
+
+
+def test_missing_libcudnn_at_import(matrix: Any) -> None:
+    r = h100_report()
+    r["import_torch"] = {"ok": False, "error": {"kind": "missing_library", "detail": "libcudnn.so.8"}}
+    r["dists"]["torch"] = "2.11.0+cu130"
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "fail" and "libcudnn.so.8 is missing" in j.cause
+    assert "pip install --force-reinstall torch==2.11.0" in j.fix and "whl/cu130" in j.fix
+
+
+def test_driver_too_old_fix_names_minimum_driver(matrix: Any) -> None:
+    r = h100_report()
+    r["driver"] = {"cuda_driver": "12.2", "nvml": {"driver": "535.104.05", "gpus": [{"index": 0, "name": "H100", "cc": "9.0"}]}}
+    r["cuda"] = {"available": False, "device_count": 0, "reason": "driver_too_old", "error": None}
+    r["gpus"] = []
+    r["checks"] = r["checks"][:1]
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "fail" and "too old for CUDA 13.0" in j.cause
+    assert matrix.cuda("13.0").driver_min["linux"] in j.fix
+
+
+def test_cpu_build_on_gpu_machine(matrix: Any) -> None:
+    r = h100_report()
+    r["torch"].update(version="2.11.0+cpu", cuda=None, arch_list=[])
+    r["cuda"] = {"available": False, "device_count": 0, "reason": "cpu_build", "error": None}
+    r["gpus"] = []
+    assert judge(r, matrix=matrix).verdict == "warn"  # a GPU is seen, but nobody said one was wanted
+    j = judge(r, expect_gpu=True, matrix=matrix)
+    assert j.verdict == "fail" and j.cause.startswith("CPU-only build")
+    assert "Hopper (sm_90)" in j.fix
+    assert judge(r, expect_gpu=False, matrix=matrix).verdict == "pass"
+
+
+def test_ptx_only_is_a_warning(matrix: Any) -> None:
+    r = h100_report()
+    r["gpus"][0]["coverage"] = "ptx"
+    j = judge(r, matrix=matrix)
+    assert j.verdict == "warn" and "PTX" in j.cause
+
+
+def test_crash_mid_check_names_the_stage(matrix: Any) -> None:
+    r = h100_report()
+    r.update(complete=False, stage="gpu0.matmul_fp32")
+    run = SmokeRun(r, "[smoke] alloc[0] ok\nSegmentation fault", -11)
+    j = judge_run(run, matrix=matrix)
+    assert j.verdict == "fail"
+    assert "signal 11" in j.cause and "matmul_fp32 check on GPU 0" in j.cause
+
+
+# --- real interpreters -----------------------------------------------------------------------------------------
+
+def test_python_without_torch() -> None:
+    r = verify_python(sys.executable)
+    assert r.verdict == "fail" and not r.ok
+    assert r.cause.startswith("torch is not installed")
+    assert r.report["import_torch"]["error"]["kind"] == "not_installed"
+    assert "[smoke]" in r.log
+
+
+def test_missing_interpreter() -> None:
+    r = verify_python("/nonexistent/bin/python")
+    assert r.verdict == "fail" and "cannot run" in r.cause
+
+
+def test_venv_from_a_venv_says_parent_packages_are_invisible(tmp_path: Path) -> None:
+    parent = tmp_path / "parent"
+    venv.create(parent, with_pip=False)
+    ppy = verify.env_python(parent)
+    child = tmp_path / "child"
+    subprocess.run([str(ppy), "-m", "venv", "--without-pip", "--system-site-packages", str(child)], check=True)
+    r = verify.verify_env(child)
+    assert r.verdict == "fail"
+    assert r.report["python"]["venv_parent"] == str(parent)
+    assert "itself a venv" in r.cause and f"not those of {parent}" in r.cause
+
+
+def test_timeout_kills_and_says_where(tmp_path: Path) -> None:
+    slow = tmp_path / "slowpython"
+    slow.write_text("#!/bin/sh\nsleep 60\n")
+    slow.chmod(0o755)
+    if os.name == "nt":
+        pytest.skip("shell script interpreter")
+    r = verify_python(str(slow), timeout=1)
+    assert r.verdict == "fail" and "did not finish in 1 s" in r.cause
+
+
+def test_cancel_stops_a_silent_child(tmp_path: Path) -> None:
+    from desktop.procs import CancelToken
+
+    if os.name == "nt":
+        pytest.skip("shell script interpreter")
+    slow = tmp_path / "slowpython"
+    slow.write_text("#!/bin/sh\nsleep 60\n")
+    slow.chmod(0o755)
+    token = CancelToken()
+    threading.Timer(0.5, token.cancel).start()
+    r = verify_python(str(slow), timeout=60, cancel=token)
+    assert r.verdict == "fail" and "cancelled" in r.cause
+
+
+@pytest.fixture(scope="session")
+def cpu_torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A venv with the CPU torch wheel (installed from local disk on these machines); skip where it is absent."""
+    env = tmp_path_factory.mktemp("cpu-torch") / "venv"
+    venv.create(env, with_pip=True)
+    py = str(verify.env_python(env))
+    try:
+        p = subprocess.run([py, "-m", "pip", "install", "-q", CPU_TORCH], capture_output=True, text=True, timeout=900)
+    except subprocess.TimeoutExpired:
+        pytest.skip(f"{CPU_TORCH} did not install in 15 minutes")
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
+        pytest.skip(f"{CPU_TORCH} is not installable here: {tail[0]}")
+    return py
+
+
+@pytest.mark.slow
+def test_cpu_torch_build(cpu_torch_python: str) -> None:
+    r = verify_python(cpu_torch_python, expect_gpu=True)
+    assert r.verdict == "fail" and r.cause.startswith("CPU-only build")
+    assert r.report["torch"]["version"].startswith("2.13.0")
+    assert r.report["cuda"]["reason"] == "cpu_build"
+    assert any(c["name"] == "cpu_matmul" and c["ok"] for c in r.report["checks"])
+    assert verify_python(cpu_torch_python, expect_gpu=False).verdict == "pass"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag, code", [("--expect-gpu", 1), ("--no-expect-gpu", 0)])
+def test_cli_verify_cpu_torch_exit_codes(cpu_torch_python: str, flag: str, code: int) -> None:
+    p = subprocess.run([sys.executable, "-m", "desktop.cli", "verify", "--python", cpu_torch_python, flag, "--json"],
+                       capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert p.returncode == code, p.stderr
+    out = json.loads(p.stdout)
+    assert out["verdict"] == ("fail" if code else "pass")
+    if code:
+        assert "CPU-only build" in out["cause"]
+
+
+# --- command line ----------------------------------------------------------------------------------------------
+
+def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "desktop.cli", *argv], capture_output=True, text=True, cwd=ROOT,
+                          timeout=300)
+
+
+def test_cli_verify_needs_a_target() -> None:
+    assert _cli("verify").returncode == 2
+
+
+def test_cli_verify_missing_prefix_is_usage_error(tmp_path: Path) -> None:
+    p = _cli("verify", "--prefix", str(tmp_path / "nope"))
+    assert p.returncode == 2 and "no environment at" in p.stderr
+
+
+def test_cli_verify_python_without_torch() -> None:
+    p = _cli("verify", "--python", sys.executable)
+    assert p.returncode == 1
+    assert p.stdout.startswith("FAIL: torch is not installed")
+
+
+def test_cli_doctor_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop import cli, detect
+    from desktop.model import CondaEnv, Host
+
+    envs = (CondaEnv("broken", sys.prefix, sys.executable, torch="2.11.0"), CondaEnv("no-torch", "/x", "/x/bin/python"))
+    monkeypatch.setattr(detect, "detect_host", lambda **kw: Host(envs=envs))
+    assert cli.main(["doctor"]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].split() == ["env", "python", "torch", "build", "GPUs", "covered", "verdict", "fix"]
+    assert len(out) == 2 and out[1].startswith("broken") and "FAIL" in out[1] and "torch is not installed" in out[1]
+    assert cli.main(["doctor", "--json"]) == 1
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["env"] for r in rows] == ["broken"] and rows[0]["verdict"] == "fail"
