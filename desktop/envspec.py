@@ -93,11 +93,14 @@ class EnvSpec:
             args += ["--index-url", self.index_url]
         if self.find_links:
             args += ["--find-links", self.find_links]
-        return args + list(self.pip_options)
+        return args + self._option_args()
+
+    def _option_args(self) -> list[str]:
+        return [a for opt in self.pip_options for a in shlex.split(opt)]
 
     def extras_index_args(self) -> list[str]:
         args = ["--index-url", self.extras_index_url] if self.extras_index_url else []
-        return args + list(self.pip_options)
+        return args + self._option_args()
 
     def to_plan(self) -> Plan | None:
         """The Plan this spec installs, for checking it against a machine; None if it pins no torch."""
@@ -415,17 +418,18 @@ def read_environment_yml(text: str) -> EnvSpec:
     torch_index, extras_index = primary, None
     if _is_pypi_like(primary):
         torch_like = [u for u in extra_urls if not _is_pypi_like(u)]
-        if torch_like:
+        if torch_like and pins:
             torch_index = torch_like[0]
             extra_urls.remove(torch_like[0])
-            extras_index = primary
-    if extra_urls:
-        first = extra_urls.pop(0)
-        if extras_index is None and _is_pypi_like(first):
+            extras_index = None if primary is None or primary.rstrip("/") == PYPI_SIMPLE else primary
+        elif extras and extra_urls and _is_pypi_like(extra_urls[0]):
+            first = extra_urls.pop(0)
             extras_index = None if first.rstrip("/") == PYPI_SIMPLE else first
-        else:
-            options.append(f"--extra-index-url {first}")
-        options += [f"--extra-index-url {u}" for u in extra_urls]
+    elif extra_urls and extras:
+        # As we write it: torch's index first, then the extras' index for stock conda's single pip run.
+        first = extra_urls.pop(0)
+        extras_index = None if first.rstrip("/") == PYPI_SIMPLE else first
+    options += [f"--extra-index-url {u}" for u in extra_urls]
     torch_ver = next((p.split("==", 1)[1] for p in pins if p.lower().startswith("torch==")), None)
     local = torch_ver.partition("+")[2] if torch_ver else None
     variant = meta.get("variant") or _variant_from(local, torch_index, find_links)
