@@ -46,14 +46,12 @@ class CreatePanel(QWidget):
     env_created = Signal(object)  # the job's result
 
     def __init__(self, runner: JobRunner, spec_source: SpecSource, *, envs_dir: Callable[[], Path],
-                 engine: Callable[[], str], expect_gpu: Callable[[], bool | None],
-                 parent: QWidget | None = None) -> None:
+                 host: Callable[[], Any], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self.spec_source = spec_source
         self._envs_dir = envs_dir
-        self._engine = engine
-        self._expect_gpu = expect_gpu
+        self._host = host
         self._has_plan = False
         self._name_ok = False
         self.result: Any = None
@@ -214,11 +212,9 @@ class CreatePanel(QWidget):
         except (EnvSpecError, ValueError) as exc:
             self.banner.show_result("fail", "The environment cannot be created as set up", str(exc))
             return
-        engine_name = self.engine_combo.currentText()
-        expect_gpu = self._expect_gpu()
-        self.start(spec, engine_name, expect_gpu)
+        self.start(spec, self.engine_combo.currentText())
 
-    def start(self, spec: Any, engine_name: str, expect_gpu: bool | None) -> bool:
+    def start(self, spec: Any, engine_name: str) -> bool:
         self.stages.reset_stages()
         self.progress.setValue(0)
         self.log.clear_log()
@@ -227,13 +223,16 @@ class CreatePanel(QWidget):
         self.result = None
         self.log.append_line(f"Creating {spec.label} with the {engine_name} engine")
 
-        def job(ctx: JobContext) -> Any:
-            from ..jobs import create_env
-            from ..engine import get_engine
+        envs_root = self._envs_dir()
+        host = self._host()
 
-            engine = get_engine(engine_name)
+        def job(ctx: JobContext) -> Any:
+            from ..engine import get_engine
+            from ..jobs import create_env
+
+            engine = get_engine(engine_name, host=host) if engine_name == "embedded" else get_engine(engine_name)
             return create_env(spec, engine=engine, on_line=ctx.on_line, on_progress=ctx.on_progress,
-                              cancel=ctx.cancel, **_expect_gpu_kwarg(create_env, expect_gpu))
+                              cancel=ctx.cancel, host=host, envs_root=envs_root)
 
         return self.runner.start(job)
 
@@ -259,26 +258,25 @@ class CreatePanel(QWidget):
     @Slot(object)
     def _on_runner_succeeded(self, result: Any) -> None:
         self.result = result
-        ok = bool(getattr(result, "ok", True))
-        verify = getattr(result, "verify", None) or getattr(result, "verification", None)
-        verdict = getattr(verify, "verdict", None)
-        if ok and verdict in (None, "pass", "warn"):
-            self.stages.finish(True)
+        ok = getattr(result, "status", "ok") == "ok"
+        self.stages.finish(ok)
+        if ok:
             self.progress.setValue(1000)
-        else:
-            self.stages.finish(False)
+        verify = getattr(result, "verify", None)
         prefix = getattr(result, "prefix", None) or str(self.target_prefix())
+        kept = bool(getattr(result, "kept", ok))
         title, body, kind = _describe_result(result, verify, prefix)
-        details = _verify_details(verify)
-        self.banner.show_result(kind, title, body, details)
-        self.activate_edit.setText(getattr(result, "activate", None) or f"conda activate {prefix}")
-        log_file = getattr(result, "log_file", None) or getattr(result, "log_path", None)
-        self.log_file_label.setText(f"Log file: {log_file}" if log_file else "Log file: (none written)")
-        self.open_log_button.setEnabled(bool(log_file))
-        self._log_file = log_file
+        self.banner.show_result(kind, title, body, _verify_details(verify))
+        self.activate_edit.setText(f"conda activate {prefix}" if kept else "")
+        self.activate_edit.setVisible(kept)
+        self.copy_button.setVisible(kept)
+        self._log_file = getattr(result, "log_path", None)
+        self.log_file_label.setText(f"Log file: {self._log_file}" if self._log_file else "Log file: (none written)")
+        self.open_log_button.setEnabled(bool(self._log_file))
         self.after.show()
         self.stage_message.setText("")
-        self.env_created.emit(result)
+        if kept:
+            self.env_created.emit(result)
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
@@ -312,31 +310,26 @@ class CreatePanel(QWidget):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_file)))
 
 
-def _expect_gpu_kwarg(fn: Callable[..., Any], expect_gpu: bool | None) -> dict[str, Any]:
-    import inspect
-
-    try:
-        params = inspect.signature(fn).parameters
-    except (TypeError, ValueError):
-        return {}
-    return {"expect_gpu": expect_gpu} if "expect_gpu" in params else {}
-
-
 def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, str]:
-    ok = bool(getattr(result, "ok", True))
+    """(title, body, banner kind) for an EnvResult."""
+    status = getattr(result, "status", "ok")
+    message = str(getattr(result, "message", "") or "")
+    fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
+    todo = f"\nWhat to do: {fix}" if fix else ""
+    warnings = "".join(f"\n! {w}" for w in getattr(result, "warnings", ()) or ())
+    if status != "ok":
+        if getattr(result, "kept", False):
+            return f"Created {prefix}, but verification failed", f"{message}{todo}", "fail"
+        stage = getattr(result, "stage", "")
+        return (f"The environment was not created (failed during {stage})" if stage else "The environment was not created",
+                f"{message}{todo}\nNothing was left behind.", "fail")
     verdict = getattr(verify, "verdict", None)
-    if not ok:
-        msg = getattr(result, "message", None) or getattr(result, "error", None) or "the job did not finish"
-        return f"The environment at {prefix} was not created", str(msg), "fail"
     if verify is None:
-        return f"Created {prefix}", "It was not verified (verification is not available in this build).", "warn"
-    cause = getattr(verify, "cause", "")
-    fix = getattr(verify, "fix", "")
+        return f"Created {prefix}", f"It was not verified.{warnings}", "warn"
+    cause = str(getattr(verify, "cause", "") or "")
     if verdict == "pass":
-        return f"Created and verified {prefix}", cause, "ok"
-    if verdict == "warn":
-        return f"Created {prefix}; it works, with a warning", "\n".join(x for x in (cause, fix and f"What to do: {fix}") if x), "warn"
-    return f"Created {prefix}, but verification failed", "\n".join(x for x in (cause, fix and f"What to do: {fix}") if x), "fail"
+        return f"Created and verified {prefix}", f"{cause}{warnings}", "ok"
+    return f"Created {prefix}; verification: {verdict}", f"{cause}{todo}{warnings}", "warn"
 
 
 def _verify_details(verify: Any) -> str:

@@ -148,6 +148,8 @@ class EnvironmentsPanel(QWidget):
         if env is None:
             return
         expect_gpu = self._expect_gpu()
+        if expect_gpu and env.torch and "+cpu" in env.torch:
+            expect_gpu = False  # a CPU build is not expected to see the GPU; verify it as what it is
         prefix = env.prefix
 
         def job(ctx: JobContext) -> Any:

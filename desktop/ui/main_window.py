@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         self.machine_panel = MachinePanel()
         self.recommend_panel = RecommendationPanel()
         self.create_panel = CreatePanel(self.create_runner, self.spec_for, envs_dir=lambda: self.settings.envs_dir,
-                                        engine=lambda: self.settings.engine, expect_gpu=self.expect_gpu)
+                                        host=lambda: self.host)
         self.create_panel.set_engine(self.settings.engine)
         self.envs_panel = EnvironmentsPanel(self.envs_runner, expect_gpu=self.expect_gpu, confirm=self.confirm)
         self.compat_panel = CompatibilityPanel()
@@ -259,10 +259,10 @@ class MainWindow(QMainWindow):
 
     # --- the spec the create panel and the exports use -------------------------------------------------------------
     def expect_gpu(self) -> bool | None:
-        plan = self.recommendation.plan if self.recommendation is not None else None
-        if plan is None or self.host is None:
+        """Whether this machine has a GPU torch should use (None before detection finishes)."""
+        if self.host is None:
             return None
-        return bool(plan.cuda) and bool(self.host.nvidia_gpus)
+        return bool(self.host.nvidia_gpus or self.host.amd_gpus)
 
     def spec_for(self, name: str | None, prefix: str | None, plan: Any = None) -> Any:
         """The EnvSpec for `plan` (default: the current one), the typed extras and the settings' sources."""

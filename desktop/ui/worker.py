@@ -100,7 +100,9 @@ class _Worker(QObject):
             msg = str(exc) or type(exc).__name__
             self.error.emit(JobError(self._name, msg, traceback.format_exc(), exc))
             return
-        if self._cancel.is_cancelled and getattr(result, "cancelled", True) is not False:
+        # Core jobs report a cancel in their result (status 'cancelled'); others only through the token.
+        status = getattr(result, "status", None)
+        if status == "cancelled" or (status is None and self._cancel.is_cancelled):
             self.stopped.emit()
         else:
             self.done.emit(result)
@@ -163,6 +165,7 @@ class JobRunner(QObject):
         if thread is None:
             return True
         self.cancel()
+        thread.quit()  # the thread's event loop ends as soon as the job function returns
         ok = thread.wait(timeout_ms)
         if ok:
             # The worker's last signal is still queued: drop it, the window is going away.
