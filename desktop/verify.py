@@ -402,8 +402,6 @@ def judge(report: dict[str, Any], *, expect_gpu: bool | None = None, matrix: Any
     """The verdict on a smoke report. expect_gpu None: expect one when the driver probe saw an NVIDIA GPU."""
     fails: list[tuple[str, str]] = []
     warns: list[tuple[str, str]] = []
-    py = report.get("python") or {}
-    dists = report.get("dists") or {}
     imp = report.get("import_torch") or {}
     if not imp.get("ok"):
         err = imp.get("error") or {}
