@@ -1,0 +1,48 @@
+"""`torchdesk import environment.yml`: read it (pip section and index options too), check it against this
+machine, and unless --check-only, build it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from ..cli import UsageError
+from ._common import load_matrix_for_cli
+from .create import add_job_args, add_target_args, apply_sources, run_job
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", metavar="environment.yml")
+    p.add_argument("--check-only", action="store_true", help="only say whether it runs on this machine")
+    p.add_argument("--force", action="store_true", help="build it even if the check says it will not run here")
+    add_target_args(p)
+    add_job_args(p)
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..detect import detect_host
+    from ..envspec import EnvSpecError, check_spec, read_environment_yml, with_target
+
+    try:
+        with open(args.file, encoding="utf-8") as f:
+            text = f.read()
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    try:
+        spec = read_environment_yml(text)
+        spec = with_target(spec, name=args.name, prefix=os.path.abspath(args.prefix) if args.prefix else None)
+    except EnvSpecError as exc:
+        raise UsageError(f"{args.file}: {exc}") from None
+    matrix = load_matrix_for_cli(args)
+    host = detect_host(matrix=matrix)
+    check = check_spec(spec, host, matrix)
+    print(check.summary[:1].upper() + check.summary[1:] + ".")
+    for c in check.checks:
+        print(f"  {'ok ' if c.ok else 'NO '} {c.check}: {c.detail}")
+    if args.check_only:
+        return 1 if check.ok is False else 0
+    if check.ok is False and not args.force:
+        print("not building it; pass --force to build it anyway", file=sys.stderr)
+        return 1
+    return run_job(apply_sources(spec, args), args, host)

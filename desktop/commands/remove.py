@@ -1,0 +1,48 @@
+"""`torchdesk remove NAME`: delete a conda environment, after confirmation or with --yes.
+
+Only folders identifiable as conda environments (conda-meta/history exists) are ever removed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("env", metavar="NAME", help="environment name, or its path")
+    p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
+
+
+def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ..cli import UsageError
+    from ..engine import EngineError, find_env, is_conda_env
+    from ..engine.base import remove_env
+
+    prefix = find_env(args.env)
+    if prefix is None:
+        p = Path(args.env).expanduser()
+        if p.exists() and not is_conda_env(p):
+            print(f"error: {p} is not a conda environment (no conda-meta/history); not removing it", file=sys.stderr)
+            return 1
+        raise UsageError(f"no conda environment named {args.env!r}; `torchdesk envs` lists them")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print(f"refusing to remove {prefix} without confirmation; pass --yes", file=sys.stderr)
+            return 1
+        try:
+            answer = input(f"Remove the environment {prefix}? [y/N] ").strip().lower()
+        except EOFError:
+            answer = ""
+        if answer not in ("y", "yes"):
+            print("nothing removed")
+            return 1
+    try:
+        remove_env(prefix)
+    except (EngineError, OSError) as exc:
+        print(f"error: could not remove {prefix}: {exc}", file=sys.stderr)
+        return 1
+    print(f"removed {prefix}")
+    return 0

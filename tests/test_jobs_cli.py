@@ -1,0 +1,105 @@
+"""The create/export/import/envs/remove commands end to end, on the local channel and index."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from desktop.cli import main
+from desktop.envspec import read_environment_yml, spec_from_plan, with_sources, write_environment_yml
+from desktop.paths import conda_environments_txt, envs_dir
+from localrepo import LocalRepo, isolate_home, shared_repo
+from test_jobs import PLAN
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory) -> LocalRepo:  # type: ignore[no-untyped-def]
+    return shared_repo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pkgs(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
+    return tmp_path_factory.mktemp("pkgs-cli")
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch, pkgs) -> Path:  # type: ignore[no-untyped-def]
+    h = tmp_path / "home"
+    isolate_home(monkeypatch, h, pkgs)
+    return h
+
+
+def test_export_writes_a_rebuildable_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "environment.yml"
+    assert main(["export", "--no-gpu", "--python", "3.11", "--name", "work", "--extra", "rich", "-o", str(out)]) == 0
+    data = yaml.safe_load(out.read_text())
+    assert data["name"] == "work" and data["dependencies"][:2] == ["python=3.11", "pip"]
+    pip = data["dependencies"][-1]["pip"]
+    assert pip[0].startswith("--index-url https://download.pytorch.org/whl/") and "rich" in pip
+    spec = read_environment_yml(out.read_text())
+    assert spec.pip_extras == ("rich",) and spec.torch_pins
+    assert main(["export", "--no-gpu", "--shell", "--name", "work"]) == 0
+    assert "conda create -y -n work" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    ["export", "--no-gpu", "--name", "a b"],
+    ["export", "--no-gpu", "--extra=--index-url=http://x"],
+    ["export", "--no-gpu", "--conda-mirror", "nowhere"],
+    ["create", "--name", "x", "--conda-mirror", "nowhere"],
+    ["import", "/nonexistent/environment.yml"],
+    ["remove", "no-such-env", "--yes"],
+])
+def test_usage_errors(argv: list[str], home: Path) -> None:
+    assert main(argv) == 2
+
+
+def test_import_check_only(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    out = tmp_path / "environment.yml"
+    assert main(["export", "--no-gpu", "--name", "work", "-o", str(out)]) == 0
+    capsys.readouterr()
+    code = main(["import", str(out), "--check-only"])
+    text = capsys.readouterr().out
+    assert text.startswith("This yml asks for torch ")
+    assert code in (0, 1) and ("and it will run on" in text) == (code == 0)
+
+
+def test_import_builds_then_envs_and_remove(repo: LocalRepo, home: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    spec = with_sources(spec_from_plan(PLAN, name="imp", conda_extras=["td-hello"]), channels=[repo.channel_url],
+                        index_url=repo.torch_index_url)
+    yml = tmp_path / "environment.yml"
+    yml.write_text(write_environment_yml(spec))
+    code = main(["import", str(yml), "--yes", "--no-verify", "--force"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    prefix = envs_dir() / "imp"
+    assert "Created imp at" in out.out and "[5/6] pip" in out.out
+    assert (prefix / "conda-meta" / "history").is_file()
+
+    assert main(["envs"]) == 0
+    listing = capsys.readouterr().out
+    assert "imp" in listing and "2.5.1+cpu" in listing and str(prefix) in listing
+
+    # existing name: refused, exit 1, env intact
+    assert main(["import", str(yml), "--yes", "--no-verify", "--force"]) == 1
+    assert "already exists" in capsys.readouterr().err and (prefix / "bin" / "python").exists()
+
+    # remove: no confirmation on a non-terminal means no removal
+    r = subprocess.run([sys.executable, "-m", "desktop.cli", "remove", "imp"], capture_output=True, text=True,
+                       stdin=subprocess.DEVNULL, cwd=Path(__file__).resolve().parent.parent)
+    assert r.returncode == 1 and "--yes" in r.stderr and prefix.exists()
+    assert main(["remove", "imp", "--yes"]) == 0
+    assert not prefix.exists()
+    assert str(prefix) not in conda_environments_txt().read_text().splitlines()
+
+
+def test_remove_refuses_what_is_not_a_conda_env(home: Path, tmp_path: Path) -> None:
+    d = tmp_path / "precious"
+    d.mkdir()
+    (d / "file.txt").write_text("keep me")
+    assert main(["remove", str(d), "--yes"]) == 1
+    assert (d / "file.txt").read_text() == "keep me"
