@@ -2,6 +2,10 @@
 
     python installer/build.py                      # -> dist/torchdesk/ (macOS: also dist/TorchDesk.app)
     python installer/build.py --dist OUT --work W  # elsewhere
+    python installer/build.py --archive            # Linux: also dist/torchdesk-VERSION-linux-ARCH.tar.gz
+
+On Linux the bundle's top folder also gets install.sh, uninstall.sh and torchdesk.desktop from installer/linux/,
+so the release archive unpacks to a folder the user can run `./torchdesk/install.sh` from.
 
 Needs `pip install -e .[installer]` (PyInstaller) and, on Linux, binutils (objdump, strip). Prints one last
 line `bundle: PATH SIZE_MB MB FILES files SECONDS s`, which tests and bench/bench_bundle.py read.
@@ -11,6 +15,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import platform
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -49,10 +56,30 @@ def build(dist: Path, work: Path, *, clean: bool = True) -> Path:
     return bundle_dir(dist)
 
 
+def add_linux_installer(bundle: Path) -> None:
+    """Put install.sh, uninstall.sh and the .desktop entry at the top of the Linux bundle."""
+    for name in ("install.sh", "uninstall.sh", "torchdesk.desktop"):
+        shutil.copy2(ROOT / "installer" / "linux" / name, bundle / name)
+
+
+def version() -> str:
+    """The package version, read from desktop/__init__.py without importing it."""
+    text = (ROOT / "desktop" / "__init__.py").read_text(encoding="utf-8")
+    match = re.search(r'__version__ = "([^"]+)"', text)
+    return match.group(1) if match else "0"
+
+
+def make_archive(bundle: Path) -> Path:
+    """dist/torchdesk-VERSION-linux-ARCH.tar.gz holding the bundle as torchdesk/ (links kept as links)."""
+    base = bundle.parent / f"torchdesk-{version()}-linux-{platform.machine().lower()}"
+    return Path(shutil.make_archive(str(base), "gztar", root_dir=bundle.parent, base_dir=bundle.name))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="output folder (default: dist/)")
     parser.add_argument("--work", type=Path, default=ROOT / "build" / "pyinstaller", help="PyInstaller work folder")
+    parser.add_argument("--archive", action="store_true", help="Linux: also pack the bundle as a .tar.gz")
     parser.add_argument("--no-clean", action="store_true", help="reuse PyInstaller's cache from an earlier build")
     args = parser.parse_args(argv)
 
@@ -67,7 +94,13 @@ def main(argv: list[str] | None = None) -> int:
     except subprocess.CalledProcessError as exc:
         print(f"PyInstaller failed (exit {exc.returncode}); its log is above", file=sys.stderr)
         return 1
+    linux = sys.platform.startswith("linux")
+    if linux:
+        add_linux_installer(out)
     seconds = time.perf_counter() - start
+    if args.archive and linux:
+        archive = make_archive(out)
+        print(f"archive: {archive} {archive.stat().st_size / 1e6:.1f} MB")
     size, files = bundle_size(out)
     print(f"bundle: {out} {size / 1e6:.1f} MB {files} files {seconds:.0f} s")
     return 0
