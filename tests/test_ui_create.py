@@ -1,0 +1,120 @@
+"""Create from the window for real: the embedded engine on the engine tests' local file:// channel and pip index.
+
+The user's path: pick PyTorch 2.5.1, the cpu build and the local Python in the selectors, point Settings at the
+local channel and index (as a mirror), type a name, click Create; then Cancel in the middle of pip.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+pytest.importorskip("pytestqt")
+pytest.importorskip("rattler")
+jobs = pytest.importorskip("desktop.jobs")
+pytest.importorskip("localrepo")
+
+from localrepo import PY_VERSION, LocalRepo, isolate_home, serve_index, shared_repo  # noqa: E402
+from test_ui import H100, WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
+
+from desktop.paths import conda_environments_txt, envs_dir  # noqa: E402
+
+pytestmark = pytest.mark.slow
+CREATE_WAIT_MS = 300_000
+
+
+@pytest.fixture(scope="session")
+def repo(tmp_path_factory: Any) -> LocalRepo:
+    return shared_repo(tmp_path_factory)
+
+
+@pytest.fixture(scope="session")
+def pkgs(tmp_path_factory: Any) -> Path:
+    return tmp_path_factory.mktemp("ui-pkgs")
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pkgs: Path) -> Path:
+    h = tmp_path / "home"
+    isolate_home(monkeypatch, h, pkgs)
+    for k, v in H100.items():
+        monkeypatch.setenv(k, v)
+    return h
+
+
+def local_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, torch_index: str) -> Any:
+    settings = {"sources/channels": repo.channel_url, "mirrors/torch": torch_index,
+                "mirrors/pypi": repo.extras_index_url, "create/engine": "embedded"}
+    w = make_window(qtbot, tmp_path, dict(os.environ), settings)
+    w.show()
+    with qtbot.waitSignal(w.detect_runner.succeeded, timeout=WAIT_MS):
+        w.start()
+    panel = w.recommend_panel
+    pick(qtbot, w, panel.torch_combo, "2.5.1")
+    pick(qtbot, w, panel.variant_combo, "cpu")
+    if w.recommendation.plan.python != PY_VERSION:
+        pick(qtbot, w, panel.python_combo, PY_VERSION)
+    plan = w.recommendation.plan
+    assert (plan.torch, plan.variant, plan.python) == ("2.5.1", "cpu", PY_VERSION)
+    w.create_panel.name_edit.setText("uitest")
+    assert w.create_panel.create_button.isEnabled(), w.create_panel.create_button.toolTip()
+    return w
+
+
+def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path) -> None:
+    w = local_window(qtbot, tmp_path, repo, repo.torch_index_url)
+    cp = w.create_panel
+    stages_seen: list[str] = []
+    w.create_runner.progress.connect(lambda p: stages_seen.append(p.stage))
+    with qtbot.waitSignal(w.create_runner.succeeded, timeout=CREATE_WAIT_MS) as blocker:
+        cp.create_button.click()
+        assert cp.cancel_button.isEnabled() and not cp.create_button.isEnabled()
+    result = blocker.args[0]
+    prefix = envs_dir() / "uitest"
+    assert result.prefix == str(prefix) and result.kept, cp.log.text()[-3000:]
+    assert (prefix / "conda-meta" / "history").is_file()
+    assert list(dict.fromkeys(stages_seen)) == ["preflight", "solve", "download", "link", "pip", "verify"]
+    assert result.verify is not None
+    assert cp.banner.isVisible() and cp.banner.title.text()
+    assert result.verify.verdict in cp.banner.details.toPlainText()
+    if result.status == "ok":
+        assert all(cp.stages.state(k) == "done" for k in ("preflight", "solve", "download", "link", "pip", "verify"))
+        assert cp.progress.value() == 1000
+    assert cp.activate_edit.text() == f"conda activate {prefix}"
+    assert Path(result.log_path).is_file() and result.log_path in cp.log_file_label.text()
+    assert "pip" in cp.log.text()
+    # The new env shows up in the Environments tab.
+    qtbot.waitUntil(lambda: any(e.prefix == str(prefix) for e in w.envs_panel.envs), timeout=WAIT_MS)
+    w.shutdown()
+
+
+def test_cancel_in_the_middle_leaves_nothing_behind(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path) -> None:
+    served = serve_index(repo.torch_index, stall_wheels=True)  # pip starts downloading, then hears nothing
+    try:
+        w = local_window(qtbot, tmp_path, repo, served.url)
+        cp = w.create_panel
+        registry_before = conda_environments_txt().read_text() if conda_environments_txt().exists() else None
+        with qtbot.waitSignal(w.create_runner.cancelled, timeout=CREATE_WAIT_MS):
+            cp.create_button.click()
+            qtbot.waitUntil(lambda: "Downloading" in cp.log.text(), timeout=CREATE_WAIT_MS)
+            cp.cancel_button.click()
+    finally:
+        served.close()
+    prefix = envs_dir() / "uitest"
+    assert not prefix.exists()
+    assert not envs_dir().exists() or not any(envs_dir().iterdir())
+    after = conda_environments_txt().read_text() if conda_environments_txt().exists() else None
+    # The registry lists nothing new. (The core currently leaves an empty ~/.conda/environments.txt where there was
+    # none; that is the create job's to tidy, reported to its owner.)
+    assert (after or "").strip() == (registry_before or "").strip()
+    assert cp.banner.kind == "info" and "Cancelled" in cp.banner.title.text()
+    assert cp.stages.state("pip") == "failed"
+    left = [p for p in psutil.Process().children(recursive=True) if "pip" in " ".join(p.cmdline())]
+    assert not left
+    assert cp.create_button.isEnabled()  # the name field re-checks: the name is free again
+    assert "will be created" in cp.name_status.text()
+    w.shutdown()
