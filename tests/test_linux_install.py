@@ -113,6 +113,16 @@ def test_install_then_uninstall_leaves_home_as_it_was(tmp_path: Path, home: Path
     assert snapshot(home) == before
 
 
+def test_a_bare_home_is_left_bare(tmp_path: Path) -> None:
+    home = tmp_path / "bare"
+    home.mkdir()
+    bundle = make_bundle(tmp_path)
+    assert run(LINUX / "install.sh", str(bundle), home=home).returncode == 0
+    r = run(LINUX / "uninstall.sh", home=home)
+    assert r.returncode == 0, r.stderr
+    assert snapshot(home) == {}
+
+
 def test_install_from_the_release_layout_with_no_argument(tmp_path: Path, home: Path) -> None:
     bundle = make_bundle(tmp_path, with_scripts=True)
     r = run(bundle / "install.sh", home=home)

@@ -30,7 +30,7 @@ fi
 kinds=() paths=()
 while IFS=$'\t' read -r kind path; do
   [ -n "$path" ] || continue
-  case "$path" in "$data" | "$data"/* | "$HOME"/.local/*) ;; *) echo "uninstall.sh: skipping $path: outside the install folders" >&2; continue ;; esac
+  case "$path" in "$data" | "$data"/* | "$HOME"/.local | "$HOME"/.local/*) ;; *) echo "uninstall.sh: skipping $path: outside the install folders" >&2; continue ;; esac
   kinds+=("$kind") paths+=("$path")
 done <"$manifest"
 
