@@ -85,7 +85,7 @@ def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path:
         assert all(cp.stages.state(k) == "done" for k in ("preflight", "solve", "download", "link", "pip", "verify"))
         assert cp.progress.value() == 1000
     assert cp.activate_edit.text() == f"conda activate {prefix}"
-    assert Path(result.log_path).is_file() and result.log_path in cp.log_file_label.text()
+    assert Path(result.log_path).is_file() and result.log_path in cp.log_file_label.text().replace("\u200b", "")
     assert "pip" in cp.log.text()
     # The new env shows up in the Environments tab.
     qtbot.waitUntil(lambda: any(e.prefix == str(prefix) for e in w.envs_panel.envs), timeout=WAIT_MS)

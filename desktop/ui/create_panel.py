@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import Banner, LogView, StageList, copy_to_clipboard, heading, note
+from .widgets import Banner, LogView, StageList, breakable, copy_to_clipboard, heading, note
 from .worker import JobContext, JobError, JobRunner
 
 STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
@@ -71,7 +71,9 @@ class CreatePanel(QWidget):
         form = QFormLayout()
         form.addRow("Environment &name:", self.name_edit)
         form.addRow("", self.name_status)
-        form.addRow("&Location:", loc)
+        loc_label = QLabel("&Location:")
+        loc_label.setBuddy(self.location_edit)
+        form.addRow(loc_label, loc)
         form.addRow("&Engine:", self.engine_combo)
 
         self.create_button = QPushButton("Create environment")
@@ -174,10 +176,10 @@ class CreatePanel(QWidget):
             prefix = self.target_prefix()
             if prefix.exists():
                 self._name_ok = False
-                self.name_status.setText(f"\u2717 {prefix} already exists: pick another name, or remove it in Environments")
+                self.name_status.setText(breakable(f"\u2717 {prefix} already exists: pick another name, or remove it in Environments"))
             else:
                 self._name_ok = True
-                self.name_status.setText(f"\u2713 will be created at {prefix}")
+                self.name_status.setText(breakable(f"\u2713 will be created at {prefix}"))
         self._update_buttons()
 
     @Slot()
@@ -271,7 +273,8 @@ class CreatePanel(QWidget):
         self.activate_edit.setVisible(kept)
         self.copy_button.setVisible(kept)
         self._log_file = getattr(result, "log_path", None)
-        self.log_file_label.setText(f"Log file: {self._log_file}" if self._log_file else "Log file: (none written)")
+        self.log_file_label.setText(breakable(f"Log file: {self._log_file}") if self._log_file else "Log file: (none written)")
+        self.log_file_label.setWordWrap(True)
         self.open_log_button.setEnabled(bool(self._log_file))
         self.after.show()
         self.stage_message.setText("")

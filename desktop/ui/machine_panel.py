@@ -33,7 +33,7 @@ class MachinePanel(QWidget):
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.gpus.setMaximumHeight(130)
+        self.gpus.setMaximumHeight(110)
         self.facts = QFormLayout()
         self.fields: dict[str, QLabel] = {}
         for key, label in (("driver", "NVIDIA driver"), ("cuda", "Newest CUDA it runs"), ("os", "Operating system"),
@@ -66,8 +66,13 @@ class MachinePanel(QWidget):
         self.gpus.setRowCount(n)
         for row, g in enumerate(host.gpus):
             arch = g.arch or (matrix.arch_for_cc(g.cc).name if g.cc and matrix.arch_for_cc(g.cc) else None)
+            memory = mib_text(g.memory_mib)
+            if g.memory_mib is None:
+                model = matrix.find_gpu(g.name)
+                if model is not None and model.memory_mib:
+                    memory = f"{mib_text(model.memory_mib)} (model spec)"
             cells = [str(g.index), g.name + ("" if g.driver_loaded else " (no driver loaded)"),
-                     arch or "unknown", g.cc or (g.gfx or "unknown"), mib_text(g.memory_mib)]
+                     arch or "unknown", g.cc or (g.gfx or "unknown"), memory]
             for col, text in enumerate(cells):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()

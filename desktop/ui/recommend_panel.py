@@ -114,6 +114,8 @@ class RecommendationPanel(QWidget):
             self.plan_form.addRow(label + ":", value)
 
         self.why = QListWidget()
+        self.why.setWordWrap(True)
+        self.why.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.why.setMinimumHeight(120)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)

@@ -156,8 +156,8 @@ class Banner(QFrame):
                   "fail": "rgba(248,81,73,0.20)", "info": "rgba(56,139,253,0.15)"}[kind]
         mark = {"ok": OK_MARK, "warn": "!", "fail": NO_MARK, "info": "i"}[kind]
         self.setStyleSheet(f"Banner {{ background: {colour}; border-radius: 4px; }}")
-        self.title.setText(f"{mark}  {title}")
-        self.body.setText(body)
+        self.title.setText(breakable(f"{mark}  {title}"))
+        self.body.setText(breakable(body))
         self.body.setVisible(bool(body))
         self.details.setPlainText(details)
         self.toggle.setVisible(bool(details))
@@ -186,6 +186,13 @@ def note(text: str) -> QLabel:
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
     label.setEnabled(False)  # the palette's disabled text colour: muted in light and dark themes
     return label
+
+
+def breakable(text: str) -> str:
+    """Let a label wrap long paths and URLs: a zero-width space after each separator."""
+    for sep in ("/", "\\", "_", "-"):
+        text = text.replace(sep, sep + "\u200b")
+    return text
 
 
 def copy_to_clipboard(text: str) -> None:
