@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Run on a lent GPU machine (the device tool): detection, verification and a recommendation on real hardware,
+# plus the detect/verify benches. Writes everything under $OUT (or ./device-out).
+set -u
+OUT=${OUT:-./device-out}; mkdir -p "$OUT"
+export PYTHONUNBUFFERED=1
+if ls .whl/*.whl >/dev/null 2>&1; then
+  python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl && export PYTHONPATH=/tmp/site:${PYTHONPATH:-}
+fi
+export PYTHONPATH=$PWD:${PYTHONPATH:-}
+td() { python3 -m desktop.cli "$@"; }
+{ nvidia-smi -L; python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__)"; } > "$OUT/machine.txt" 2>&1
+td detect --json > "$OUT/detect.json" 2> "$OUT/detect.err"; echo "detect rc=$?"
+td detect > "$OUT/detect.txt" 2>&1
+td recommend --json > "$OUT/recommend.json" 2>&1; echo "recommend rc=$?"
+td recommend > "$OUT/recommend.txt" 2>&1
+td verify --python "$(command -v python3)" --json > "$OUT/verify.json" 2> "$OUT/verify.err"; echo "verify rc=$?"
+{ python3 bench/bench_verify.py --python "$(command -v python3)" --runs 3; python3 bench/bench_detect.py; } > "$OUT/bench.txt" 2>&1
+echo "bench rc=$?"
+tail -n 30 "$OUT/bench.txt"
+python3 - "$OUT/verify.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("verdict:", r.get("verdict"), "|", r.get("cause"))
+PY
