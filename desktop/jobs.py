@@ -291,6 +291,9 @@ class _Log:
                 break
             except OSError:
                 continue
+        else:  # no writable log folder anywhere: keep going, the lines still reach the caller
+            self.path = Path(os.devnull)
+            self._f = open(os.devnull, "w", encoding="utf-8")
 
     def __call__(self, line: str) -> None:
         self._f.write(line + "\n")
