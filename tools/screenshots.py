@@ -109,7 +109,7 @@ def _render(tmp: Path) -> int:
         w.create_panel.name_edit.setText("torch25-cpu")
         w.create_panel.create_button.click()
         wait(w.create_runner.finished, 300_000)
-        w.create_panel.log.flush()
+        w.create_panel.log.flush(everything=True)
         shot("2-create-and-verify")
         wait(w.envs_runner.finished, 30_000)
 

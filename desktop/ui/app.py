@@ -59,6 +59,8 @@ def install_excepthook(window: Any) -> Any:
     """Log every uncaught exception and show it in the window (from any thread, via a queued signal)."""
     from PySide6.QtCore import QObject, Signal, Slot
 
+    from .qtcompat import emit
+
     class _Bridge(QObject):
         error = Signal(str, str)
 
@@ -76,7 +78,7 @@ def install_excepthook(window: Any) -> Any:
         log.error("uncaught exception\n%s", details)
         sys.__stderr__.write(details) if sys.__stderr__ else None
         try:
-            bridge.error.emit(f"{exc_type.__name__}: {exc}", details)
+            emit(bridge.error, f"{exc_type.__name__}: {exc}", details)
         except RuntimeError:  # the window is gone
             pass
 

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from .qtcompat import emit
 from .widgets import Banner, LogView, StageList, breakable, copy_to_clipboard, heading, note
 from .worker import JobContext, JobError, JobRunner
 
@@ -131,7 +132,7 @@ class CreatePanel(QWidget):
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.copy_button.clicked.connect(self._on_copy_button_clicked)
         self.open_log_button.clicked.connect(self._on_open_log_button_clicked)
-        runner.log_line.connect(self.log.append_line)
+        runner.log_lines.connect(self.log.append_lines)
         runner.progress.connect(self._on_runner_progress)
         runner.succeeded.connect(self._on_runner_succeeded)
         runner.failed.connect(self._on_runner_failed)
@@ -279,7 +280,7 @@ class CreatePanel(QWidget):
         self.after.show()
         self.stage_message.setText("")
         if kept:
-            self.env_created.emit(result)
+            emit(self.env_created, result)
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:

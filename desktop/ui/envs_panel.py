@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from .widgets import Banner, LogView, heading
 from .worker import JobContext, JobError, JobRunner
+from .qtcompat import emit
 
 COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Location")
 
@@ -86,7 +87,7 @@ class EnvironmentsPanel(QWidget):
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
-        runner.log_line.connect(self.log.append_line)
+        runner.log_lines.connect(self.log.append_lines)
         runner.succeeded.connect(self._on_runner_succeeded)
         runner.failed.connect(self._on_runner_failed)
         runner.cancelled.connect(self._on_runner_cancelled)
@@ -217,7 +218,7 @@ class EnvironmentsPanel(QWidget):
             self.banner.show_result(kind, f"Verification: {verdict}", body, details)
         elif self._action == "remove":
             self.banner.show_result("ok", f"Removed {result}")
-            self.envs_changed.emit()
+            emit(self.envs_changed)
             self.envs = [e for e in self.envs if Path(e.prefix) != result]
             self.show_envs(self.envs)
 

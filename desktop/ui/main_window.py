@@ -27,6 +27,7 @@ from .create_panel import CreatePanel, open_folder
 from .envs_panel import EnvironmentsPanel
 from .machine_panel import MachinePanel
 from .other_machine_panel import OtherMachinePanel
+from .qtcompat import emit
 from .recommend_panel import RecommendationPanel
 from .settings import SettingsDialog, UiSettings
 from .widgets import copy_to_clipboard
@@ -185,7 +186,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_first_show_timer(self) -> None:
-        self.first_shown.emit(time.perf_counter())
+        emit(self.first_shown, time.perf_counter())
 
     @Slot(object)
     def _on_detect_runner_succeeded(self, s: Startup) -> None:
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(w)
         if not s.matrix_warnings:
             self.statusBar().showMessage(f"Ready: detected in {s.seconds:.1f} s; compatibility data {s.matrix.data_version}")
-        self.ready.emit(s)
+        emit(self.ready, s)
 
     @Slot(object)
     def _on_detect_runner_failed(self, err: JobError) -> None:
@@ -209,7 +210,7 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Detection failed")
         self.show_error("TorchDesk could not start up", f"Loading the compatibility data or detecting this machine failed: "
                         f"{err.message}. Reinstall TorchDesk if this persists.", err.details)
-        self.startup_failed.emit(err)
+        emit(self.startup_failed, err)
 
     # --- recommendation -------------------------------------------------------------------------------------------
     def _show_recommendation(self, rec: Any) -> None:

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 from ..model import Preferences
 from .choices import Choice, Recommendation, split_packages
 from .widgets import NO_MARK, OK_MARK, heading
+from .qtcompat import emit
 
 
 class ChoiceCombo(QComboBox):
@@ -214,7 +215,7 @@ class RecommendationPanel(QWidget):
 
     def _emit(self, prefs: Preferences) -> None:
         self.show_busy()
-        self.preferences_changed.emit(prefs)
+        emit(self.preferences_changed, prefs)
 
 
 def _plain(detail: str) -> str:

@@ -23,12 +23,13 @@ OK_MARK, NO_MARK, RUN_MARK, TODO_MARK = "\u2713", "\u2717", "\u25b6", "\u25cb"
 class LogView(QPlainTextEdit):
     """A read-only log that batches appends: a job printing thousands of lines never stalls the window."""
 
-    FLUSH_MS = 50
+    FLUSH_MS = 30
 
     def __init__(self, parent: QWidget | None = None, max_lines: int = 20_000) -> None:
         super().__init__(parent)
         self.setReadOnly(True)
         self.setMaximumBlockCount(max_lines)
+        self._max_lines = max_lines
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self._pending: list[str] = []
@@ -39,21 +40,33 @@ class LogView(QPlainTextEdit):
 
     @Slot(str)
     def append_line(self, line: str) -> None:
-        self._pending.append(line)
+        self.append_lines([line])
+
+    @Slot(object)
+    def append_lines(self, lines: list[str]) -> None:
+        self._pending.extend(lines)
+        if len(self._pending) > self._max_lines:  # older lines would scroll out of the block limit anyway
+            del self._pending[: len(self._pending) - self._max_lines]
         if not self._timer.isActive():
             self._timer.start()
 
-    def flush(self) -> None:
-        if self._pending:
-            text, self._pending = "\n".join(self._pending), []
-            self.appendPlainText(text)
+    CHUNK = 1000  # lines per append: one huge append would stall the window for a flood of output
+
+    def flush(self, everything: bool = False) -> None:
+        while self._pending:
+            chunk, self._pending = self._pending[: self.CHUNK], self._pending[self.CHUNK:]
+            self.appendPlainText("\n".join(chunk))
+            if not everything:
+                break
+        if self._pending and not self._timer.isActive():
+            self._timer.start()
 
     def clear_log(self) -> None:
         self._pending.clear()
         self.clear()
 
     def text(self) -> str:
-        self.flush()
+        self.flush(everything=True)
         return self.toPlainText()
 
     @Slot()

@@ -1,7 +1,7 @@
 """Background jobs for the GUI: the only module that touches QThread.
 
 A private `_Worker` QObject is moved to a fresh QThread and runs one core function there. The public
-`JobRunner` lives in the GUI thread and re-emits what the worker reports; widgets connect only to the
+`JobRunner` lives in the GUI thread and re-emits what the worker reports (output lines in batches); widgets connect only to the
 runner. The worker's signals are connected to the runner's bound slots (never to lambdas: in PySide6 a
 lambda connected to a signal of an object living in a worker thread runs in that thread), so every slot a
 widget sees runs in the GUI thread.
@@ -16,10 +16,13 @@ import logging
 import time
 import traceback
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Signal, Slot
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from .qtcompat import emit, emit_drops_true
 
 log = logging.getLogger("torchdesk.ui")
 
@@ -63,55 +66,61 @@ def _new_token() -> Any:
 class JobContext:
     """What a job function gets: callbacks that cross to the GUI thread, and the cancel token."""
 
-    def __init__(self, worker: "_Worker", cancel: Any) -> None:
+    def __init__(self, worker: "_Worker", cancel: Any, lines: "deque[str]") -> None:
         self._worker = worker
+        self._lines = lines
         self.cancel = cancel
 
     def on_line(self, line: str) -> None:
-        self._worker.line.emit(str(line))
+        # No signal per line: a job printing 100,000 lines would bury the GUI thread in queued events.
+        # The runner drains this deque on a timer (deque.append is thread-safe).
+        self._lines.append(str(line))
 
     def on_progress(self, progress: Any) -> None:
-        self._worker.progress.emit(progress)
+        emit(self._worker.progress, progress)
 
 
 class _Worker(QObject):
-    line = Signal(str)
     progress = Signal(object)
     done = Signal(object)
     error = Signal(object)
     stopped = Signal()
 
-    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any) -> None:
+    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: "deque[str]") -> None:
         super().__init__()
         self._name = name
         self._fn = fn
         self._cancel = cancel
+        self._lines = lines
 
     @Slot()
     def run(self) -> None:
-        ctx = JobContext(self, self._cancel)
+        ctx = JobContext(self, self._cancel, self._lines)
         try:
             result = self._fn(ctx)
         except BaseException as exc:  # noqa: BLE001 - everything must reach the GUI as a signal
             if self._cancel.is_cancelled or type(exc).__name__ == "Cancelled":
-                self.stopped.emit()
+                emit(self.stopped)
                 return
             log.exception("job %s failed", self._name)
             msg = str(exc) or type(exc).__name__
-            self.error.emit(JobError(self._name, msg, traceback.format_exc(), exc))
+            emit(self.error, JobError(self._name, msg, traceback.format_exc(), exc))
             return
         # Core jobs report a cancel in their result (status 'cancelled'); others only through the token.
         status = getattr(result, "status", None)
         if status == "cancelled" or (status is None and self._cancel.is_cancelled):
-            self.stopped.emit()
+            emit(self.stopped)
         else:
-            self.done.emit(result)
+            emit(self.done, result)
 
 
 class JobRunner(QObject):
     """Runs one job at a time in its own QThread and relays its events in the GUI thread."""
 
-    log_line = Signal(str)
+    DRAIN_MS = 40
+    DRAIN_MAX = 5000  # lines per tick: a flood drains over several ticks instead of stalling one
+
+    log_lines = Signal(object)  # list[str]: a batch of output lines, oldest first (object: no QVariantList copy)
     progress = Signal(object)
     succeeded = Signal(object)
     failed = Signal(object)  # JobError
@@ -121,10 +130,15 @@ class JobRunner(QObject):
 
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
+        emit_drops_true()  # probe the binding here, in the GUI thread, before any worker thread exists
         self.name = name
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
         self._cancel: Any = None
+        self._lines: deque[str] = deque()
+        self._drain = QTimer(self)
+        self._drain.setInterval(self.DRAIN_MS)
+        self._drain.timeout.connect(self._on_drain_timeout)
         self.started_at: float | None = None
 
     # --- public API ---------------------------------------------------------------------------------------
@@ -139,10 +153,10 @@ class JobRunner(QObject):
         self._cancel = _new_token()
         thread = QThread()
         thread.setObjectName(f"torchdesk-{self.name}")
-        worker = _Worker(self.name, fn, self._cancel)
+        self._lines = deque()
+        worker = _Worker(self.name, fn, self._cancel, self._lines)
         worker.moveToThread(thread)
         thread.started.connect(worker.run)
-        worker.line.connect(self._on_worker_line)
         worker.progress.connect(self._on_worker_progress)
         worker.done.connect(self._on_worker_done)
         worker.error.connect(self._on_worker_error)
@@ -150,7 +164,8 @@ class JobRunner(QObject):
         self._thread, self._worker = thread, worker
         _THREADS.add(thread)
         self.started_at = time.perf_counter()
-        self.busy_changed.emit(True)
+        emit(self.busy_changed, True)
+        self._drain.start()
         thread.start()
         return True
 
@@ -173,33 +188,36 @@ class JobRunner(QObject):
         return ok
 
     # --- relays (GUI thread) ------------------------------------------------------------------------------
-    @Slot(str)
-    def _on_worker_line(self, line: str) -> None:
-        if self._worker is not None:
-            self.log_line.emit(line)
+    @Slot()
+    def _on_drain_timeout(self) -> None:
+        lines = self._lines
+        n = min(len(lines), self.DRAIN_MAX)
+        if n:
+            pop = lines.popleft
+            emit(self.log_lines, [pop() for _ in range(n)])
 
     @Slot(object)
     def _on_worker_progress(self, progress: object) -> None:
         if self._worker is not None:
-            self.progress.emit(progress)
+            emit(self.progress, progress)
 
     @Slot(object)
     def _on_worker_done(self, result: object) -> None:
         if self._finish():
-            self.succeeded.emit(result)
-            self.finished.emit()
+            emit(self.succeeded, result)
+            emit(self.finished)
 
     @Slot(object)
     def _on_worker_error(self, err: object) -> None:
         if self._finish():
-            self.failed.emit(err)
-            self.finished.emit()
+            emit(self.failed, err)
+            emit(self.finished)
 
     @Slot()
     def _on_worker_stopped(self) -> None:
         if self._finish():
-            self.cancelled.emit()
-            self.finished.emit()
+            emit(self.cancelled)
+            emit(self.finished)
 
     def _finish(self) -> bool:
         """Join the thread (the worker has returned or is returning) and forget it."""
@@ -208,8 +226,13 @@ class JobRunner(QObject):
             return False
         thread.quit()
         thread.wait()
+        self._drain.stop()
+        if self._lines:  # the last lines, before succeeded / failed / cancelled (the worker has stopped: no race)
+            batch = list(self._lines)
+            self._lines.clear()
+            emit(self.log_lines, batch)
         # The thread has stopped: dropping the last references destroys both objects safely here.
         del worker
         self._thread = self._worker = None
-        self.busy_changed.emit(False)
+        emit(self.busy_changed, False)
         return True
