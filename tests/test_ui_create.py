@@ -88,7 +88,19 @@ def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path:
     assert Path(result.log_path).is_file() and result.log_path in cp.log_file_label.text().replace("\u200b", "")
     assert "pip" in cp.log.text()
     # The new env shows up in the Environments tab.
-    qtbot.waitUntil(lambda: any(e.prefix == str(prefix) for e in w.envs_panel.envs), timeout=WAIT_MS)
+    ep = w.envs_panel
+    qtbot.waitUntil(lambda: any(e.prefix == str(prefix) for e in ep.envs) and not w.envs_runner.busy, timeout=WAIT_MS)
+    row = next(i for i, e in enumerate(ep.envs) if e.prefix == str(prefix))
+    ep.table.selectRow(row)
+    assert ep.envs[row].torch and ep.verify_button.isEnabled() and ep.remove_button.isEnabled()
+    assert not ep.export_button.isEnabled() and "not available" in ep.export_button.toolTip()
+    with qtbot.waitSignal(w.envs_runner.succeeded, timeout=CREATE_WAIT_MS) as verified:
+        ep.verify_button.click()
+    assert ep.banner.title.text().endswith(f"Verification: {verified.args[0].verdict}")
+    with qtbot.waitSignal(w.envs_runner.succeeded, timeout=WAIT_MS):
+        ep.remove_button.click()  # the test's dialog answers yes
+    assert w.dialogs.confirms and str(prefix) in w.dialogs.confirms[-1]
+    assert not prefix.exists() and all(e.prefix != str(prefix) for e in ep.envs)
     w.shutdown()
 
 
