@@ -1,7 +1,9 @@
 """Entry point of the bundled app: one script behind both executables in the one-folder bundle.
 
 `torchdesk` (console) runs the command line; `torchdesk-gui` (windowed on Windows and macOS) opens the app, and
-`torchdesk-gui --self-test` runs the app's start-up check. The executable's own name picks which.
+`torchdesk-gui --self-test` runs the app's start-up check. The executable's own name picks which, except that
+`torchdesk --self-test` also runs the app's check: on Windows the windowed torchdesk-gui.exe has no stdout to
+print its JSON to, so the console executable is the one a script or a support request runs.
 
 `--bundle-check` (either executable) checks the bundle itself, not the app: the parts PyInstaller could have
 left out (rattler's native extension, the Qt platform plugins, the data files and the smoke script, which
@@ -103,7 +105,7 @@ def main() -> int:
     if sys.argv[1:2] == ["--bundle-check"]:
         return bundle_check()
     name = os.path.splitext(os.path.basename(sys.executable))[0].lower()
-    if name == "torchdesk":
+    if name == "torchdesk" and sys.argv[1:2] != ["--self-test"]:
         from desktop.cli import main as cli_main
 
         return cli_main()

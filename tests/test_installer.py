@@ -83,6 +83,13 @@ def test_self_test_in_a_bare_environment(bundle: Path, clean_env: dict[str, str]
     assert report["time_to_window_shown_s"] is not None and report["time_to_window_shown_s"] > 0
 
 
+def test_console_executable_runs_the_self_test_too(bundle: Path, clean_env: dict[str, str]) -> None:
+    """On Windows the windowed torchdesk-gui.exe has no stdout: `torchdesk --self-test` is the one to script."""
+    r = run_bundled(bundle, "torchdesk", "--self-test", env=clean_env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert one_json_object(r.stdout)["ok"] is True
+
+
 def test_bundle_carries_its_parts(bundle: Path, clean_env: dict[str, str]) -> None:
     for name in ("torchdesk-gui", "torchdesk"):
         r = run_bundled(bundle, name, "--bundle-check", env=clean_env)
