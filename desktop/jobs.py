@@ -324,6 +324,7 @@ def create_env(
     current = ["preflight"]
     log = _Log(spec.label, on_line)
     warnings: list[str] = []
+    registry_before = _registry_snapshot()
 
     def enter(stage: str, fraction: float | None, message: str) -> None:
         if stage != current[0]:
@@ -387,7 +388,7 @@ def create_env(
             log(line)
     finally:
         if status != "ok" and not kept:
-            _clean_up(prefix if created else None, moved_aside, log)
+            _clean_up(prefix if created else None, moved_aside, log, registry_before)
         elif moved_aside is not None:
             shutil.rmtree(moved_aside, ignore_errors=True)
         now = time.perf_counter()
@@ -530,8 +531,18 @@ class _BasicVerify:
     fix: str | None
 
 
-def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str], None]) -> None:
-    """Remove what this job created (the prefix), put back an env moved aside; touch nothing else."""
+def _registry_snapshot() -> tuple[bool, bool]:
+    """Did ~/.conda and ~/.conda/environments.txt exist before the job? (So clean-up can remove only its own.)"""
+    from .paths import conda_environments_txt
+
+    txt = conda_environments_txt()
+    return txt.parent.exists(), txt.exists()
+
+
+def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str], None],
+              registry_before: tuple[bool, bool] = (True, True)) -> None:
+    """Remove what this job created (the prefix, a registry file it made), put back an env moved aside;
+    touch nothing else."""
     if prefix is not None and prefix.exists():
         log(f"removing the partial environment {prefix}")
         shutil.rmtree(prefix, ignore_errors=True)
@@ -541,3 +552,14 @@ def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str]
         os.rename(moved_aside, prefix)
         register_env(prefix)
         log(f"restored the previous environment at {prefix}")
+    from .paths import conda_environments_txt
+
+    txt = conda_environments_txt()
+    dir_existed, txt_existed = registry_before
+    try:
+        if not txt_existed and txt.exists() and not txt.read_text(encoding="utf-8").strip():
+            txt.unlink()
+        if not dir_existed and txt.parent.exists() and not any(txt.parent.iterdir()):
+            txt.parent.rmdir()
+    except OSError:
+        pass
