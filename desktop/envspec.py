@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import re
 import shlex
+import sys
+from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
@@ -537,3 +539,43 @@ def with_sources(spec: EnvSpec, *, channels: Sequence[str] | None = None, index_
     if extras_index_url:
         out = replace(out, extras_index_url=extras_index_url)
     return out
+
+
+def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None = None) -> str:
+    """environment.yml text that rebuilds an existing environment.
+
+    An env TorchDesk built carries the file it was built from (conda-meta/torchdesk-environment.yml): that is
+    returned as it is. For any other env, Python and torch are read off its files (nothing is run) and the
+    matching release and build are looked up in the compatibility data.
+    """
+    from .detect_conda import read_env
+    from .resolve import plan_for
+
+    p = Path(prefix)
+    recorded = p / "conda-meta" / "torchdesk-environment.yml"
+    if recorded.is_file():
+        return recorded.read_text(encoding="utf-8")
+    env = read_env(p, p.name)
+    if not env.python:
+        raise EnvSpecError(f"{p} has no Python in conda-meta/: is it a conda environment?")
+    if not env.torch:
+        raise EnvSpecError(f"{p} has no torch installed: there is no PyTorch build to export")
+    if matrix is None:
+        from .matrix import default_matrix
+
+        matrix = default_matrix()
+    version, _, local = env.torch.partition("+")
+    python = ".".join(env.python.split(".")[:2])
+    if host is None:
+        host = Host(os={"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux"))
+    variant = local or None
+    if variant is None:
+        release = matrix.release(version)
+        variant = release.default_variant.get(host.platform) if release else None
+    plan = plan_for(matrix, host, version, variant or "", python) if variant else None
+    if plan is None:
+        raise EnvSpecError(
+            f"torch {env.torch} in {p} is not in the compatibility data ({matrix.data_version}): "
+            "TorchDesk cannot tell which index serves that build"
+        )
+    return write_environment_yml(spec_from_plan(plan, name=env.name))

@@ -357,6 +357,7 @@ def create_env(
         engine.create(spec.conda_specs(), spec.channels, prefix, on_line=log, on_stage=enter, cancel=cancel)
         cancel.raise_if_cancelled()
         _pip_phase(spec, prefix, log, enter, cancel)
+        _record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")
             verify_result = _verify(spec, prefix, log, cancel, host)
@@ -529,6 +530,19 @@ class _BasicVerify:
     verdict: str
     cause: str
     fix: str | None
+
+
+SPEC_RECORD = Path("conda-meta") / "torchdesk-environment.yml"
+
+
+def _record_spec(spec: EnvSpec, prefix: Path, log: Callable[[str], None]) -> None:
+    """Keep the environment.yml this env was built from inside it, so Export gives back exactly that."""
+    from .envspec import write_environment_yml
+
+    try:
+        (prefix / SPEC_RECORD).write_text(write_environment_yml(spec), encoding="utf-8")
+    except OSError as exc:
+        log(f"note: could not record the spec in {prefix / SPEC_RECORD}: {exc}")
 
 
 def _registry_snapshot() -> tuple[bool, bool]:

@@ -410,8 +410,11 @@ def _why_chain(
         why.append(Check("build", True, f"{plan.variant} as pinned", src))
     else:
         dflt = next((c for c in candidates if c.torch == plan.torch and c.variant == default), None)
-        because = f": {dflt.reasons[0]}" if dflt is not None and dflt.reasons else ""
-        why.append(Check("build", True, f"{plan.variant}: the newest build that passes (the index default, {default or 'none'}, does not{because})", src))
+        if dflt is not None and dflt.ok:
+            because = "would not use the GPU" if host.gpus else "is not the kind this machine needs"
+        else:
+            because = "does not fit" + (f": {dflt.reasons[0]}" if dflt is not None and dflt.reasons else "")
+        why.append(Check("build", True, f"{plan.variant}: the newest build that fits (the index default, {default or 'none'}, {because})", src))
     if prefs.python:
         why.append(Check("python", True, f"Python {plan.python} as pinned", src))
     else:
@@ -502,6 +505,15 @@ def check_plan(matrix: Matrix, host: Host, plan: Plan) -> list[Check]:
     py_ok = plan.python in release.python
     checks.append(Check("python", py_ok, f"Python {plan.python} {'is' if py_ok else 'is not'} supported by torch {plan.torch} ({', '.join(release.python)})", ", ".join(release.source)))
     return checks
+
+
+def plan_for(matrix: Matrix, host: Host, torch: str, variant: str, python: str) -> Plan | None:
+    """The Plan for a named release and build (e.g. read off an existing environment), or None if not in the data."""
+    release = matrix.release(torch)
+    build = release.build(variant) if release else None
+    if release is None or build is None:
+        return None
+    return _plan(matrix, host, release, build, python, release.python)
 
 
 def covering_builds(matrix: Matrix, cc: str, platform: str = "linux-x86_64") -> list[tuple[TorchRelease, Build]]:

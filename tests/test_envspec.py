@@ -215,3 +215,46 @@ def test_check_against_host() -> None:
     assert res.ok is True and res.summary.endswith("and it will run on your RTX 5090"), res.summary
     none = check_spec(EnvSpec(python="3.11", name="x"), RTX5090, m)
     assert none.ok is None
+
+
+# --- export of an existing environment ---------------------------------------------------------------------------
+
+def _fake_env(root: Path, python: str, torch: str | None) -> Path:
+    """A conda env's files as detection reads them: conda-meta/python-*.json and a torch dist-info."""
+    import json as _json
+
+    prefix = root / "oldenv"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "conda-meta" / f"python-{python}-h1_0.json").write_text(_json.dumps({"name": "python", "version": python}))
+    if torch:
+        mm = ".".join(python.split(".")[:2])
+        info = prefix / "lib" / f"python{mm}" / "site-packages" / f"torch-{torch}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torch\nVersion: {torch}\n")
+    return prefix
+
+
+def test_export_env_yml_reads_an_existing_env(tmp_path: Path) -> None:
+    from desktop.envspec import export_env_yml, read_environment_yml
+
+    prefix = _fake_env(tmp_path, "3.10.14", "2.4.1+cu121")
+    spec = read_environment_yml(export_env_yml(prefix))
+    assert spec.python == "3.10"
+    assert "torch==2.4.1+cu121" in spec.torch_pins and "torchvision==0.19.1+cu121" in spec.torch_pins
+    assert spec.index_url == "https://download.pytorch.org/whl/cu121"
+
+
+def test_export_env_yml_prefers_the_recorded_spec(tmp_path: Path) -> None:
+    from desktop.envspec import export_env_yml
+
+    prefix = _fake_env(tmp_path, "3.10.14", "2.4.1+cu121")
+    (prefix / "conda-meta" / "torchdesk-environment.yml").write_text("name: recorded\n")
+    assert export_env_yml(prefix) == "name: recorded\n"
+
+
+@pytest.mark.parametrize("torch,msg", [(None, "has no torch installed"), ("9.9.9+cu999", "not in the compatibility data")])
+def test_export_env_yml_says_what_is_missing(tmp_path: Path, torch: str | None, msg: str) -> None:
+    from desktop.envspec import EnvSpecError, export_env_yml
+
+    with pytest.raises(EnvSpecError, match=msg):
+        export_env_yml(_fake_env(tmp_path, "3.10.14", torch))

@@ -108,6 +108,10 @@ def test_create_for_real_and_rebuild_from_yml(repo: LocalRepo, home: Path) -> No
     assert str(prefix) in conda_environments_txt().read_text().splitlines()
     assert (prefix / "share" / "td-hello" / "hello.txt").is_file()
     assert pip_packages(prefix)["torch"] == "2.5.1+cpu" and pip_packages(prefix)["td_extra"] == "1.0"
+    # the env keeps the file it was built from, and exporting it gives that file back
+    from desktop.envspec import export_env_yml, write_environment_yml
+
+    assert export_env_yml(prefix) == write_environment_yml(spec)
     # the log is saved under the user log folder and the result links to it
     log = Path(res.log_path)
     assert log.is_file() and str(home) in res.log_path and "== pip" in log.read_text()

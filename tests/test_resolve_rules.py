@@ -54,7 +54,7 @@ CASES = [
     ("5090-driver-580", host("12.0", driver="580.65.06"), Preferences(), "ok", "3.1.0", "cu130", "3.14",
      ["SASS sm_120 runs on sm_120", "580.65.06, CUDA 13.0's own minimum"]),
     ("5090-driver-575", host("12.0", driver="575.51.02"), Preferences(), "ok", "3.1.0", "cu128", "3.14",
-     ["the index default, cu130, does not: driver 575.51.02 is older than 580.65.06", "CUDA 12.8's own minimum"]),
+     ["the index default, cu130, does not fit: driver 575.51.02 is older than 580.65.06", "CUDA 12.8's own minimum"]),
     ("5090-driver-560-minor-compat", host("12.0", driver="560.35.03"), Preferences(), "ok", "3.1.0", "cu128", "3.14",
      ["minor-version-compatibility floor"]),
     ("5090-driver-520-too-old", host("12.0", driver="520.61.05"), Preferences(), "no_match", None, None, None,

@@ -65,7 +65,8 @@ def local_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, torch_index: str) 
     return w
 
 
-def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path) -> None:
+def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     w = local_window(qtbot, tmp_path, repo, repo.torch_index_url)
     cp = w.create_panel
     stages_seen: list[str] = []
@@ -93,7 +94,16 @@ def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path:
     row = next(i for i, e in enumerate(ep.envs) if e.prefix == str(prefix))
     ep.table.selectRow(row)
     assert ep.envs[row].torch and ep.verify_button.isEnabled() and ep.remove_button.isEnabled()
-    assert not ep.export_button.isEnabled() and "not available" in ep.export_button.toolTip()
+    # Export writes the file the env was built from
+    assert ep.export_button.isEnabled()
+    out_yml = tmp_path / "exported.yml"
+    from PySide6.QtWidgets import QFileDialog
+
+    from desktop.envspec import export_env_yml
+
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", staticmethod(lambda *a, **k: (str(out_yml), "")))
+    ep.export_button.click()
+    assert out_yml.read_text() == export_env_yml(prefix) and "torch==" in out_yml.read_text()
     with qtbot.waitSignal(w.envs_runner.succeeded, timeout=CREATE_WAIT_MS) as verified:
         ep.verify_button.click()
     assert ep.banner.title.text().endswith(f"Verification: {verified.args[0].verdict}")

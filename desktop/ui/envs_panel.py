@@ -26,16 +26,6 @@ from .qtcompat import emit
 COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Location")
 
 
-def _export_function() -> Callable[..., str] | None:
-    """The core's env -> environment.yml text, if this build has one."""
-    try:
-        from .. import envspec
-    except ImportError:
-        return None
-    fn = getattr(envspec, "export_env_yml", None) or getattr(envspec, "environment_yml_for_env", None)
-    return fn if callable(fn) else None
-
-
 class EnvironmentsPanel(QWidget):
     """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner."""
 
@@ -61,10 +51,7 @@ class EnvironmentsPanel(QWidget):
         self.export_button = QPushButton("&Export environment.yml…")
         self.remove_button = QPushButton("Re&move…")
         self.cancel_button = QPushButton("Cancel")
-        self._exporter = _export_function()
-        if self._exporter is None:
-            self.export_button.setToolTip("not available: this build cannot read an existing environment back into "
-                                          "an environment.yml yet; use File > Export environment.yml for the plan")
+        self.export_button.setToolTip("write an environment.yml that rebuilds the selected environment")
         buttons = QHBoxLayout()
         for b in (self.refresh_button, self.verify_button, self.export_button, self.remove_button, self.cancel_button):
             buttons.addWidget(b)
@@ -120,7 +107,7 @@ class EnvironmentsPanel(QWidget):
         self.refresh_button.setEnabled(not busy)
         self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
         self.verify_button.setToolTip("" if env is None or env.torch else "this environment has no torch to verify")
-        self.export_button.setEnabled(not busy and env is not None and self._exporter is not None)
+        self.export_button.setEnabled(not busy and env is not None)
         self.remove_button.setEnabled(not busy and env is not None)
         self.cancel_button.setEnabled(busy)
 
@@ -166,13 +153,15 @@ class EnvironmentsPanel(QWidget):
     @Slot()
     def _on_export_button_clicked(self) -> None:
         env = self.selected()
-        if env is None or self._exporter is None:
+        if env is None:
             return
         path, _ = QFileDialog.getSaveFileName(self, "Export environment.yml", f"{env.name}.yml", "YAML (*.yml *.yaml)")
         if not path:
             return
         try:
-            text = self._exporter(Path(env.prefix))
+            from ..envspec import export_env_yml
+
+            text = export_env_yml(Path(env.prefix))
             Path(path).write_text(text, encoding="utf-8")
         except Exception as exc:  # noqa: BLE001 - shown to the user
             self.banner.show_result("fail", f"Could not export {env.name}", str(exc))
