@@ -350,7 +350,9 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     why = _why_chain(matrix, host, prefs, release, chosen, candidates)
     if release.numpy:
         warnings.append(f"torch {release.version} was built against numpy 1.x: keep numpy{release.numpy} in this environment")
-    alternatives = tuple(c for c in passing if (c.torch, c.variant) != (chosen.torch, chosen.variant))
+    # builds of the kind this machine wants first (newest first), then the rest (e.g. CPU builds on a GPU machine)
+    others = [c for c in passing if (c.torch, c.variant) != (chosen.torch, chosen.variant)]
+    alternatives = tuple(sorted(others, key=lambda c: _kind(matrix, c) not in kinds))
     plan = chosen.plan
     summary = (
         f"torch {plan.torch} ({plan.variant}) on Python {plan.python}"
