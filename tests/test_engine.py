@@ -25,7 +25,7 @@ from desktop.engine.external import ExternalEngine, JsonStream, create_command, 
 from desktop.model import Host
 from desktop.paths import conda_environments_txt
 from desktop.procs import CancelToken
-from localrepo import LocalRepo, isolate_home, shared_repo, tree_state
+from localrepo import LocalRepo, isolate_home, tree_state
 
 CONDA_PROGRESS = (
     '{"fetch":"msgpack-python-1.0.3 | 82 KB     | ","finished":false,"maxval":1,"progress":0.000000}\n\0'
@@ -131,11 +131,6 @@ def test_virtual_packages_from_host() -> None:
     vps = {str(v).split("=")[0]: str(v) for v in virtual_packages(Host(cuda_driver="12.4", glibc="2.31"))}
     assert vps["__cuda"].startswith("__cuda=12.4") and vps["__glibc"].startswith("__glibc=2.31")
     assert "__cuda" not in {str(v).split("=")[0] for v in virtual_packages(Host())} or os.path.exists("/proc/driver/nvidia")
-
-
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> LocalRepo:  # type: ignore[no-untyped-def]
-    return shared_repo(tmp_path_factory)
 
 
 def test_embedded_solve(repo: LocalRepo) -> None:

@@ -22,27 +22,10 @@ from desktop.jobs import PipProgress, Progress, check_wheels, create_env, estima
 from desktop.model import Plan
 from desktop.paths import conda_environments_txt, envs_dir
 from desktop.procs import CancelToken
-from localrepo import LocalRepo, isolate_home, serve_index, shared_repo, tree_state
+from localrepo import LocalRepo, serve_index, tree_state
 
 PLAN = Plan(torch="2.5.1", variant="cpu", python="3.11", torchvision="0.20.1", torchaudio="2.5.1", numpy="<2",
             index_url="https://download.pytorch.org/whl/cpu")
-
-
-@pytest.fixture(scope="session")
-def repo(tmp_path_factory) -> LocalRepo:  # type: ignore[no-untyped-def]
-    return shared_repo(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def pkgs(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    return tmp_path_factory.mktemp("pkgs")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch, pkgs) -> Path:  # type: ignore[no-untyped-def]
-    h = tmp_path / "home"
-    isolate_home(monkeypatch, h, pkgs)
-    return h
 
 
 def local_spec(repo: LocalRepo, name: str = "t1", **kw) -> EnvSpec:  # type: ignore[no-untyped-def]
@@ -109,7 +92,7 @@ def test_create_for_real_and_rebuild_from_yml(repo: LocalRepo, home: Path) -> No
     assert (prefix / "share" / "td-hello" / "hello.txt").is_file()
     assert pip_packages(prefix)["torch"] == "2.5.1+cpu" and pip_packages(prefix)["td_extra"] == "1.0"
     # the env keeps the file it was built from, and exporting it gives that file back
-    from desktop.envspec import export_env_yml, write_environment_yml
+    from desktop.envspec import export_env_yml
 
     assert export_env_yml(prefix) == write_environment_yml(spec)
     # the log is saved under the user log folder and the result links to it

@@ -12,25 +12,8 @@ import yaml
 from desktop.cli import main
 from desktop.envspec import read_environment_yml, spec_from_plan, with_sources, write_environment_yml
 from desktop.paths import conda_environments_txt, envs_dir
-from localrepo import LocalRepo, isolate_home, shared_repo
+from localrepo import LocalRepo
 from test_jobs import PLAN
-
-
-@pytest.fixture(scope="session")
-def repo(tmp_path_factory) -> LocalRepo:  # type: ignore[no-untyped-def]
-    return shared_repo(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def pkgs(tmp_path_factory) -> Path:  # type: ignore[no-untyped-def]
-    return tmp_path_factory.mktemp("pkgs-cli")
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch, pkgs) -> Path:  # type: ignore[no-untyped-def]
-    h = tmp_path / "home"
-    isolate_home(monkeypatch, h, pkgs)
-    return h
 
 
 def test_export_writes_a_rebuildable_file(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]

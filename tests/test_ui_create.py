@@ -18,23 +18,13 @@ pytest.importorskip("rattler")
 jobs = pytest.importorskip("desktop.jobs")
 pytest.importorskip("localrepo")
 
-from localrepo import PY_VERSION, LocalRepo, isolate_home, serve_index, shared_repo  # noqa: E402
+from localrepo import PY_VERSION, LocalRepo, isolate_home, serve_index  # noqa: E402
 from test_ui import H100, WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
 
 from desktop.paths import conda_environments_txt, envs_dir  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CREATE_WAIT_MS = 300_000
-
-
-@pytest.fixture(scope="session")
-def repo(tmp_path_factory: Any) -> LocalRepo:
-    return shared_repo(tmp_path_factory)
-
-
-@pytest.fixture(scope="session")
-def pkgs(tmp_path_factory: Any) -> Path:
-    return tmp_path_factory.mktemp("ui-pkgs")
 
 
 @pytest.fixture
