@@ -10,11 +10,10 @@ fi
 export PYTHONPATH=$PWD:${PYTHONPATH:-}
 td() { python3 -m desktop.cli "$@"; }
 { nvidia-smi -L; python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__)"; } > "$OUT/machine.txt" 2>&1
-td detect --json > "$OUT/detect.json" 2> "$OUT/detect.err"; echo "detect rc=$?"
+td detect --json > "$OUT/detect.json" 2>> "$OUT/errors.txt"; echo "detect rc=$?"
 td detect > "$OUT/detect.txt" 2>&1
-td recommend --json > "$OUT/recommend.json" 2>&1; echo "recommend rc=$?"
-td recommend > "$OUT/recommend.txt" 2>&1
-td verify --python "$(command -v python3)" --json > "$OUT/verify.json" 2> "$OUT/verify.err"; echo "verify rc=$?"
+td recommend > "$OUT/recommend.txt" 2>> "$OUT/errors.txt"; echo "recommend rc=$?"
+td verify --python "$(command -v python3)" --json > "$OUT/verify.json" 2>> "$OUT/errors.txt"; echo "verify rc=$?"
 { python3 bench/bench_verify.py --python "$(command -v python3)" --runs 3; python3 bench/bench_detect.py; } > "$OUT/bench.txt" 2>&1
 echo "bench rc=$?"
 tail -n 30 "$OUT/bench.txt"
@@ -22,4 +21,7 @@ python3 - "$OUT/verify.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 print("verdict:", r.get("verdict"), "|", r.get("cause"))
+rep = r.get("report", {})
+print("import torch", rep.get("import_torch"), "| torchvision", rep.get("torchvision"), "| elapsed", rep.get("elapsed_s"), "| whole", r.get("seconds"))
+print("checks", [(c.get("name"), c.get("seconds")) for c in rep.get("checks", [])])
 PY
