@@ -297,8 +297,10 @@ def _rel_err(got, ref):
     return float((got.double() - ref).abs().max()) / denom
 
 
-def run_torch_checks(run):
-    """Everything after `import torch` worked: build facts, CUDA state, per-GPU work, companions."""
+def run_torch_checks(run, companion=None):
+    """Everything after `import torch` worked: build facts, CUDA state, per-GPU work, companions.
+
+    `companion` is the torchvision check already running in a second process (see _Companion), or None."""
     import torch
 
     rep = run.report
@@ -328,10 +330,6 @@ def run_torch_checks(run):
         return {"ok": err <= FP32_REL_TOL, "rel_err": err}
 
     run.check("cpu_matmul", cpu_matmul)
-
-    # Importing torchvision takes about a second and is Python work; CUDA start-up and the GPU checks mostly
-    # wait on the driver. Start the import now on a thread so the two overlap.
-    tv_import = _BackgroundImport("torchvision")
 
     cuda = {"available": False, "device_count": 0, "reason": None, "error": None,
             "visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
@@ -363,7 +361,7 @@ def run_torch_checks(run):
             _gpu_checks(run, torch, i)
 
     _numpy_checks(run, torch)
-    _torchvision_checks(run, torch, cuda["available"], tv_import)
+    _torchvision_checks(run, torch, cuda["available"], companion)
     _torchaudio_checks(run)
 
 
@@ -479,37 +477,6 @@ def _numpy_checks(run, torch):
     run.check("numpy_interop", interop)
 
 
-class _BackgroundImport(object):
-    """Import a module on a daemon thread; `result()` returns it or raises what the import raised."""
-
-    def __init__(self, name):
-        import threading
-
-        self.name = name
-        self.module = None
-        self.error = None
-        self.started = time.time()
-        self.seconds = None
-        self.thread = threading.Thread(target=self._run, name="import-" + name)
-        self.thread.daemon = True
-        self.thread.start()
-
-    def _run(self):
-        try:
-            self.module = _import(self.name)
-        except BaseException as exc:  # handed to the main thread by result()
-            self.error = exc
-        self.seconds = time.time() - self.started
-
-    def result(self, timeout=None):
-        self.thread.join(timeout)
-        if self.thread.is_alive():
-            raise RuntimeError("importing %s did not finish in %s s" % (self.name, timeout))
-        if self.error is not None:
-            raise self.error
-        return self.module
-
-
 def _import_companion(rep, name, load):
     """Import torchvision / torchaudio through `load()`; record installed, version or error in rep[name]."""
     t = time.time()
@@ -528,28 +495,42 @@ def _import_companion(rep, name, load):
     return mod
 
 
-def _torchvision_checks(run, torch, on_gpu, background=None):
-    rep = run.report
-    run.stage("torchvision.import")
+class _Companion(object):
+    """The torchvision check, run by this same Python in a second process while this one imports torch and runs
+    the GPU checks: importing torchvision is about a second of Python work that would otherwise come after them.
+    Its report is merged into ours; if it fails to report, the check runs here as before."""
 
-    def load():
-        if background is None:
-            return _import("torchvision")
+    def __init__(self, script, out_path):
+        import subprocess
+
+        self.out_path = out_path
+        flags = ["-E"] if sys.flags.ignore_environment else []
+        self.proc = subprocess.Popen([sys.executable] + flags + [script, "--torchvision-only", out_path],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def result(self, timeout):
+        """The companion's report dict, or None (it crashed, hung or wrote nothing)."""
         try:
-            return background.result(timeout=300)
-        except ImportError as exc:
-            if "deadlock" not in str(exc).lower():
-                raise
-            return _import("torchvision")  # a rare import-lock clash with the main thread: import again here
+            self.proc.communicate(timeout=timeout)
+        except Exception:
+            self.stop()
+            return None
+        try:
+            with open(self.out_path, encoding="utf-8") as f:
+                return json.load(f)
+        except Exception:
+            return None
 
-    tv = _import_companion(rep, "torchvision", load)
-    if tv is None:
-        return
-    if background is not None and background.seconds:
-        # the import ran on its thread; what the main thread waited is what verification paid for it
-        rep["torchvision"]["waited_s"] = rep["torchvision"]["import_s"]
-        rep["torchvision"]["import_s"] = round(background.seconds, 4)
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            try:
+                self.proc.wait(5)
+            except Exception:
+                pass
 
+
+def _nms_check(torch, on_gpu):
     def nms():
         from torchvision.ops import nms as _nms
 
@@ -559,7 +540,50 @@ def _torchvision_checks(run, torch, on_gpu, background=None):
         keep = _nms(boxes, scores, 0.5).cpu().tolist()
         return {"ok": keep == [0, 2], "device": dev, "keep": keep}
 
-    run.check("torchvision_nms", nms)
+    return nms
+
+
+def _torchvision_checks(run, torch, on_gpu, companion=None):
+    rep = run.report
+    run.stage("torchvision.import")
+    if companion is not None:
+        t = time.time()
+        other = companion.result(timeout=300)
+        if other is not None and "torchvision" in other:
+            rep["torchvision"] = other["torchvision"]
+            rep["torchvision"]["waited_s"] = round(time.time() - t, 4)
+            rep["torchvision"]["process"] = "companion"
+            for entry in other.get("checks", []):
+                rep["checks"].append(entry)
+                run.say("%-14s %s %.3fs (companion process)" % (entry.get("name"), "ok  " if entry.get("ok") else "FAIL",
+                                                                entry.get("seconds") or 0))
+            run.save()
+            return
+        run.say("torchvision companion gave no report; checking torchvision here")
+    tv = _import_companion(rep, "torchvision", lambda: _import("torchvision"))
+    if tv is not None:
+        run.check("torchvision_nms", _nms_check(torch, on_gpu))
+
+
+def torchvision_only(out_path):
+    """The companion process: import torch and torchvision, run nms on the GPU (if any); write a small report."""
+    run = _Run(out_path)
+    rep = run.report
+    try:
+        import torch
+    except Exception as exc:
+        rep["torchvision"] = {"installed": True, "error": _error(exc)}
+        run.save()
+        return 0
+    tv = _import_companion(rep, "torchvision", lambda: _import("torchvision"))
+    if tv is not None:
+        try:
+            on_gpu = bool(torch.cuda.is_available())
+        except Exception:
+            on_gpu = False
+        run.check("torchvision_nms", _nms_check(torch, on_gpu))
+    run.save()
+    return 0
 
 
 def _torchaudio_checks(run):
@@ -572,6 +596,8 @@ def main(argv=None):
     import warnings
 
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--torchvision-only"]:
+        return torchvision_only(argv[1])
     run = _Run(argv[0] if argv else None)
     rep = run.report
     # The script's own folder must not shadow anything (a `torch/` next to it would be imported instead).
@@ -591,6 +617,12 @@ def main(argv=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         run.caught = caught
+        companion = None
+        if rep["dists"].get("torchvision") and rep["dists"].get("torch") and run.path:
+            try:
+                companion = _Companion(os.path.abspath(__file__), run.path + ".torchvision.json")
+            except Exception as exc:  # no second process: the check runs in this one
+                rep["companion_error"] = _error(exc)
         run.stage("import_torch")
         t = time.time()
         imp = {"ok": False}
@@ -608,11 +640,15 @@ def main(argv=None):
         imp["seconds"] = round(time.time() - t, 4)
         run.say("import torch: %s (%.2fs)" % ("ok" if imp["ok"] else imp["error"]["detail"], imp["seconds"]))
         run.save()
-        if imp["ok"]:
-            try:
-                run_torch_checks(run)
-            except Exception as exc:
-                rep["crash"] = _error(exc)
+        try:
+            if imp["ok"]:
+                try:
+                    run_torch_checks(run, companion)
+                except Exception as exc:
+                    rep["crash"] = _error(exc)
+        finally:
+            if companion is not None:
+                companion.stop()
         for w in caught:
             msg = str(w.message)
             kind, detail = classify_error(msg)

@@ -283,6 +283,35 @@ def test_cli_verify_cpu_torch_exit_codes(cpu_torch_python: str, flag: str, code:
         assert "CPU-only build" in out["cause"]
 
 
+@pytest.fixture(scope="session")
+def cpu_torch_pypi_torchvision(cpu_torch_python: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The CPU torch venv, copied, plus PyPI's torchvision 0.28.0 (built against PyPI's CUDA torch): the real
+    mismatch behind "operator torchvision::nms does not exist". Skip where PyPI cannot be reached."""
+    import shutil
+
+    src = Path(cpu_torch_python).parent.parent
+    dst = tmp_path_factory.mktemp("cpu-torch-tv") / "venv"
+    shutil.copytree(src, dst, symlinks=True)
+    py = str(verify.env_python(dst))
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PIP_CONSTRAINT="")
+    p = subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "torchvision==0.28.0"], capture_output=True,
+                       text=True, timeout=600, env=env)
+    if p.returncode != 0:
+        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
+        pytest.skip(f"torchvision 0.28.0 is not installable here: {tail[0]}")
+    return py
+
+
+@pytest.mark.slow
+def test_mismatched_torchvision_is_caught_by_the_companion_process(cpu_torch_pypi_torchvision: str) -> None:
+    r = verify_python(cpu_torch_pypi_torchvision, expect_gpu=False)
+    tv = r.report["torchvision"]
+    assert tv.get("process") == "companion"  # checked in the second process, in parallel with the torch checks
+    assert tv["error"]["kind"] == "torchvision_mismatch"
+    assert r.verdict == "fail" and "does not match torch 2.13.0" in r.cause
+    assert "torchvision==0.28.0+cpu" in (r.fix or "")
+
+
 # --- command line ----------------------------------------------------------------------------------------------
 
 def _cli(*argv: str) -> subprocess.CompletedProcess[str]:
