@@ -297,10 +297,8 @@ def _rel_err(got, ref):
     return float((got.double() - ref).abs().max()) / denom
 
 
-def run_torch_checks(run, companion=None):
-    """Everything after `import torch` worked: build facts, CUDA state, per-GPU work, companions.
-
-    `companion` is the torchvision check already running in a second process (see _Companion), or None."""
+def run_torch_checks(run):
+    """Everything after `import torch` worked: build facts, CUDA state, per-GPU work, companions."""
     import torch
 
     rep = run.report
@@ -361,7 +359,7 @@ def run_torch_checks(run, companion=None):
             _gpu_checks(run, torch, i)
 
     _numpy_checks(run, torch)
-    _torchvision_checks(run, torch, cuda["available"], companion)
+    _torchvision_checks(run, torch, cuda["available"])
     _torchaudio_checks(run)
 
 
@@ -495,41 +493,6 @@ def _import_companion(rep, name, load):
     return mod
 
 
-class _Companion(object):
-    """The torchvision check, run by this same Python in a second process while this one imports torch and runs
-    the GPU checks: importing torchvision is about a second of Python work that would otherwise come after them.
-    Its report is merged into ours; if it fails to report, the check runs here as before."""
-
-    def __init__(self, script, out_path):
-        import subprocess
-
-        self.out_path = out_path
-        flags = ["-E"] if sys.flags.ignore_environment else []
-        self.proc = subprocess.Popen([sys.executable] + flags + [script, "--torchvision-only", out_path],
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-
-    def result(self, timeout):
-        """The companion's report dict, or None (it crashed, hung or wrote nothing)."""
-        try:
-            self.proc.communicate(timeout=timeout)
-        except Exception:
-            self.stop()
-            return None
-        try:
-            with open(self.out_path, encoding="utf-8") as f:
-                return json.load(f)
-        except Exception:
-            return None
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            try:
-                self.proc.wait(5)
-            except Exception:
-                pass
-
-
 def _nms_check(torch, on_gpu):
     def nms():
         from torchvision.ops import nms as _nms
@@ -543,47 +506,11 @@ def _nms_check(torch, on_gpu):
     return nms
 
 
-def _torchvision_checks(run, torch, on_gpu, companion=None):
-    rep = run.report
+def _torchvision_checks(run, torch, on_gpu):
     run.stage("torchvision.import")
-    if companion is not None:
-        t = time.time()
-        other = companion.result(timeout=300)
-        if other is not None and "torchvision" in other:
-            rep["torchvision"] = other["torchvision"]
-            rep["torchvision"]["waited_s"] = round(time.time() - t, 4)
-            rep["torchvision"]["process"] = "companion"
-            for entry in other.get("checks", []):
-                rep["checks"].append(entry)
-                run.say("%-14s %s %.3fs (companion process)" % (entry.get("name"), "ok  " if entry.get("ok") else "FAIL",
-                                                                entry.get("seconds") or 0))
-            run.save()
-            return
-        run.say("torchvision companion gave no report; checking torchvision here")
-    tv = _import_companion(rep, "torchvision", lambda: _import("torchvision"))
+    tv = _import_companion(run.report, "torchvision", lambda: _import("torchvision"))
     if tv is not None:
         run.check("torchvision_nms", _nms_check(torch, on_gpu))
-
-
-def torchvision_only(out_path):
-    """The companion process: import torch and torchvision, run nms on the GPU (if any); write a small report."""
-    run = _Run(out_path)
-    rep = run.report
-    try:
-        import torch
-    except Exception as exc:
-        rep["torchvision"] = {"installed": True, "error": _error(exc)}
-        run.save()
-        return 0
-    tv = _import_companion(rep, "torchvision", lambda: _import("torchvision"))
-    if tv is not None:
-        try:
-            on_gpu = bool(torch.cuda.is_available())
-        except Exception:
-            on_gpu = False
-        run.check("torchvision_nms", _nms_check(torch, on_gpu))
-    run.save()
-    return 0
 
 
 def _torchaudio_checks(run):
@@ -596,8 +523,6 @@ def main(argv=None):
     import warnings
 
     argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--torchvision-only"]:
-        return torchvision_only(argv[1])
     run = _Run(argv[0] if argv else None)
     rep = run.report
     # The script's own folder must not shadow anything (a `torch/` next to it would be imported instead).
@@ -617,12 +542,6 @@ def main(argv=None):
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         run.caught = caught
-        companion = None
-        if rep["dists"].get("torchvision") and rep["dists"].get("torch") and run.path:
-            try:
-                companion = _Companion(os.path.abspath(__file__), run.path + ".torchvision.json")
-            except Exception as exc:  # no second process: the check runs in this one
-                rep["companion_error"] = _error(exc)
         run.stage("import_torch")
         t = time.time()
         imp = {"ok": False}
@@ -640,15 +559,11 @@ def main(argv=None):
         imp["seconds"] = round(time.time() - t, 4)
         run.say("import torch: %s (%.2fs)" % ("ok" if imp["ok"] else imp["error"]["detail"], imp["seconds"]))
         run.save()
-        try:
-            if imp["ok"]:
-                try:
-                    run_torch_checks(run, companion)
-                except Exception as exc:
-                    rep["crash"] = _error(exc)
-        finally:
-            if companion is not None:
-                companion.stop()
+        if imp["ok"]:
+            try:
+                run_torch_checks(run)
+            except Exception as exc:
+                rep["crash"] = _error(exc)
         for w in caught:
             msg = str(w.message)
             kind, detail = classify_error(msg)
