@@ -75,6 +75,10 @@ def compute_choices(matrix: Matrix, host: Host, prefs: Preferences) -> Choices:
         base = resolve(matrix, host, replace(prefs, variant=None))
         if base.plan is not None:
             release = matrix.release(base.plan.torch)
+        elif matrix.releases:
+            # Nothing fits on the GPU: still list the newest release's builds, so a build that does fit here
+            # (the CPU one) can be picked, and each of the others says why it cannot.
+            release = matrix.releases[0]
     variant = [Choice(None, "Best for this GPU", True, "the index's default build if it runs here, else the newest that does")]
     if release is not None:
         for b in release.builds:
@@ -83,6 +87,29 @@ def compute_choices(matrix: Matrix, host: Host, prefs: Preferences) -> Choices:
             variant.append(Choice(b.variant, label, res.status == "ok",
                                   _gives(res) if res.plan else f"{b.variant}: {_why_not(res)}"))
     return Choices(tuple(python), tuple(torch), tuple(variant))
+
+
+def fallback_choice(rec: Recommendation) -> tuple[str, Preferences] | None:
+    """Where nothing fits: the build that does (a CPU build first), as a button label and the preferences to pick it."""
+    res = rec.resolution
+    if res.plan is not None or not res.alternatives:
+        return None
+    alt = next((a for a in res.alternatives if a.variant == "cpu"), res.alternatives[0])
+    what = "runs on the CPU only, not on the GPU" if alt.variant == "cpu" else f"the {alt.variant} build"
+    return (f"Use torch {alt.torch} ({alt.variant}) instead: {what}",
+            Preferences(python=rec.prefs.python, torch=alt.torch, variant=alt.variant))
+
+
+def no_match_text(rec: Recommendation) -> str:
+    """One sentence for a resolve that found nothing: what is wrong, and where to look for what to do."""
+    res = rec.resolution
+    pinned = any((rec.prefs.python, rec.prefs.torch, rec.prefs.variant))
+    gpus = res.host.nvidia_gpus if res.host is not None else ()
+    if len(gpus) > 1 and not pinned:
+        head = f"No single PyTorch build runs on all {len(gpus)} GPUs of this machine."
+    else:
+        head = "No PyTorch build fits this machine" + (" with these choices." if pinned else ".")
+    return head + " Why: the \u2717 lines below."
 
 
 def driver_hints(matrix: Matrix, host: Host, res: Resolution) -> list[str]:

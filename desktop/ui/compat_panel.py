@@ -68,6 +68,7 @@ class CompatibilityPanel(QWidget):
         self.highlighted: dict[str, set[int]] = {}
         for key, title in TITLES:
             t = QTableWidget()
+            t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells)
             t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
             t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
             t.verticalHeader().setVisible(False)
@@ -77,7 +78,7 @@ class CompatibilityPanel(QWidget):
             self.tabs.setTabToolTip(self.tabs.count() - 1, title)
         self.legend = QLabel("Rows that concern this machine are highlighted.")
         row = QHBoxLayout()
-        f = QLabel("&Filter:")
+        f = QLabel("Fi&lter:")
         f.setBuddy(self.filter_edit)
         row.addWidget(f)
         row.addWidget(self.filter_edit, 1)

@@ -54,6 +54,7 @@ class CreatePanel(QWidget):
         self._envs_dir = envs_dir
         self._host = host
         self._has_plan = False
+        self._no_plan_reason = "waiting for a plan that fits this machine"
         self._name_ok = False
         self.result: Any = None
         self.available = jobs_available()
@@ -75,9 +76,9 @@ class CreatePanel(QWidget):
         loc_label = QLabel("&Location:")
         loc_label.setBuddy(self.location_edit)
         form.addRow(loc_label, loc)
-        form.addRow("&Engine:", self.engine_combo)
+        form.addRow("En&gine:", self.engine_combo)
 
-        self.create_button = QPushButton("Create environment")
+        self.create_button = QPushButton("Cre&ate environment")
         self.create_button.setDefault(True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
@@ -127,6 +128,9 @@ class CreatePanel(QWidget):
 
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
         self.location_edit.textChanged.connect(self._on_name_edit_text_changed)
+        # Enter creates: a default button only reacts to Enter inside a QDialog, not in a main window.
+        self.name_edit.returnPressed.connect(self._on_name_edit_return_pressed)
+        self.location_edit.returnPressed.connect(self._on_name_edit_return_pressed)
         self.browse_button.clicked.connect(self._on_browse_button_clicked)
         self.create_button.clicked.connect(self._on_create_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
@@ -141,8 +145,10 @@ class CreatePanel(QWidget):
         self._update_buttons()
 
     # --- inputs ---------------------------------------------------------------------------------------------------
-    def set_plan_ready(self, ready: bool, default_name: str | None = None) -> None:
+    def set_plan_ready(self, ready: bool, default_name: str | None = None, reason: str | None = None) -> None:
+        """Whether there is a plan to create; `reason` says why not (the Create button's tooltip)."""
         self._has_plan = ready
+        self._no_plan_reason = reason or "waiting for a plan that fits this machine"
         if default_name and not self.name_edit.isModified():
             self.name_edit.setText(default_name)
         self._update_buttons()
@@ -168,6 +174,7 @@ class CreatePanel(QWidget):
         from ..envspec import EnvSpecError, validate_env_name
 
         name = self.name_edit.text().strip()
+        location = Path(self.location_edit.text().strip() or str(self._envs_dir())).expanduser()
         try:
             validate_env_name(name)
         except EnvSpecError as exc:
@@ -175,13 +182,25 @@ class CreatePanel(QWidget):
             self.name_status.setText("\u2717 " + (str(exc) if name else "type a name for the new environment"))
         else:
             prefix = self.target_prefix()
-            if prefix.exists():
+            if not location.is_absolute():
+                # A relative path would land wherever the app happened to be started from.
+                self._name_ok = False
+                self.name_status.setText(breakable(f"\u2717 the location must be a full path, such as {self._envs_dir()}"))
+            elif location.exists() and not location.is_dir():
+                self._name_ok = False
+                self.name_status.setText(breakable(f"\u2717 {location} is a file, not a folder: pick a folder"))
+            elif prefix.exists():
                 self._name_ok = False
                 self.name_status.setText(breakable(f"\u2717 {prefix} already exists: pick another name, or remove it in Environments"))
             else:
                 self._name_ok = True
                 self.name_status.setText(breakable(f"\u2713 will be created at {prefix}"))
         self._update_buttons()
+
+    @Slot()
+    def _on_name_edit_return_pressed(self) -> None:
+        if self.create_button.isEnabled():
+            self.create_button.click()
 
     @Slot()
     def _on_browse_button_clicked(self) -> None:
@@ -195,7 +214,7 @@ class CreatePanel(QWidget):
         if not self.available:
             self.create_button.setToolTip("not available: this build has no create job (desktop.jobs)")
         elif not self._has_plan:
-            self.create_button.setToolTip("waiting for a plan that fits this machine")
+            self.create_button.setToolTip(self._no_plan_reason)
         elif not self._name_ok:
             self.create_button.setToolTip(self.name_status.text())
         else:

@@ -40,6 +40,7 @@ class EnvironmentsPanel(QWidget):
         self.envs: list[Any] = []
         self._action = ""
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between rows)
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -48,7 +49,7 @@ class EnvironmentsPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.refresh_button = QPushButton("&Refresh")
         self.verify_button = QPushButton("&Verify")
-        self.export_button = QPushButton("&Export environment.yml…")
+        self.export_button = QPushButton("E&xport environment.yml…")
         self.remove_button = QPushButton("Re&move…")
         self.cancel_button = QPushButton("Cancel")
         self.export_button.setToolTip("write an environment.yml that rebuilds the selected environment")

@@ -28,6 +28,7 @@ class MachinePanel(QWidget):
         self.title = heading("This machine")
         self.status = QLabel("Detecting GPUs, driver and conda installations…")
         self.gpus = QTableWidget(0, 5)
+        self.gpus.setTabKeyNavigation(False)  # Tab goes on to the next panel instead of cycling the cells
         self.gpus.setHorizontalHeaderLabels(["#", "GPU", "Architecture", "Compute capability", "Memory"])
         self.gpus.verticalHeader().setVisible(False)
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)

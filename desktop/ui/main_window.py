@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -55,13 +55,33 @@ def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Sta
         from ..matrix import load_matrix_with_fallback, user_matrix_path
         from .choices import recommend
 
-        loaded = load_matrix_with_fallback(user_matrix_path())
+        try:
+            loaded = load_matrix_with_fallback(user_matrix_path())
+        except Exception as exc:  # noqa: BLE001 - a broken downloaded copy must never stop the app
+            # load_matrix_with_fallback turns most bad copies into warnings; anything else it lets through
+            # (a file that is not UTF-8, say) gets the same treatment here: the bundled copy, and say so.
+            bundled = load_matrix_with_fallback()
+            loaded = replace(bundled, warnings=(f"ignored {user_matrix_path()}: {type(exc).__name__}: {exc} - "
+                                                "using the bundled data instead", *bundled.warnings))
         ctx.on_line(f"compatibility data {loaded.matrix.data_version} from {loaded.path}")
         host = detect_host(matrix=loaded.matrix, env=env)
         rec = recommend(loaded.matrix, host, Preferences())
         return Startup(loaded.matrix, loaded.path, loaded.warnings, host, rec, time.perf_counter() - t0)
 
     return job
+
+
+def default_size(available: Any) -> tuple[int, int]:
+    """The first-run window size: 1320x860, or 95% of a smaller screen (a laptop, or a 4K panel at 200%)."""
+    w, h = 1320, 860
+    if available is not None and available.width() > 0 and available.height() > 0:
+        w, h = min(w, int(available.width() * 0.95)), min(h, int(available.height() * 0.95))
+    return w, h
+
+
+def _data_warning(warning: str) -> str:
+    """A loader warning about an ignored matrix.json, with what to do about it."""
+    return f"{warning}. Tools > Check for data updates downloads a fresh copy."
 
 
 def _scrolled(w: QWidget) -> QScrollArea:
@@ -116,7 +136,7 @@ class MainWindow(QMainWindow):
         home.addWidget(_scrolled(self.create_panel))
         home.setSizes([380, 460, 460])
         self.tabs = QTabWidget()
-        self.tabs.addTab(home, "&This machine")
+        self.tabs.addTab(home, "Thi&s machine")
         self.tabs.addTab(self.envs_panel, "&Environments")
         self.tabs.addTab(self.compat_panel, "C&ompatibility")
         self.tabs.addTab(self.other_panel, "&Plan for another machine")
@@ -139,7 +159,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray) and not geometry.isEmpty():
             self.restoreGeometry(geometry)
         else:
-            self.resize(1320, 860)
+            self.resize(*default_size(self.screen().availableGeometry().size() if self.screen() else None))
 
     # --- menus ----------------------------------------------------------------------------------------------------
     def _build_menus(self) -> None:
@@ -192,15 +212,14 @@ class MainWindow(QMainWindow):
     def _on_detect_runner_succeeded(self, s: Startup) -> None:
         self.startup = s
         self.matrix, self.matrix_path, self.host = s.matrix, s.matrix_path, s.host
-        self.machine_panel.show_host(s.host, s.matrix, s.recommendation.hints)
+        self.machine_panel.show_host(s.host, s.matrix, (*s.recommendation.hints, *map(_data_warning, s.matrix_warnings)))
         self.compat_panel.show_matrix(s.matrix, s.host)
         self.other_panel.show_matrix(s.matrix)
         self.envs_panel.show_envs(s.host.envs)
         self._show_recommendation(s.recommendation)
-        for w in s.matrix_warnings:
-            self.statusBar().showMessage(w)
-        if not s.matrix_warnings:
-            self.statusBar().showMessage(f"Ready: detected in {s.seconds:.1f} s; compatibility data {s.matrix.data_version}")
+        data = f"compatibility data {s.matrix.data_version}" + (" (bundled copy: the downloaded one is invalid)"
+                                                                 if s.matrix_warnings else "")
+        self.statusBar().showMessage(f"Ready: detected in {s.seconds:.1f} s; {data}")
         emit(self.ready, s)
 
     @Slot(object)
@@ -219,7 +238,9 @@ class MainWindow(QMainWindow):
         has_plan = rec.plan is not None
         from .choices import default_env_name
 
-        self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None)
+        self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None,
+                                         None if has_plan else "no PyTorch build fits this machine with the current "
+                                         "choices: see the Recommendation for why and what you can do")
         self.export_action.setEnabled(has_plan)
         self.copy_action.setEnabled(has_plan)
 
@@ -240,7 +261,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_recommend_panel_preferences_changed(self, prefs: Preferences) -> None:
-        self.create_panel.set_plan_ready(False)
+        self.create_panel.set_plan_ready(False, reason="working out the plan for the new choices…")
         self.set_preferences(prefs)
 
     @Slot(object)
@@ -375,6 +396,8 @@ class MainWindow(QMainWindow):
         from PySide6 import __version__ as pyside_version
 
         data = f"{self.matrix.data_version} ({self.matrix_path})" if self.matrix is not None else "not loaded yet"
+        if self.startup is not None and self.startup.matrix_warnings:
+            data += "".join(f"\n! {w}" for w in self.startup.matrix_warnings)
         return (f"TorchDesk {__version__}\nCompatibility data {data}\nPySide6 {pyside_version}\n\n"
                 "Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, "
                 "builds the conda environment and proves it works.")

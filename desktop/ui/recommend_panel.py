@@ -14,12 +14,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from ..model import Preferences
-from .choices import Choice, Recommendation, split_packages
+from .choices import Choice, Recommendation, fallback_choice, no_match_text, split_packages
 from .widgets import NO_MARK, OK_MARK, heading
 from .qtcompat import emit
 
@@ -79,22 +80,29 @@ class RecommendationPanel(QWidget):
     PLAN_ROWS = (("torch", "PyTorch"), ("variant", "CUDA build"), ("python", "Python"), ("torchvision", "torchvision"),
                  ("torchaudio", "torchaudio"), ("numpy", "numpy"), ("index", "pip index"))
 
-    def __init__(self, parent: QWidget | None = None, *, with_extras: bool = True, title: str = "Recommendation") -> None:
+    def __init__(self, parent: QWidget | None = None, *, with_extras: bool = True, title: str = "Recommendation",
+                 waiting: str = "Waiting for detection…") -> None:
         super().__init__(parent)
         self.recommendation: Recommendation | None = None
         self.title = heading(title)
-        self.summary = QLabel("Waiting for detection…")
+        self.summary = QLabel(waiting)
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         f = self.summary.font()
         f.setPointSizeF(f.pointSizeF() * 1.2)
         self.summary.setFont(f)
 
+        # Where nothing fits: one click to the build that does (the CPU one), instead of a dead end.
+        self.fallback_button = QPushButton()
+        self.fallback_button.hide()
+        self.fallback_button.clicked.connect(self._on_fallback_button_clicked)
+        self._fallback: Preferences | None = None
+
         self.python_combo = ChoiceCombo()
         self.torch_combo = ChoiceCombo()
         self.variant_combo = ChoiceCombo()
         selectors = QGridLayout()
-        for col, (label, combo) in enumerate((("&Python", self.python_combo), ("PyTorch &release", self.torch_combo),
+        for col, (label, combo) in enumerate((("P&ython", self.python_combo), ("PyTorch &release", self.torch_combo),
                                               ("CUDA &build", self.variant_combo))):
             lab = QLabel(label)
             lab.setBuddy(combo)
@@ -125,6 +133,7 @@ class RecommendationPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(self.summary)
+        lay.addWidget(self.fallback_button)
         lay.addLayout(selectors)
         lay.addLayout(self.plan_form)
         lay.addWidget(QLabel("Why this plan:"))
@@ -154,8 +163,12 @@ class RecommendationPanel(QWidget):
         self.variant_combo.set_choices(c.variant, rec.prefs.variant)
         for combo in (self.python_combo, self.torch_combo, self.variant_combo):
             combo.setEnabled(True)
+        fallback = fallback_choice(rec)
+        self._fallback = fallback[1] if fallback else None
+        self.fallback_button.setText(fallback[0] if fallback else "")
+        self.fallback_button.setVisible(fallback is not None)
         if plan is None:
-            self.summary.setText(f"{NO_MARK} No PyTorch build fits this machine with these choices.")
+            self.summary.setText(f"{NO_MARK} {no_match_text(rec)}")
             for v in self.plan_fields.values():
                 v.setText("–")
         else:
@@ -185,6 +198,7 @@ class RecommendationPanel(QWidget):
 
     def show_error(self, message: str) -> None:
         self.summary.setText(f"{NO_MARK} Could not work out a plan: {message}")
+        self.fallback_button.hide()
 
     # --- reading ------------------------------------------------------------------------------------------------
     def preferences(self) -> Preferences:
@@ -194,6 +208,11 @@ class RecommendationPanel(QWidget):
     def extras(self) -> tuple[list[str], list[str]]:
         """(conda extras, pip extras) as typed."""
         return split_packages(self.conda_extras.text()), split_packages(self.pip_extras.text())
+
+    @Slot()
+    def _on_fallback_button_clicked(self) -> None:
+        if self._fallback is not None:
+            self._emit(self._fallback)
 
     @Slot(int)
     def _on_python_combo_changed(self, _index: int) -> None:

@@ -81,6 +81,7 @@ class SettingsDialog(QDialog):
         from ..mirrors import presets
 
         self.setWindowTitle("Settings")
+        self.setMinimumWidth(620)  # room for a path and a URL
         self.settings = settings
         self.engine = QComboBox()
         self.engine.addItems(ENGINES)
@@ -94,7 +95,9 @@ class SettingsDialog(QDialog):
         self.mirrors: dict[str, QComboBox] = {}
         form = QFormLayout()
         form.addRow("Conda &engine:", self.engine)
-        form.addRow("Environments &folder:", envs_row)
+        envs_label = QLabel("Environments &folder:")  # a row of widgets: the label needs its buddy set by hand
+        envs_label.setBuddy(self.envs_dir)
+        form.addRow(envs_label, envs_row)
         for kind, label in (("conda", "conda-forge mirror"), ("torch", "PyTorch wheel mirror"), ("pypi", "PyPI mirror")):
             combo = QComboBox()
             combo.setEditable(True)
@@ -151,6 +154,10 @@ class SettingsDialog(QDialog):
                 except MirrorError as exc:
                     self.error.setText(f"\u2717 {exc}")
                     return
+        envs = self.envs_dir.text().strip()
+        if envs and not Path(envs).expanduser().is_absolute():
+            self.error.setText(f"\u2717 the environments folder must be a full path, such as {Path.home() / 'envs'}")
+            return
         url = self.data_url.text().strip()
         if url and not url.startswith(("https://", "http://", "file://")):
             self.error.setText("\u2717 the data update URL must start with https://, http:// or file://")
