@@ -186,3 +186,26 @@ def test_first_window_fits_the_screen(screen: QSize | None, expected: tuple[int,
 def test_plan_for_another_machine_says_what_to_do_first(window: MainWindow) -> None:
     text = window.other_panel.recommendation.summary.text()
     assert "Recommend" in text and "detection" not in text
+
+
+@pytest.mark.parametrize("gpus, driver, plan_torch, first_blocked", [
+    ("GeForce RTX 5090:12.0", "575.51.03", "2.13.0", "2.14.0"),  # 2.9-2.13 have cu128/cu129 builds this driver runs
+    ("GeForce RTX 5090:12.0", "470.57.02", None, "2.7.0"),
+    ("NVIDIA H100 80GB HBM3:9.0", "580.159.04", "2.15.0", None),
+])
+def test_driver_hint_names_the_first_release_the_driver_blocks(gpus: str, driver: str, plan_torch: str | None,
+                                                               first_blocked: str | None) -> None:
+    from desktop.detect import detect_host
+    from desktop.matrix import load_matrix
+    from desktop.model import Preferences
+    from desktop.ui.choices import recommend
+
+    matrix = load_matrix()
+    host = detect_host(matrix=matrix, env={"TORCHDESK_OVERRIDE_GPUS": gpus, "TORCHDESK_OVERRIDE_DRIVER": driver,
+                                           "TORCHDESK_OVERRIDE_OS": "linux"})
+    rec = recommend(matrix, host, Preferences())
+    assert (rec.plan.torch if rec.plan else None) == plan_torch
+    if first_blocked is None:
+        assert rec.hints == ()
+    else:
+        assert len(rec.hints) == 1 and rec.hints[0].endswith(f"to use PyTorch {first_blocked} and later"), rec.hints

@@ -116,10 +116,14 @@ def driver_hints(matrix: Matrix, host: Host, res: Resolution) -> list[str]:
     """'driver 560.35 cannot run CUDA 13.0 builds: update to 580.65.06 or newer to use PyTorch 2.9.0 and later'."""
     if host.driver is None or not host.nvidia_gpus:
         return []
-    blocked: list[Candidate] = [c for c in res.rejected if c.reasons and all(ch.check == "driver" for ch in c.checks if not ch.ok)]
+    # Only releases with no GPU build that runs here count: 'PyTorch 2.9 and later' is wrong when 2.9's cu128
+    # build runs and only its cu130 build needs the newer driver.
+    usable = {c.torch for c in (*res.alternatives, *([res.plan] if res.plan else ())) if c.variant.startswith(("cu", "rocm"))}
+    blocked: list[Candidate] = [c for c in res.rejected if c.reasons and c.torch not in usable
+                                and all(ch.check == "driver" for ch in c.checks if not ch.ok)]
     if not blocked:
         return []
-    first = min(blocked, key=lambda c: vtuple(c.torch))
+    first = min(blocked, key=lambda c: (vtuple(c.torch), vtuple(_build_cuda(matrix, c) or "999")))
     rel = matrix.release(first.torch)
     build = rel.build(first.variant) if rel else None
     tk = matrix.cuda(build.cuda) if build and build.cuda else None
@@ -129,6 +133,12 @@ def driver_hints(matrix: Matrix, host: Host, res: Resolution) -> list[str]:
     need = tk.driver_min.get(os_key) or tk.driver_min["linux"]
     return [f"driver {host.driver} cannot run CUDA {tk.version} builds: update to {need} or newer "
             f"to use PyTorch {first.torch} and later"]
+
+
+def _build_cuda(matrix: Matrix, c: Candidate) -> str | None:
+    rel = matrix.release(c.torch)
+    build = rel.build(c.variant) if rel else None
+    return build.cuda if build else None
 
 
 def recommend(matrix: Matrix, host: Host, prefs: Preferences) -> Recommendation:
