@@ -544,6 +544,8 @@ def load_matrix(path: Path | str | None = None) -> Matrix:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise MatrixError(p, "$", f"cannot read the file ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise MatrixError(p, "$", f"not UTF-8 text (byte {exc.start}): is it really matrix.json?") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:

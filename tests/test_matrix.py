@@ -71,6 +71,14 @@ def test_bad_file_error_names_file_and_path(tmp_path: Path, name: str, text: str
     assert str(p) in str(ei.value)
 
 
+def test_non_utf8_file_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    p = tmp_path / "matrix.json"
+    p.write_bytes(b"\xff\xfe{not json")
+    with pytest.raises(MatrixError, match="not UTF-8"):
+        load_matrix(p)
+    assert load_matrix_with_fallback(p).path == str(BUNDLED_MATRIX)
+
+
 def test_bad_build_error_points_inside_the_release(tmp_path: Path) -> None:
     data = make_data()
     data["torch_releases"][1]["builds"][0]["variant"] = "cuda12"
