@@ -318,7 +318,9 @@ def _variant_from(local: str | None, index_url: str | None, find_links: str | No
 
 
 def _conda_python(dep: str) -> str | None:
-    m = re.match(r"^python(?:\s*(?:==?|\s)\s*|\s*=\s*)(3\.\d{1,2})(?:\.[\d*]+)*\s*$", dep.strip())
+    # python=3.11, python 3.11.*, python==3.11.9, and `conda env export`'s python=3.11.9=hb806964_0_cpython
+    m = re.match(r"^python(?:\s*(?:==?|\s)\s*|\s*=\s*)(3\.\d{1,2})(?:\.[\d*]+)*(?:(?:=|\s+)[A-Za-z0-9_.*]+)?\s*$",
+                 dep.strip())
     return m.group(1) if m else None
 
 

@@ -145,6 +145,35 @@ def test_read_foreign_file() -> None:
     assert read_environment_yml(write_environment_yml(spec)) == spec
 
 
+# What `conda env export` writes for an env whose torch came from pip: every conda package with its build string.
+CONDA_EXPORT = """\
+name: myenv
+channels:
+  - conda-forge
+  - defaults
+dependencies:
+  - _libgcc_mutex=0.1=conda_forge
+  - ca-certificates=2024.7.4=hbcca054_0
+  - python=3.11.9=hb806964_0_cpython
+  - pip=24.0=pyhd8ed1ab_0
+  - pip:
+      - --extra-index-url https://download.pytorch.org/whl/cu121
+      - filelock==3.15.4
+      - numpy==1.26.4
+      - torch==2.3.1+cu121
+prefix: /home/user/miniconda3/envs/myenv
+"""
+
+
+def test_read_conda_env_export_output() -> None:
+    spec = read_environment_yml(CONDA_EXPORT)
+    assert (spec.name, spec.python, spec.variant) == ("myenv", "3.11", "cu121")
+    assert spec.conda_extras == ("_libgcc_mutex=0.1=conda_forge", "ca-certificates=2024.7.4=hbcca054_0")
+    assert spec.index_url == "https://download.pytorch.org/whl/cu121"
+    assert spec.torch_pins == ("torch==2.3.1+cu121",)
+    assert spec.pip_extras == ("filelock==3.15.4",)
+
+
 @pytest.mark.parametrize("text,msg", [
     ("[1, 2]", "mapping"),
     ("name: a\ndependencies: [pip]\n", "Python"),
