@@ -33,7 +33,7 @@ class PreferenceError(ValueError):
 _PY_RX = re.compile(r"^3\.\d{1,2}$")
 _TORCH_RX = re.compile(r"^\d+(\.\d+){0,2}$")
 _VARIANT_RX = re.compile(r"^(cu\d{2,3}|cpu|rocm\d+(\.\d+)*|xpu)$")
-_DRIVER_RX = re.compile(r"^\d{2,4}(\.\d{1,3}){1,2}$")
+_DRIVER_RX = re.compile(r"^\d{2,4}(\.\d{1,3}){0,2}$")  # 580.65.06, 572.83, or a branch: 580
 
 
 def validate_preferences(prefs: Preferences) -> None:
@@ -47,7 +47,7 @@ def validate_preferences(prefs: Preferences) -> None:
 
 
 def validate_driver(driver: str) -> str:
-    """Return the driver version if it parses ('580.65.06', '572.83'), else raise PreferenceError."""
+    """Return the driver version if it parses ('580.65.06', '572.83', '580'), else raise PreferenceError."""
     d = driver.strip()
     if not _DRIVER_RX.match(d):
         raise PreferenceError(f"driver version must look like 580.65.06 or 572.83 (got {driver!r})")

@@ -39,6 +39,16 @@ def test_recommend_no_match_exits_1_and_lists_reasons() -> None:
     assert any("--torch 0.1" in c["detail"] for c in out["checks"])
 
 
+@pytest.mark.parametrize("driver", ["580", "572.83", "580.65.06"])
+def test_driver_as_people_write_it(driver: str) -> None:
+    # a bare branch number is how people (and the README's own floors) name a driver
+    p = td("recommend", "--json", "--gpu", "RTX 4090", "--driver", driver)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    assert out["host"]["driver"] == driver
+    assert any(c["check"] == "driver" and driver in c["detail"] for c in out["checks"]), out["checks"]
+
+
 BAD = [
     (["recommend", "--gpu", "RTX 9999"], "unknown GPU 'RTX 9999'"),
     (["recommend", "--driver", "five-eighty"], "driver version must look like"),
