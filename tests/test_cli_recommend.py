@@ -49,6 +49,14 @@ def test_driver_as_people_write_it(driver: str) -> None:
     assert any(c["check"] == "driver" and driver in c["detail"] for c in out["checks"]), out["checks"]
 
 
+def test_machine_flag_alone_describes_a_machine() -> None:
+    # a what-if flag like the others: never silently dropped in favour of this machine's detection
+    p = td("recommend", "--json", "--machine", "aarch64")
+    assert p.returncode == 0, p.stderr
+    host = json.loads(p.stdout)["host"]
+    assert host["hypothetical"] is True and host["machine"] == "aarch64"
+
+
 BAD = [
     (["recommend", "--gpu", "RTX 9999"], "unknown GPU 'RTX 9999'"),
     (["recommend", "--driver", "five-eighty"], "driver version must look like"),

@@ -8,7 +8,7 @@ import platform as _platform
 from ..cli import UsageError
 from ..model import GpuInfo, Host, Preferences
 
-HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os")
+HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os", "machine")
 
 
 def add_pin_args(p: argparse.ArgumentParser) -> None:
