@@ -454,6 +454,13 @@ def validate_data(data: Any, file: Path | str = "<data>") -> None:
             refs(f"$.torch_releases[{i}].builds[{j}].source", b["source"])
     for name, pkg in data["packages"].items():
         refs(f"$.packages.{name}.source", pkg["source"])
+    # the schema's pattern lets 2024-13-45 through; Python release dates are parsed (the one-year rule)
+    for i, py in enumerate(data["python_releases"]):
+        d = py["released"]
+        try:
+            date.fromisoformat(d if len(d) == 10 else d + "-01")
+        except ValueError as exc:
+            raise MatrixError(file, f"$.python_releases[{i}].released", f"{d!r} is not a date ({exc})") from None
 
 
 # --- building the dataclasses -----------------------------------------------------------------------------------

@@ -87,6 +87,16 @@ def test_bad_build_error_points_inside_the_release(tmp_path: Path) -> None:
     assert ei.value.path == "$.torch_releases[1].builds[0].variant"
 
 
+def test_impossible_date_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    data = make_data()
+    data["python_releases"][0]["released"] = "2024-13-45"
+    p = write(tmp_path, json.dumps(data))
+    with pytest.raises(MatrixError) as ei:
+        load_matrix(p)
+    assert ei.value.path == "$.python_releases[0].released" and "not a date" in str(ei.value)
+    assert load_matrix_with_fallback(p).path == str(BUNDLED_MATRIX)
+
+
 def test_invalid_user_copy_falls_back_to_bundled(tmp_path: Path) -> None:
     bad = write(tmp_path, "[]")
     loaded = load_matrix_with_fallback(bad)
