@@ -323,6 +323,12 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     preferred = [c for c in passing if _kind(matrix, c) in kinds] or (passing if prefs.variant else [])
     rejected = tuple(c for c in candidates if not c.ok)
     warnings: list[str] = list(_host_warnings(matrix, host))
+    if not preferred and kinds == ("rocm",):
+        # ROCm only where the data covers this AMD GPU on this platform; elsewhere the CPU build, as on Windows
+        kinds = ("cpu",)
+        preferred = [c for c in passing if _kind(matrix, c) in kinds]
+        names = ", ".join(g.name + (f" ({g.gfx})" if g.gfx else "") for g in host.amd_gpus)
+        warnings.append(f"no ROCm build in the data runs on {names} on {plat}: the CPU build instead")
 
     if not preferred:
         reasons = _no_match_reasons(matrix, host, prefs, candidates)
