@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
-from .engine.base import EngineError, is_conda_env, register_env, unregister_env
+from .engine.base import EngineError, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .model import Host
 from .paths import envs_dir, log_dir
@@ -417,6 +417,9 @@ def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *
         if not replace:
             raise JobFailed("preflight", f"{what} already exists at {prefix}; it was left as it is",
                             "choose another name, or pass --replace to rebuild it")
+        why = protected_env(prefix)
+        if why:
+            raise JobFailed("preflight", f"{why}; it cannot be replaced", "choose another name or prefix")
         log(f"{prefix} exists and will be replaced (--replace)")
     elif prefix.exists():
         prefix.rmdir()  # an empty folder: ours to use

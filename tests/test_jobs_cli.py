@@ -10,9 +10,12 @@ import pytest
 import yaml
 
 from desktop.cli import main
+from desktop.engine import get_engine
 from desktop.envspec import read_environment_yml, spec_from_plan, with_sources, write_environment_yml
+from desktop.jobs import create_env
 from desktop.paths import conda_environments_txt, envs_dir
-from localrepo import LocalRepo
+from desktop.procs import CancelToken
+from localrepo import LocalRepo, tree_state
 from test_jobs import PLAN
 
 
@@ -86,3 +89,29 @@ def test_remove_refuses_what_is_not_a_conda_env(home: Path, tmp_path: Path) -> N
     (d / "file.txt").write_text("keep me")
     assert main(["remove", str(d), "--yes"]) == 1
     assert (d / "file.txt").read_text() == "keep me"
+
+
+def test_remove_and_replace_refuse_a_conda_installation(repo: LocalRepo, home: Path, tmp_path: Path) -> None:
+    # ~/miniconda3 is a conda env too (conda-meta/history), and environments.txt lists it: removing or replacing
+    # it would delete conda itself and every env under its envs/
+    base = tmp_path / "miniconda3"
+    inner = base / "envs" / "work"
+    for p in (base, inner):
+        (p / "conda-meta").mkdir(parents=True)
+        (p / "conda-meta" / "history").write_text("==> 2024-01-01 00:00:00 <==\n")
+    (base / "condabin").mkdir()
+    (base / "condabin" / "conda").write_text("#!/bin/sh\n")
+    conda_environments_txt().parent.mkdir(parents=True)
+    conda_environments_txt().write_text(f"{base}\n{inner}\n")
+    before = tree_state(base)
+    assert main(["remove", "miniconda3", "--yes"]) == 1
+    assert main(["remove", str(base), "--yes"]) == 1
+    assert tree_state(base) == before
+    spec = with_sources(spec_from_plan(PLAN, name=None, prefix=str(base)), channels=[repo.channel_url],
+                        index_url=repo.torch_index_url)
+    res = create_env(spec, engine=get_engine("embedded"), on_line=lambda line: None, on_progress=lambda p: None,
+                     cancel=CancelToken(), replace=True, verify=False, size_mib=10)
+    assert res.status == "failed" and res.stage == "preflight" and "base environment" in res.message
+    assert tree_state(base) == before
+    assert main(["remove", str(inner), "--yes"]) == 0 and not inner.exists()
+

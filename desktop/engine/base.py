@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
@@ -38,6 +39,19 @@ class Engine(Protocol):
 def is_conda_env(prefix: Path) -> bool:
     """True if `prefix` is a conda environment: conda-meta/history exists (what conda itself checks)."""
     return (prefix / "conda-meta" / "history").is_file()
+
+
+def protected_env(prefix: Path) -> str | None:
+    """Why the conda env at `prefix` must never be removed or replaced, or None: a conda installation's base
+    env holds the installation itself (and every env under its envs/), and TorchDesk's own env runs it."""
+    if (prefix / "condabin").is_dir() or (prefix / "envs").is_dir():
+        return f"{prefix} is the base environment of a conda installation (it holds conda itself and its envs/)"
+    try:
+        if Path(sys.prefix).resolve() == prefix.resolve():
+            return f"{prefix} is the environment TorchDesk itself is running from"
+    except OSError:
+        pass
+    return None
 
 
 def _read_registry() -> list[str]:
@@ -145,8 +159,12 @@ def find_env(name_or_prefix: str) -> Path | None:
 
 
 def remove_env(prefix: Path) -> None:
-    """Delete a conda env and unregister it. Refuses anything that is not identifiably a conda env."""
+    """Delete a conda env and unregister it. Refuses anything that is not identifiably a conda env, and the
+    envs that `protected_env` names."""
     if not is_conda_env(prefix):
         raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
+    why = protected_env(prefix)
+    if why:
+        raise EngineError("remove", f"{why}; not removing it")
     shutil.rmtree(prefix)
     unregister_env(prefix)
