@@ -115,3 +115,14 @@ def test_remove_and_replace_refuse_a_conda_installation(repo: LocalRepo, home: P
     assert tree_state(base) == before
     assert main(["remove", str(inner), "--yes"]) == 0 and not inner.exists()
 
+
+def test_remove_by_relative_path_unregisters_it(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    env = tmp_path / "envs" / "rel"
+    (env / "conda-meta").mkdir(parents=True)
+    (env / "conda-meta" / "history").write_text("==> 2024-01-01 00:00:00 <==\n")
+    conda_environments_txt().parent.mkdir(parents=True)
+    conda_environments_txt().write_text(f"{env}\n")
+    monkeypatch.chdir(env.parent)
+    assert main(["remove", "./rel", "--yes"]) == 0
+    assert not env.exists()
+    assert str(env) not in conda_environments_txt().read_text().splitlines()

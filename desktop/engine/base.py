@@ -150,7 +150,7 @@ def list_envs(extra_dirs: Iterable[Path] = ()) -> list[CondaEnv]:
 def find_env(name_or_prefix: str) -> Path | None:
     """The prefix of the env with this name (or at this path), if it is a conda env."""
     if os.sep in name_or_prefix or (os.altsep and os.altsep in name_or_prefix):
-        p = Path(name_or_prefix).expanduser()
+        p = Path(name_or_prefix).expanduser().absolute()  # as environments.txt lists it, so remove unregisters it
         return p if is_conda_env(p) else None
     for p in _candidate_prefixes():
         if p.name == name_or_prefix:
