@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
-from .engine.base import EngineError, is_conda_env, protected_env, register_env, unregister_env
+from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .model import Host
 from .paths import envs_dir, log_dir
@@ -423,6 +423,11 @@ def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *
         log(f"{prefix} exists and will be replaced (--replace)")
     elif prefix.exists():
         prefix.rmdir()  # an empty folder: ours to use
+    elsewhere = find_env(spec.name) if spec.name and not spec.prefix else None
+    if elsewhere is not None and elsewhere.absolute() != prefix.absolute():
+        # two envs of one name: `torchdesk remove NAME` (and verify --name) could then pick the other one
+        raise JobFailed("preflight", f"{what} already exists at {elsewhere}; it was left as it is",
+                        "choose another name, or give a path with --prefix")
     problem = check_writable(prefix.parent)
     if problem:
         raise JobFailed("preflight", problem, "choose another folder with --prefix, or fix its permissions")

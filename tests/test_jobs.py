@@ -271,3 +271,18 @@ def test_size_estimate_comes_from_the_data() -> None:
     cu = Plan(torch="2.5.1", variant="cu124", python="3.11", torchvision=None, torchaudio=None, numpy=None,
               index_url="https://download.pytorch.org/whl/cu124")
     assert estimated_size_mib(spec_from_plan(cu, name="a"), matrix=M()) == 7000
+
+
+def test_name_of_an_env_elsewhere_refused(repo: LocalRepo, home: Path, tmp_path: Path) -> None:
+    # conda's own env of that name (listed in environments.txt): a second one would make the name ambiguous
+    other = tmp_path / "miniconda3" / "envs" / "t1"
+    _fake_env(other)
+    conda_environments_txt().parent.mkdir(parents=True)
+    conda_environments_txt().write_text(f"{other}\n")
+    before = tree_state(other)
+    rec = Recorder()
+    res = run_job(local_spec(repo), rec, replace=True)
+    assert res.status == "failed" and res.stage == "preflight", res.message
+    assert "already exists at" in res.message and str(other) in res.message
+    assert rec.stages == ["preflight"]
+    assert tree_state(other) == before and not (envs_dir() / "t1").exists()
