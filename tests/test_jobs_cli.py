@@ -116,6 +116,21 @@ def test_remove_and_replace_refuse_a_conda_installation(repo: LocalRepo, home: P
     assert main(["remove", str(inner), "--yes"]) == 0 and not inner.exists()
 
 
+def test_prefix_with_a_tilde_is_under_home(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    # `--prefix=~/envs/x` reaches us unexpanded (the shell expands ~ only at the start of a word)
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "environment.yml"
+    assert main(["export", "--no-gpu", "--prefix=~/envs/x", "-o", str(out)]) == 0
+    assert yaml.safe_load(out.read_text())["prefix"] == str(home / "envs" / "x")
+    taken = home / "envs" / "y"
+    taken.mkdir(parents=True)
+    (taken / "notes.txt").write_text("mine\n")
+    capsys.readouterr()
+    assert main(["import", str(out), "--yes", "--force", "--no-verify", "--prefix=~/envs/y"]) == 1
+    assert f"{taken} already exists and is not a conda environment" in capsys.readouterr().err
+    assert not (tmp_path / "~").exists()
+
+
 def test_remove_by_relative_path_unregisters_it(home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     env = tmp_path / "envs" / "rel"
     (env / "conda-meta").mkdir(parents=True)

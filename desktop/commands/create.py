@@ -79,8 +79,9 @@ def spec_for_args(args: argparse.Namespace, plan: Any) -> Any:
     from ..envspec import EnvSpecError, spec_from_plan
 
     name = None if args.prefix else (args.name or default_name(plan))
+    prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None  # --prefix=~/x: no shell ~
     try:
-        return spec_from_plan(plan, name=name, prefix=os.path.abspath(args.prefix) if args.prefix else None,
+        return spec_from_plan(plan, name=name, prefix=prefix,
                               extras=args.extra, conda_extras=args.conda_extra, mirrors=mirror_choice(args))
     except EnvSpecError as exc:
         raise UsageError(str(exc)) from None

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     try:
         spec = read_environment_yml(text)
-        spec = with_target(spec, name=args.name, prefix=os.path.abspath(args.prefix) if args.prefix else None)
+        prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
+        spec = with_target(spec, name=args.name, prefix=prefix)
     except EnvSpecError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     matrix = load_matrix_for_cli(args)
