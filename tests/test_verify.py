@@ -345,3 +345,31 @@ def test_cli_doctor_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     assert cli.main(["doctor", "--json"]) == 1
     rows = json.loads(capsys.readouterr().out)
     assert [r["env"] for r in rows] == ["broken"] and rows[0]["verdict"] == "fail"
+
+
+def test_cli_verify_by_name_and_doctor_run_the_envs_own_python(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    # detection reads an env's Python *version* off conda-meta; the interpreter to run is <prefix>/bin/python
+    from desktop import cli
+
+    home = tmp_path / "home"
+    (home / ".conda").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    prefix = tmp_path / "envs" / "work"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "conda-meta" / "history").write_text("==> 2024-01-01 00:00:00 <==\n")
+    (prefix / "conda-meta" / "python-3.11.9-h0.json").write_text(json.dumps({"name": "python", "version": "3.11.9", "build": "h0"}))
+    dist = prefix / "lib" / "python3.11" / "site-packages" / "torch-2.11.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\nVersion: 2.11.0\n")
+    (prefix / "bin").mkdir()
+    (prefix / "bin" / "python").symlink_to(sys.executable)
+    (home / ".conda" / "environments.txt").write_text(f"{prefix}\n")
+    py = str(prefix / "bin" / "python")
+
+    cli.main(["verify", "--name", "work", "--json"])
+    r = json.loads(capsys.readouterr().out)
+    assert r["python"] == py and "cannot run" not in r["cause"], r
+    cli.main(["doctor", "--json"])
+    rows = [row for row in json.loads(capsys.readouterr().out) if row["prefix"] == str(prefix)]
+    assert [row["python"] for row in rows] == [py] and "cannot run" not in rows[0]["cause"]

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     rows, out, failed = [], [], False
     for env in envs:
-        python = env.python or str(env_python(env.prefix))
+        python = str(env_python(env.prefix))  # env.python is its version, not a path
         if not args.json:
             print(f"verifying {env.name} ...", file=sys.stderr, flush=True)
         r = verify_python(python, timeout=args.timeout, matrix=matrix)

@@ -41,7 +41,7 @@ def resolve_python(args: argparse.Namespace) -> str:
     envs = detect_host().envs
     for env in envs:
         if env.name == args.name:
-            return env.python or str(env_python(env.prefix))
+            return str(env_python(env.prefix))  # env.python is its version, not a path
     known = ", ".join(sorted(e.name for e in envs)) or "none found"
     raise UsageError(f"no conda environment named {args.name!r} (found: {known})")
 
