@@ -283,6 +283,9 @@ _OPT_WITH_VALUE = {
 }
 
 
+_OPT_FILES = ("-r", "--requirement", "-c", "--constraint", "-e", "--editable")
+
+
 def _split_option(line: str) -> tuple[str, str | None] | None:
     """('--index-url', 'URL') for a pip option line; None for a requirement."""
     s = line.strip()
@@ -395,6 +398,10 @@ def read_environment_yml(text: str) -> EnvSpec:
             kind = _OPT_WITH_VALUE.get(key)
             if kind and not value:
                 raise EnvSpecError(f"pip option {key} has no value")
+            if key in _OPT_FILES:
+                # conda reads these relative to the yml; passed on as-is they would be dropped or hit torch's index
+                raise EnvSpecError(f"pip entry {line!r} refers to a file or folder next to the yml, which TorchDesk "
+                                   "does not read; list those packages in the pip: section instead")
             if kind == "index":
                 primary = value
             elif kind == "extra":

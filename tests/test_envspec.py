@@ -181,6 +181,8 @@ def test_read_conda_env_export_output() -> None:
     ("name: a\ndependencies: [python=3.11, {pip: [--index-url]}]\n", "no value"),
     ("name: a/b\ndependencies: [python=3.11]\n", "not allowed"),
     ("name: a\ndependencies: [python>=3.9]\n", "Python version"),
+    ("name: a\ndependencies: [python=3.11, {pip: [-r requirements.txt]}]\n", "does not read"),
+    ("name: a\ndependencies: [python=3.11, {pip: [--editable=.]}]\n", "does not read"),
     ("name: a\n  bad: [\n", "YAML"),
 ])
 def test_bad_files(text: str, msg: str) -> None:
