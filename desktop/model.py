@@ -14,13 +14,15 @@ MACHINES = ("x86_64", "aarch64", "arm64")
 
 
 def platform_key(os_name: str, machine: str) -> str:
-    """Normalise (os, machine) to the data file's platform key, e.g. ('macos', 'aarch64') -> 'macos-arm64'."""
+    """Normalise (os, machine) to the data file's platform key, e.g. ('macos', 'aarch64') -> 'macos-arm64'.
+
+    ARM is 'aarch64' on Linux and 'arm64' on macOS and Windows, as the wheel tags and the schema spell it."""
     m = machine.lower()
     if m in ("amd64", "x64", "x86-64"):
         m = "x86_64"
-    if os_name == "macos" and m == "aarch64":
+    if os_name in ("macos", "windows") and m == "aarch64":
         m = "arm64"
-    if os_name != "macos" and m == "arm64":
+    if os_name not in ("macos", "windows") and m == "arm64":
         m = "aarch64"
     return f"{os_name}-{m}"
 

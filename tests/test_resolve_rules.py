@@ -146,6 +146,18 @@ def test_every_rejected_build_says_why_and_alternatives_are_installable() -> Non
     assert listed == linux_builds
 
 
+@pytest.mark.parametrize("machine", ["arm64", "aarch64", "ARM64"])
+def test_windows_on_arm_uses_the_schemas_windows_arm64_key(machine: str) -> None:
+    data = make_data()
+    cpu = next(b for b in data["torch_releases"][0]["builds"] if b["variant"] == "cpu")
+    cpu["platforms"]["windows-arm64"] = {}
+    data["torch_releases"][0]["default_variant"]["windows-arm64"] = "cpu"
+    h = Host(os="windows", machine=machine, hypothetical=True)
+    assert h.platform == "windows-arm64"
+    res = resolve(make_matrix(data), h, today=TODAY)
+    assert res.plan is not None and (res.plan.torch, res.plan.variant) == ("3.1.0", "cpu"), res.summary
+
+
 def test_index_default_wins_over_newer_cuda_when_it_passes() -> None:
     data = make_data()
     data["torch_releases"][0]["default_variant"]["linux-x86_64"] = "cu128"
