@@ -327,8 +327,10 @@ def _conda_python(dep: str) -> str | None:
     return m.group(1) if m else None
 
 
-def read_environment_yml(text: str) -> EnvSpec:
-    """Read an environment.yml (ours or anyone's) into an EnvSpec, pip section and index options included."""
+def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
+    """Read an environment.yml (ours or anyone's) into an EnvSpec, pip section and index options included.
+
+    check_name=False: the caller gives its own name or prefix (`conda env export` of base writes name: base)."""
     import yaml
     from packaging.requirements import InvalidRequirement, Requirement
 
@@ -349,7 +351,8 @@ def read_environment_yml(text: str) -> EnvSpec:
     prefix = data.get("prefix")
     if name is not None:
         name = str(name)
-        validate_env_name(name)
+        if check_name:
+            validate_env_name(name)
         prefix = None  # conda itself prefers name
     elif prefix is not None:
         prefix = str(prefix)

@@ -141,3 +141,15 @@ def test_remove_by_relative_path_unregisters_it(home: Path, tmp_path: Path, monk
     assert main(["remove", "./rel", "--yes"]) == 0
     assert not env.exists()
     assert str(env) not in conda_environments_txt().read_text().splitlines()
+
+
+def test_import_of_an_exported_base_env_takes_the_name_given(home: Path, tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    # `conda env export` run in base writes name: base, which is reserved; --name (or --prefix) replaces it
+    yml = tmp_path / "environment.yml"
+    yml.write_text("name: base\nchannels: [conda-forge]\ndependencies:\n  - python=3.11.9=hb806964_0_cpython\n"
+                   "  - pip:\n      - --index-url https://download.pytorch.org/whl/cpu\n      - torch==2.5.1+cpu\n")
+    assert main(["import", str(yml), "--check-only"]) == 2
+    assert "reserved" in capsys.readouterr().err
+    assert main(["import", str(yml), "--check-only", "--name", "work"]) in (0, 1)
+    assert capsys.readouterr().out.startswith("This yml asks for torch 2.5.1+cpu on Python 3.11")
+    assert main(["import", str(yml), "--check-only", "--name", "base"]) == 2

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
     try:
-        spec = read_environment_yml(text)
+        spec = read_environment_yml(text, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
         spec = with_target(spec, name=args.name, prefix=prefix)
     except EnvSpecError as exc:
