@@ -583,9 +583,18 @@ def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
         if not p.exists():
             continue
         try:
-            return LoadedMatrix(load_matrix(p), str(p), tuple(warnings))
+            m = load_matrix(p)
         except MatrixError as exc:
             warnings.append(f"ignored {exc} - using the bundled data instead")
+            continue
+        # The schema cannot see cross-table mistakes (a default build that does not exist, an arch list outside its
+        # CUDA's range); a copy from elsewhere must hang together too. The bundled copy is checked by the tests.
+        problems = consistency_problems(m)
+        if problems:
+            more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+            warnings.append(f"ignored {p}: {problems[0]}{more} - using the bundled data instead")
+            continue
+        return LoadedMatrix(m, str(p), tuple(warnings))
     return LoadedMatrix(load_matrix(BUNDLED_MATRIX), str(BUNDLED_MATRIX), tuple(warnings))
 
 

@@ -299,12 +299,14 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
         pythons = released_pythons(release, today, matrix)
         if prefs.python is not None:
             py_ok = prefs.python in pythons
-            py_check = Check(
-                "python", py_ok,
-                f"Python {prefs.python} {'is' if py_ok else 'is not'} supported by torch {release.version} "
-                f"({', '.join(pythons)})",
-                ", ".join(release.source),
-            )
+            if not py_ok and prefs.python in release.python:
+                pr = matrix.python_release(prefs.python)
+                detail = (f"Python {prefs.python} is listed for torch {release.version} but is not released yet"
+                          + (f" (due {pr.released})" if pr else ""))
+            else:
+                detail = (f"Python {prefs.python} {'is' if py_ok else 'is not'} supported by torch {release.version} "
+                          f"({', '.join(pythons)})")
+            py_check = Check("python", py_ok, detail, ", ".join(release.source))
         python: str | None = prefs.python
         for build in release.builds:
             if prefs.variant and build.variant != prefs.variant:
@@ -460,8 +462,12 @@ def _no_match_reasons(matrix: Matrix, host: Host, prefs: Preferences, candidates
         pys = sorted({p for r in matrix.releases if not prefs.torch or _ver_prefix_match(r.version, prefs.torch) for p in r.python}, key=vtuple)
         if prefs.python not in pys:
             reasons.append(f"no release{' matching --torch ' + prefs.torch if prefs.torch else ''} supports Python {prefs.python} (supported: {', '.join(pys)})")
+    # Reasons from builds of a kind this machine would not use (ROCm or XPU on an NVIDIA machine) are noise,
+    # unless the user pinned that kind.
+    kinds = _preferred_kinds(host)
+    relevant = [c for c in candidates if prefs.variant or _kind(matrix, c) in kinds] or candidates
     seen: set[str] = set()
-    for c in candidates:
+    for c in relevant:
         for r in c.reasons:
             key = re.sub(r"torch \S+ \S+ - ", "", r)
             if key not in seen:

@@ -110,6 +110,15 @@ def test_valid_user_copy_is_used(tmp_path: Path) -> None:
     assert loaded.matrix.data_version == "user-copy" and loaded.warnings == ()
 
 
+def test_inconsistent_user_copy_falls_back_to_bundled(tmp_path: Path) -> None:
+    data = make_data(data_version="inconsistent")
+    data["torch_releases"][0]["default_variant"]["linux-x86_64"] = "cu999"  # passes the schema, not the cross-checks
+    bad = write(tmp_path, json.dumps(data))
+    loaded = load_matrix_with_fallback(bad)
+    assert loaded.path == str(BUNDLED_MATRIX)
+    assert "default build cu999" in loaded.warnings[0] and str(bad) in loaded.warnings[0]
+
+
 def test_missing_user_copy_is_silently_skipped(tmp_path: Path) -> None:
     loaded = load_matrix_with_fallback(tmp_path / "absent.json")
     assert loaded.path == str(BUNDLED_MATRIX) and loaded.warnings == ()

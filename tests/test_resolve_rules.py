@@ -131,10 +131,18 @@ def test_prerelease_python_does_not_count() -> None:
     m = make_matrix(data)
     res = resolve(m, host("8.6"), Preferences(python="3.15"), today=date(2026, 6, 1))
     assert res.status == "no_match"
+    assert any("not released yet (due 2026-10-01)" in c.detail for c in res.checks)
     res = resolve(m, host("8.6"), today=date(2026, 6, 1))
     assert res.plan is not None and "3.15" not in res.plan.python_choices
     res = resolve(m, host("8.6"), Preferences(python="3.15"), today=TODAY)
     assert res.status == "ok" and res.plan is not None and res.plan.python == "3.15"
+
+
+def test_no_match_reasons_leave_out_builds_this_machine_would_not_use() -> None:
+    res = resolve(M, host("12.0", driver="520.61.05"), today=TODAY)
+    assert res.status == "no_match"
+    text = " ".join(c.detail for c in res.checks)
+    assert "update the driver" in text and "ROCm" not in text and "AMD" not in text
 
 
 def test_every_rejected_build_says_why_and_alternatives_are_installable() -> None:
