@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from typing import Any, Callable, Sequence, TextIO
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .model import Host
-from .paths import envs_dir, log_dir
+from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
 
 STAGES = ("preflight", "solve", "download", "link", "pip", "verify")
@@ -266,10 +265,6 @@ def _pip_env() -> dict[str, str]:
     env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PIP_ROOT_USER_ACTION="ignore",
                PYTHONNOUSERSITE="1")
     return env
-
-
-def env_python(prefix: Path) -> Path:
-    return prefix / "python.exe" if os.name == "nt" else prefix / "bin" / "python"
 
 
 # --- the job ------------------------------------------------------------------------------------------------------

@@ -40,3 +40,15 @@ def pkgs_dir() -> Path:
 def conda_environments_txt() -> Path:
     """~/.conda/environments.txt: the registry conda, mamba and micromamba all read to list environments."""
     return Path(os.path.expanduser("~")) / ".conda" / "environments.txt"
+
+
+def env_python(prefix: Path | str, *, windows: bool | None = None) -> Path:
+    """The python of a conda env or venv at `prefix` (bin/python, or python.exe / Scripts/python.exe on Windows)."""
+    prefix = Path(prefix)
+    win = (os.name == "nt") if windows is None else windows
+    candidates = ([prefix / "python.exe", prefix / "Scripts" / "python.exe"] if win
+                  else [prefix / "bin" / "python", prefix / "bin" / "python3"])
+    for c in candidates:
+        if c.exists():
+            return c
+    return candidates[0]

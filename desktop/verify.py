@@ -18,8 +18,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from .matrix import vtuple
 from .model import platform_key
-from .smoke import REPORT_MARKER, cc_covered, classify_error
+from .paths import env_python
+from .smoke import REPORT_MARKER, classify_error
 
 SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
 VERDICTS = ("pass", "warn", "fail")
@@ -67,18 +69,6 @@ class Judgement:
 
 
 # --- running the script ------------------------------------------------------------------------------------------
-
-def env_python(prefix: Path | str, *, windows: bool | None = None) -> Path:
-    """The python of a conda env or venv at `prefix` (bin/python, or python.exe / Scripts/python.exe on Windows)."""
-    prefix = Path(prefix)
-    win = (os.name == "nt") if windows is None else windows
-    candidates = ([prefix / "python.exe", prefix / "Scripts" / "python.exe"] if win
-                  else [prefix / "bin" / "python", prefix / "bin" / "python3"])
-    for c in candidates:
-        if c.exists():
-            return c
-    return candidates[0]
-
 
 def _child_env() -> dict[str, str]:
     env = dict(os.environ)
@@ -277,25 +267,9 @@ def _no_data(matrix: Any, version: str | None) -> str:
 
 
 def _covering(matrix: Any, cc: str, plat: str) -> list[tuple[Any, Any]]:
-    try:
-        from .resolve import covering_builds
+    from .resolve import covering_builds
 
-        return list(covering_builds(matrix, cc, plat))
-    except ImportError:
-        pass
-    out = []
-    for r in matrix.releases:
-        for b in r.builds:
-            t = b.platforms.get(plat)
-            if b.cuda and t is not None:
-                arch = [f"sm_{s.replace('.', '')}" for s in t.sass] + [f"compute_{s.replace('.', '')}" for s in t.ptx]
-                if cc_covered(tuple(int(x) for x in cc.split(".")[:2]), arch):  # type: ignore[arg-type]
-                    out.append((r, b))
-    return out
-
-
-def _vkey(v: str) -> tuple[int, ...]:
-    return tuple(int(x) for x in re.findall(r"\d+", v.split("+")[0])[:3])
+    return covering_builds(matrix, cc, plat)
 
 
 def gpu_fix(matrix: Any, cc: str, plat: str = "linux-x86_64") -> str:
@@ -311,9 +285,9 @@ def gpu_fix(matrix: Any, cc: str, plat: str = "linux-x86_64") -> str:
     builds = _covering(matrix, cc, plat)
     if not builds:
         return f"no PyTorch build in the data ({getattr(matrix, 'data_version', '?')}) has kernels for {who} on {plat}"
-    oldest_rel = min((r for r, _ in builds), key=lambda r: _vkey(r.version))
-    oldest_variant = min((b for r, b in builds if r is oldest_rel), key=lambda b: _vkey(b.cuda or "0")).variant
-    newest_rel, newest_build = max(builds, key=lambda rb: (_vkey(rb[0].version), _vkey(rb[1].cuda or "0")))
+    oldest_rel = min((r for r, _ in builds), key=lambda r: vtuple(r.version))
+    oldest_variant = min((b for r, b in builds if r is oldest_rel), key=lambda b: vtuple(b.cuda or "0")).variant
+    newest_rel, newest_build = max(builds, key=lambda rb: (vtuple(rb[0].version), vtuple(rb[1].cuda or "0")))
     minor = ".".join(oldest_rel.version.split(".")[:2])
     return (f"{who} needs a {oldest_variant} build: torch {minor} or newer "
             f"(`torchdesk create --torch {newest_rel.version} --variant {newest_build.variant}`)")
@@ -365,9 +339,9 @@ def _driver_fix(matrix: Any, report: dict[str, Any], cuda: str | None) -> str:
     have = (report.get("driver") or {}).get("cuda_driver")
     alt = ""
     if have and matrix is not None:
-        older = [t.version for t in matrix.cuda_toolkits if _vkey(t.version)[:2] <= _vkey(have)[:2]]
+        older = [t.version for t in matrix.cuda_toolkits if vtuple(t.version)[:2] <= vtuple(have)[:2]]
         if older:
-            alt = f", or install a build for CUDA {max(older, key=_vkey)} or older (the driver supports CUDA {have})"
+            alt = f", or install a build for CUDA {max(older, key=vtuple)} or older (the driver supports CUDA {have})"
     return f"update the NVIDIA driver to {need} or newer (CUDA {cuda} needs it){alt}"
 
 
