@@ -26,6 +26,7 @@ from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
+from .wheels import WheelCheck, check_wheels  # noqa: F401  (WheelCheck, check_wheels: also imported from here)
 
 STAGES = ("preflight", "solve", "download", "link", "pip", "verify")
 # Used when the matrix cannot be read; the matrix's env_size_mib is the source of truth.
@@ -123,106 +124,6 @@ def check_writable(folder: Path) -> str | None:
     except OSError as exc:
         return f"cannot write to {folder}: {exc.strerror or exc}"
     return None
-
-
-@dataclass(frozen=True)
-class WheelCheck:
-    missing: tuple[str, ...] = ()  # sentences: a pinned wheel that does not exist for this Python/platform
-    warnings: tuple[str, ...] = ()  # sentences: could not check (offline, index error)
-
-
-_HREF_RX = re.compile(r"""href=["']([^"']+)["']""", re.I)
-
-
-def _fetch_listing(url: str, timeout: float) -> str:
-    """The text of an index page; file:// URLs are read from disk (a folder means its index.html)."""
-    if url.startswith("file:"):
-        from urllib.parse import unquote, urlparse
-
-        path = Path(unquote(urlparse(url).path))
-        if path.is_dir():
-            path = path / "index.html"
-        return path.read_text(encoding="utf-8", errors="replace")
-    import requests
-
-    r = requests.get(url, timeout=timeout, headers={"Accept": "text/html"})
-    r.raise_for_status()
-    return r.text
-
-
-def _wheel_names(html: str) -> list[str]:
-    from urllib.parse import unquote
-
-    out = []
-    for href in _HREF_RX.findall(html):
-        name = unquote(href.split("#", 1)[0].rsplit("/", 1)[-1])
-        if name.endswith(".whl"):
-            out.append(name)
-    return out
-
-
-def _supported_tags(python: str) -> set[Any]:
-    from packaging import tags
-
-    major, minor = (int(x) for x in python.split(".")[:2])
-    plats = list(tags.platform_tags())
-    interp = f"cp{major}{minor}"
-    return set(tags.cpython_tags(python_version=(major, minor), platforms=plats)) | set(
-        tags.compatible_tags(python_version=(major, minor), interpreter=interp, platforms=plats))
-
-
-def check_wheels(spec: EnvSpec, *, timeout: float = 10.0) -> WheelCheck:
-    """Ask the index's simple API whether each pinned torch wheel exists for this Python and platform."""
-    from packaging.requirements import Requirement
-    from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
-
-    if not spec.torch_pins:
-        return WheelCheck()
-    supported = _supported_tags(spec.python)
-    missing: list[str] = []
-    warnings: list[str] = []
-    pages: dict[str, list[str] | None] = {}
-
-    def listing(url: str) -> list[str] | None:
-        if url not in pages:
-            try:
-                pages[url] = _wheel_names(_fetch_listing(url, timeout))
-            except Exception as exc:  # offline, DNS, 404, unreadable file: say so, don't fail
-                pages[url] = None
-                warnings.append(f"could not read {url} ({type(exc).__name__}: {str(exc)[:120]})")
-        return pages[url]
-
-    for pin in spec.torch_pins:
-        req = Requirement(pin)
-        name = canonicalize_name(req.name)
-        sources = []
-        if spec.find_links:
-            sources.append(spec.find_links)
-        index = spec.index_url or "https://pypi.org/simple"
-        if spec.index_url or not spec.find_links:
-            sources.append(f"{index.rstrip('/')}/{name}/")
-        found_any = False
-        reachable = False
-        for src in sources:
-            names = listing(src)
-            if names is None:
-                continue
-            reachable = True
-            for fn in names:
-                try:
-                    n, v, _b, wheel_tags = parse_wheel_filename(fn)
-                except (InvalidWheelFilename, ValueError):
-                    continue
-                if n == name and req.specifier.contains(v, prereleases=True) and wheel_tags & supported:
-                    found_any = True
-                    break
-            if found_any:
-                break
-        if not found_any and reachable:
-            missing.append(f"no {pin} wheel for Python {spec.python} on this platform at {' or '.join(sources)}")
-        elif not found_any:
-            warnings.append(f"{pin} was not checked; if this machine is offline it will be missing when pip runs")
-    return WheelCheck(tuple(missing), tuple(dict.fromkeys(warnings)))
 
 
 # --- pip output -> progress ---------------------------------------------------------------------------------------
