@@ -1,12 +1,7 @@
 """Host + Preferences -> Resolution: the plan, the why-chain, the alternatives and the rejected builds.
 
-A small pure function over the matrix. The rules (each check below says which):
+A small pure function over the matrix. The GPU-coverage and driver rules are in rules.py; here:
 
-- GPU coverage: a GPU of compute capability X.z runs a build that carries SASS for sm_X.y with y <= z (same
-  major), or PTX for compute_W.v <= X.z, which the driver JIT-compiles; the PTX route needs the build
-  toolkit's own minimum driver, not just the minor-version-compatibility floor. Arch-specific targets
-  (sm_90a, sm_100a) run on exactly that capability and nothing else.
-- Driver: at least the build CUDA's own minimum driver, or the minor-version-compatibility floor of its major.
 - Python: inside the release's list; pre-releases don't count.
 - Every NVIDIA GPU must be covered by the one build.
 - Choice: newest release that passes; in it the index's default build if it passes, else the newest CUDA
@@ -20,8 +15,10 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable
 
-from .matrix import Build, CudaToolkit, Matrix, Targets, TorchRelease, cc_tuple, sm_name, vtuple
+from .matrix import Build, Matrix, TorchRelease, sm_name, vtuple
 from .model import Candidate, Check, GpuInfo, Host, Plan, Preferences, Resolution
+# The rules; gpu_coverage and newest_cuda_for_driver are also imported from here by callers.
+from .rules import driver_check, gpu_coverage, newest_cuda_for_driver  # noqa: F401
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 
@@ -59,59 +56,8 @@ def _ver_prefix_match(version: str, prefix: str) -> bool:
     return v[: len(p)] == p
 
 
-def _driver_os(host: Host) -> str:
-    # WSL reports the Windows driver through the Linux libcuda shim; the Linux column is the one PyTorch's
-    # Linux wheels are held to. macOS has no NVIDIA driver for current CUDA.
-    return "windows" if host.os == "windows" else "linux"
-
-
 def _gpu_label(g: GpuInfo, cc: str | None) -> str:
     return f"{g.name} ({sm_name(cc)})" if cc else g.name
-
-
-@dataclass(frozen=True)
-class _Coverage:
-    ok: bool
-    via_ptx: bool
-    detail: str
-
-
-def gpu_coverage(targets: Targets, cc: str) -> _Coverage:
-    """Does a wheel with these targets have kernels for compute capability `cc`? Pure rule, no driver."""
-    hit = targets.memo.get(cc)
-    if hit is None:
-        hit = targets.memo[cc] = _coverage(targets, cc)
-    return hit  # type: ignore[no-any-return]
-
-
-def _coverage(targets: Targets, cc: str) -> _Coverage:
-    if not targets.sass and not targets.ptx:
-        return _Coverage(False, False, f"its architecture list is not known, so {sm_name(cc)} support cannot be promised")
-    major, minor = cc_tuple(cc)
-    sass_hits = []
-    for t in targets.sass:
-        tm, tn = cc_tuple(t)
-        if t.endswith("a"):
-            if (tm, tn) == (major, minor):
-                sass_hits.append(t)
-        elif tm == major and tn <= minor:
-            sass_hits.append(t)
-    if sass_hits:
-        best = max(sass_hits, key=cc_tuple)
-        return _Coverage(True, False, f"SASS {sm_name(best)} runs on {sm_name(cc)}")
-    ptx_hits = []
-    for t in targets.ptx:
-        tm, tn = cc_tuple(t)
-        if t.endswith("a"):
-            if (tm, tn) == (major, minor):
-                ptx_hits.append(t)
-        elif (tm, tn) <= (major, minor):
-            ptx_hits.append(t)
-    if ptx_hits:
-        best = max(ptx_hits, key=cc_tuple)
-        return _Coverage(True, True, f"no SASS for {sm_name(cc)}; PTX compute_{sm_name(best)[3:]} is JIT-compiled by the driver")
-    carried = " ".join(targets.arch_list()) or "nothing"
-    return _Coverage(False, False, f"no kernels for {sm_name(cc)}: the wheel carries {carried}")
 
 
 def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
@@ -119,35 +65,6 @@ def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
         return g.cc
     model = matrix.find_gpu(g.name)
     return model.cc if model else None
-
-
-def _driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple[str, ...]) -> Check:
-    os_key = _driver_os(host)
-    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
-    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
-    src = ", ".join(sources)
-    if host.driver is None:
-        need = own if (needs_own or not compat) else compat
-        return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {need}", src)
-    d = vtuple(host.driver)
-    if d >= vtuple(own):
-        return Check("driver", True, f"driver {host.driver} >= {own}, CUDA {tk.version}'s own minimum ({os_key})", src)
-    if compat and d >= vtuple(compat):
-        if needs_own:
-            return Check(
-                "driver", False,
-                f"driver {host.driver} runs CUDA {tk.version} only through minor-version compatibility (>= {compat}), "
-                f"which cannot JIT-compile PTX; the PTX route needs >= {own}: update the driver",
-                src,
-            )
-        return Check(
-            "driver", True,
-            f"driver {host.driver} >= {compat}, the CUDA {tk.major}.x minor-version-compatibility floor "
-            f"(CUDA {tk.version}'s own minimum is {own})",
-            src,
-        )
-    floor = compat if (compat and not needs_own) else own
-    return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
 
 
 @dataclass(frozen=True)
@@ -199,7 +116,7 @@ def _check_build(
             if full or not cov.ok:
                 checks.append(Check("gpu", cov.ok, f"{_gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
         key = (tk.version, needs_own)
-        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, _driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(tk, host, needs_own=needs_own, sources=tk.source))
         if full or not drv.ok:
             checks.append(drv)
     elif build.kind == "rocm":
@@ -490,20 +407,6 @@ def _per_gpu_options(matrix: Matrix, host: Host, prefs: Preferences) -> list[str
         else:
             out.append(f"for {g.name} alone: no CUDA build in the data fits")
     return out
-
-
-def newest_cuda_for_driver(matrix: Matrix, host: Host) -> CudaToolkit | None:
-    """The newest CUDA toolkit this driver runs at its own minimum (no minor-version compatibility needed)."""
-    if host.driver is None:
-        return None
-    d = vtuple(host.driver)
-    os_key = _driver_os(host)
-    best = None
-    for tk in matrix.cuda_toolkits:
-        need = tk.driver_min.get(os_key) or tk.driver_min["linux"]
-        if d >= vtuple(need):
-            best = tk
-    return best
 
 
 def check_plan(matrix: Matrix, host: Host, plan: Plan) -> list[Check]:
