@@ -251,14 +251,21 @@ def cpu_torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
     env = tmp_path_factory.mktemp("cpu-torch") / "venv"
     venv.create(env, with_pip=True)
     py = str(verify.env_python(env))
+    _pip_install_or_skip(py, [CPU_TORCH], timeout=900)
+    return py
+
+
+def _pip_install_or_skip(py: str, args: list[str], *, timeout: float, env: dict[str, str] | None = None) -> None:
+    """pip install `args` into `py`'s environment, or skip the test saying why it could not."""
+    what = " ".join(a for a in args if not a.startswith("-"))
     try:
-        p = subprocess.run([py, "-m", "pip", "install", "-q", CPU_TORCH], capture_output=True, text=True, timeout=900)
+        p = subprocess.run([py, "-m", "pip", "install", "-q", *args], capture_output=True, text=True,
+                           timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
-        pytest.skip(f"{CPU_TORCH} did not install in 15 minutes")
+        pytest.skip(f"{what} did not install in {timeout:g} s")
     if p.returncode != 0:
         tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
-        pytest.skip(f"{CPU_TORCH} is not installable here: {tail[0]}")
-    return py
+        pytest.skip(f"{what} is not installable here: {tail[0]}")
 
 
 @pytest.mark.slow
@@ -294,11 +301,7 @@ def cpu_torch_pypi_torchvision(cpu_torch_python: str, tmp_path_factory: pytest.T
     shutil.copytree(src, dst, symlinks=True)
     py = str(verify.env_python(dst))
     env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PIP_CONSTRAINT="")
-    p = subprocess.run([py, "-m", "pip", "install", "-q", "--no-deps", "torchvision==0.28.0"], capture_output=True,
-                       text=True, timeout=600, env=env)
-    if p.returncode != 0:
-        tail = (p.stderr or p.stdout).strip().splitlines()[-1:] or ["?"]
-        pytest.skip(f"torchvision 0.28.0 is not installable here: {tail[0]}")
+    _pip_install_or_skip(py, ["--no-deps", "torchvision==0.28.0"], timeout=600, env=env)
     return py
 
 
