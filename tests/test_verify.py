@@ -20,7 +20,7 @@ from desktop.verify import SmokeRun, judge, judge_run, verify_python
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "verify_data"
-FIXTURE = ROOT.parent / "shared" / "fixtures" / "h100-driver-580"
+FIXTURE = ROOT / "tests" / "captures" / "h100-driver-580"
 CPU_TORCH = "torch==2.13.0"
 
 

@@ -20,7 +20,7 @@ import pynvml as real_pynvml
 from desktop.detect import Probe, RunResult
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-H100 = ROOT.parent / "shared" / "fixtures" / "h100-driver-580"
+H100 = ROOT / "tests" / "captures" / "h100-driver-580"
 DATA = Path(__file__).resolve().parent
 
 
