@@ -384,21 +384,97 @@ def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
     )
 
 
-def load_matrix(path: Path | str | None = None) -> Matrix:
-    """Read, validate and build the matrix from `path` (default: the bundled copy). Raises MatrixError."""
-    p = Path(path) if path is not None else BUNDLED_MATRIX
+MAX_MATRIX_BYTES = 8 * 1024 * 1024  # the bundled file is well under 1 MiB; anything this big is not ours
+MAX_JSON_DEPTH = 32  # the real data nests 8 deep; a deeper file is hostile or broken, and would blow the stack
+
+
+def _json_depth_ok(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Iteratively (no recursion to exhaust) check that `data` nests at most `limit` containers deep."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return False
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return True
+
+
+def read_matrix_bytes(path: Path | str) -> bytes:
+    """The raw bytes of a data file, at most MAX_MATRIX_BYTES. Raises MatrixError."""
+    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        with open(p, "rb") as f:
+            raw = f.read(MAX_MATRIX_BYTES + 1)
     except OSError as exc:
         raise MatrixError(p, "$", f"cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_MATRIX_BYTES:
+        raise MatrixError(p, "$", f"the file is larger than {MAX_MATRIX_BYTES // (1024 * 1024)} MiB: is it really matrix.json?")
+    return raw
+
+
+def parse_matrix_bytes(raw: bytes, p: Path | str, *, trusted: bool = False,
+                       extra_hosts: frozenset[str] | None = None) -> Matrix:
+    """Decode, validate and build a matrix from `raw`; unless `trusted`, its install URLs must be on allowed hosts."""
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MatrixError(p, "$", f"not UTF-8 text (byte {exc.start}): is it really matrix.json?") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MatrixError(p, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        data = None
+    if data is None and text.strip() != "null" or not _json_depth_ok(data):
+        raise MatrixError(p, "$", f"nested more than {MAX_JSON_DEPTH} levels deep: this is not matrix.json")
     validate_data(data, p)
+    if not trusted:
+        from .hosts import untrusted_install_urls
+
+        bad = untrusted_install_urls(data, extra_hosts)
+        if bad:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            raise MatrixError(p, bad[0][0], bad[0][1] + more)
     return matrix_from_data(data, str(p))
+
+
+def _is_bundled(p: Path) -> bool:
+    try:
+        return p.resolve() == BUNDLED_MATRIX.resolve()
+    except OSError:
+        return False
+
+
+def load_matrix(path: Path | str | None = None) -> Matrix:
+    """Read, validate and build the matrix from `path` (default: the bundled copy). Raises MatrixError.
+
+    A file other than the bundled copy must also keep every install URL on the allowed hosts (hosts.py).
+    """
+    p = Path(path) if path is not None else BUNDLED_MATRIX
+    return parse_matrix_bytes(read_matrix_bytes(p), p, trusted=_is_bundled(p))
+
+
+def load_signed_matrix(path: Path | str, key: Any = None) -> Matrix:
+    """Like load_matrix, but the bytes must carry a valid signature in `path`.sig. Raises MatrixError."""
+    from .datasign import SignatureError, signature_path, verify_signature
+
+    p = Path(path)
+    raw = read_matrix_bytes(p)
+    sig_file = signature_path(p)
+    try:
+        with open(sig_file, "rb") as f:
+            sig = f.read(4096)
+    except OSError:
+        raise MatrixError(p, "$", f"it has no signature ({sig_file.name} is missing), so it is not trusted") from None
+    try:
+        verify_signature(raw, sig, key)  # the bytes verified are the bytes parsed: no window to swap the file
+    except SignatureError as exc:
+        raise MatrixError(p, "$", str(exc)) from None
+    return parse_matrix_bytes(raw, p)
 
 
 @dataclass(frozen=True)
@@ -410,9 +486,12 @@ class LoadedMatrix:
     warnings: tuple[str, ...]
 
 
-def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
+def load_matrix_with_fallback(*candidates: Path | str | None, require_signature: bool = False,
+                              newer_than: str | None = None) -> LoadedMatrix:
     """Try each user-supplied or downloaded copy in order; fall back to the bundled copy when one is invalid.
 
+    With `require_signature`, a copy is used only with a valid signature beside it; with `newer_than`, only when
+    its data_version is newer than that (an older copy is left alone without a warning: the app was upgraded).
     Never raises for a bad user copy: the problem becomes a warning. Only a broken bundled copy raises.
     """
     warnings: list[str] = []
@@ -423,9 +502,14 @@ def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
         if not p.exists():
             continue
         try:
-            m = load_matrix(p)
+            m = load_signed_matrix(p) if require_signature else load_matrix(p)
         except MatrixError as exc:
             warnings.append(f"ignored {exc} - using the bundled data instead")
+            continue
+        except RecursionError:  # belt and braces: no data file may crash a command
+            warnings.append(f"ignored {p}: nested too deeply to read - using the bundled data instead")
+            continue
+        if newer_than is not None and not data_version_newer(m.data_version, newer_than):
             continue
         # The schema cannot see cross-table mistakes (a default build that does not exist, an arch list outside its
         # CUDA's range); a copy from elsewhere must hang together too. The bundled copy is checked by the tests.
@@ -438,6 +522,20 @@ def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
     return LoadedMatrix(load_matrix(BUNDLED_MATRIX), str(BUNDLED_MATRIX), tuple(warnings))
 
 
+def data_version_newer(a: str, b: str) -> bool:
+    """Is data_version `a` newer than `b`? ('2026.12.01' > '2026.11.26'; compared as numbers, part by part.)"""
+    return vtuple(a) > vtuple(b)
+
+
+_DATA_VERSION = re.compile(rb'"data_version"\s*:\s*"([^"\\]{1,64})"')
+
+
+def bundled_data_version() -> str:
+    """The bundled copy's data_version, read without loading the whole file (it is ours, so a peek is enough)."""
+    m = _DATA_VERSION.search(BUNDLED_MATRIX.read_bytes())
+    return m.group(1).decode("ascii", "replace") if m else "0"
+
+
 def user_matrix_path() -> Path:
     """Where 'Check for data updates' stores a downloaded matrix.json."""
     from platformdirs import user_data_dir
@@ -445,10 +543,21 @@ def user_matrix_path() -> Path:
     return Path(user_data_dir("torchdesk", appauthor=False)) / "matrix.json"
 
 
+def load_app_matrix() -> LoadedMatrix:
+    """The data the app and the CLI use: the downloaded copy when it is signed, valid, on allowed hosts and newer
+    than the bundled copy; else the bundled copy, with a warning for a downloaded copy that was refused."""
+    return load_matrix_with_fallback(user_matrix_path(), require_signature=True, newer_than=bundled_data_version())
+
+
 @lru_cache(maxsize=1)
+def default_loaded() -> LoadedMatrix:
+    """load_app_matrix(), once per process."""
+    return load_app_matrix()
+
+
 def default_matrix() -> Matrix:
     """The matrix the app uses: a valid downloaded copy if there is one, else the bundled copy."""
-    return load_matrix_with_fallback(user_matrix_path()).matrix
+    return default_loaded().matrix
 
 
 # --- consistency --------------------------------------------------------------------------------------------------

@@ -31,14 +31,21 @@ def add_machine_args(p: argparse.ArgumentParser) -> None:
 
 
 def load_matrix_for_cli(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The matrix: --matrix-file if given (errors are fatal there), else the app's default."""
-    from ..matrix import MatrixError, default_matrix, load_matrix
+    """The matrix: --matrix-file if given (errors are fatal there), else the app's default (warnings to stderr)."""
+    import sys
+
+    from ..matrix import MatrixError, default_loaded, load_matrix
 
     path = getattr(args, "matrix_file", None)
     try:
-        return load_matrix(path) if path else default_matrix()
+        if path:
+            return load_matrix(path)
+        loaded = default_loaded()
     except MatrixError as exc:
         raise UsageError(str(exc)) from None
+    for w in loaded.warnings:
+        print(f"torchdesk: warning: {w}", file=sys.stderr)
+    return loaded.matrix
 
 
 def prefs_from_args(args: argparse.Namespace) -> Preferences:
