@@ -72,10 +72,9 @@ def _name(cn: str) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
 
-@pytest.fixture(scope="module")
-def tls(tmp_path_factory: Any) -> tuple[ssl.SSLContext, str]:
+def make_tls(d: Path) -> tuple[ssl.SSLContext, str]:
     """A throw-away CA and a server certificate for 127.0.0.1 signed by it: (server context, CA bundle path)."""
-    d = Path(tmp_path_factory.mktemp("tls"))
+    d.mkdir(parents=True, exist_ok=True)
     now = datetime.datetime.now(datetime.timezone.utc)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca = (x509.CertificateBuilder().subject_name(_name("TorchDesk test CA")).issuer_name(_name("TorchDesk test CA"))
@@ -103,6 +102,11 @@ def tls(tmp_path_factory: Any) -> tuple[ssl.SSLContext, str]:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(d / "server.pem", d / "server.key")
     return ctx, str(d / "ca.pem")
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: Any) -> tuple[ssl.SSLContext, str]:
+    return make_tls(Path(tmp_path_factory.mktemp("tls")))
 
 
 def bundled_data(**changes: Any) -> dict[str, Any]:
