@@ -112,8 +112,16 @@ def save_extra_hosts(hosts: Iterable[str], path: Path | None = None) -> Path:
 
 def check_install_url(url: str, extra: frozenset[str]) -> str | None:
     """None when `url` may be installed from; else the sentence saying why not, naming the host."""
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").rstrip(".").lower()
+    if any(c in url for c in "\\@") or any(c.isspace() or not c.isprintable() for c in url):
+        # user:password@, backslashes and blanks are read differently by different URL parsers (which host is
+        # "https://evil\\@download.pytorch.org/"?); no package index URL needs them
+        return f"{url[:120]!r} is not a plain https:// URL (no user name, backslash or blank allowed)"
+    parts = urlsplit(url)
+    try:
+        host = (parts.hostname or "").rstrip(".").lower()
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        host = ""
     if not host:
         return f"{url[:120]!r} is not an https:// URL with a host"
     try:

@@ -433,6 +433,7 @@ def parse_matrix_bytes(raw: bytes, p: Path | str, *, trusted: bool = False,
         raise MatrixError(p, "$", f"nested more than {MAX_JSON_DEPTH} levels deep: this is not matrix.json")
     validate_data(data, p)
     if not trusted:
+        _check_specifiers(data, p)
         from .hosts import untrusted_install_urls
 
         bad = untrusted_install_urls(data, extra_hosts)
@@ -440,6 +441,23 @@ def parse_matrix_bytes(raw: bytes, p: Path | str, *, trusted: bool = False,
             more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
             raise MatrixError(p, bad[0][0], bad[0][1] + more)
     return matrix_from_data(data, str(p))
+
+
+def _check_specifiers(data: Mapping[str, Any], p: Path | str) -> None:
+    """numpy and requires_python become pip requirements ('numpy' + range): each must be a plain version range, so
+    a data file cannot turn one into a direct URL ('numpy @ https://...') or a pip option."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    for i, r in enumerate(data["torch_releases"]):
+        for key in ("numpy", "requires_python"):
+            value = r.get(key)
+            if value is None:
+                continue
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise MatrixError(p, f"$.torch_releases[{i}].{key}",
+                                  f"{value[:80]!r} is not a version range such as '<2' or '>=3.9'") from None
 
 
 def _is_bundled(p: Path) -> bool:

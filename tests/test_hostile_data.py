@@ -13,6 +13,7 @@ import http.server
 import ipaddress
 import json
 import os
+import re
 import ssl
 import subprocess
 import sys
@@ -563,3 +564,37 @@ def test_the_bundled_data_installs_only_from_known_hosts() -> None:
     from desktop.hosts import untrusted_install_urls
 
     assert untrusted_install_urls(json.loads(BUNDLED_MATRIX.read_text()), frozenset()) == []
+
+
+@pytest.mark.parametrize("url, says", [
+    (f"https://{EVIL_HOST}/whl/", f"installs from {EVIL_HOST}"),
+    ("http://download.pytorch.org/whl/", "not https://"),
+    ("file:///tmp/wheels/", "not an https:// URL with a host"),
+    ("https://user:token@download.pytorch.org/whl/", "not a plain https:// URL"),
+    ("https://evil.example\\@download.pytorch.org/whl/", "not a plain https:// URL"),
+    ("https://download.pytorch.org.evil.example/whl/", "installs from download.pytorch.org.evil.example"),
+])
+def test_a_matrix_file_installing_from_elsewhere_is_refused_naming_why(tmp_path: Path, home: Path, url: str,
+                                                                       says: str) -> None:
+    from desktop.matrix import MatrixError, load_matrix
+
+    f = tmp_path / "m.json"
+    f.write_bytes(to_bytes(with_index_host(bundled_data(), url)))
+    with pytest.raises(MatrixError, match=re.escape(says)) as ei:
+        load_matrix(f)
+    assert ei.value.path.startswith("$.torch_releases[0].builds[")
+
+
+@pytest.mark.parametrize("key, value", [("numpy", " @ https://wheels.evil.example/numpy-9-py3-none-any.whl"),
+                                        ("numpy", "<2 --index-url https://wheels.evil.example/"),
+                                        ("requires_python", ">=3.9; rm -rf ~")])
+def test_a_version_range_in_data_cannot_become_a_url_or_an_option(tmp_path: Path, key: str, value: str) -> None:
+    from desktop.matrix import MatrixError, load_matrix
+
+    data = bundled_data()
+    data["torch_releases"][0][key] = value
+    f = tmp_path / "m.json"
+    f.write_bytes(to_bytes(data))
+    with pytest.raises(MatrixError, match="is not a version range") as ei:
+        load_matrix(f)
+    assert ei.value.path == f"$.torch_releases[0].{key}"
