@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -403,12 +405,20 @@ def _json_depth_ok(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
+def _read_regular_file(p: Path, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of a regular file. A FIFO or device planted in its place raises OSError, not a hang."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{p} is not a regular file")
+        return f.read(limit + 1)
+
+
 def read_matrix_bytes(path: Path | str) -> bytes:
     """The raw bytes of a data file, at most MAX_MATRIX_BYTES. Raises MatrixError."""
     p = Path(path)
     try:
-        with open(p, "rb") as f:
-            raw = f.read(MAX_MATRIX_BYTES + 1)
+        raw = _read_regular_file(p, MAX_MATRIX_BYTES)
     except OSError as exc:
         raise MatrixError(p, "$", f"cannot read the file ({exc.strerror or exc})") from None
     if len(raw) > MAX_MATRIX_BYTES:
@@ -484,8 +494,7 @@ def load_signed_matrix(path: Path | str, key: Any = None) -> Matrix:
     raw = read_matrix_bytes(p)
     sig_file = signature_path(p)
     try:
-        with open(sig_file, "rb") as f:
-            sig = f.read(4096)
+        sig = _read_regular_file(sig_file, 4096)
     except OSError:
         raise MatrixError(p, "$", f"it has no signature ({sig_file.name} is missing), so it is not trusted") from None
     try:
@@ -564,7 +573,10 @@ def user_matrix_path() -> Path:
 def load_app_matrix() -> LoadedMatrix:
     """The data the app and the CLI use: the downloaded copy when it is signed, valid, on allowed hosts and newer
     than the bundled copy; else the bundled copy, with a warning for a downloaded copy that was refused."""
-    return load_matrix_with_fallback(user_matrix_path(), require_signature=True, newer_than=bundled_data_version())
+    user = user_matrix_path()
+    if not user.exists():
+        return load_matrix_with_fallback()
+    return load_matrix_with_fallback(user, require_signature=True, newer_than=bundled_data_version())
 
 
 @lru_cache(maxsize=1)

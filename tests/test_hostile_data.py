@@ -598,3 +598,13 @@ def test_a_version_range_in_data_cannot_become_a_url_or_an_option(tmp_path: Path
     with pytest.raises(MatrixError, match="is not a version range") as ei:
         load_matrix(f)
     assert ei.value.path == f"$.torch_releases[0].{key}"
+
+
+def test_a_fifo_planted_as_the_user_copy_does_not_hang_a_command(home: Path) -> None:
+    p = user_matrix_path()
+    p.parent.mkdir(parents=True)
+    os.mkfifo(p)
+    os.mkfifo(signature_path(p))
+    r = td("recommend", "--json", "--no-gpu", "--os", "linux")  # td's timeout turns a hang into a failure
+    assert r.returncode == 0, r.stderr
+    assert f"ignored {p}" in r.stderr and json.loads(r.stdout)["plan"]["torch"]
