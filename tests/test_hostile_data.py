@@ -608,3 +608,21 @@ def test_a_fifo_planted_as_the_user_copy_does_not_hang_a_command(home: Path) -> 
     r = td("recommend", "--json", "--no-gpu", "--os", "linux")  # td's timeout turns a hang into a failure
     assert r.returncode == 0, r.stderr
     assert f"ignored {p}" in r.stderr and json.loads(r.stdout)["plan"]["torch"]
+
+
+def test_sign_data_bump_sets_only_data_version_and_always_moves_forward(tmp_path: Path) -> None:
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import sign_data
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+    f = tmp_path / "matrix.json"
+    original = BUNDLED_MATRIX.read_text(encoding="utf-8")
+    f.write_text(original, encoding="utf-8")
+    day = datetime.date(2099, 3, 4)
+    old, new = sign_data.bump(f, today=day)
+    assert new == "2099.03.04"
+    assert sign_data.bump(f, today=day) == ("2099.03.04", "2099.03.04.1")  # twice a day still moves forward
+    assert f.read_text(encoding="utf-8") == original.replace(f'"data_version": "{old}"', '"data_version": "2099.03.04.1"')
+    with pytest.raises(SystemExit, match="not newer"):
+        sign_data.bump(f, "2099.03.04")

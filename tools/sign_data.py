@@ -2,6 +2,7 @@
 
     python tools/sign_data.py genkey --private ~/keys/torchdesk-data.key --public desktop/resources/data-signing-key.pub
     python tools/sign_data.py sign --key ~/keys/torchdesk-data.key desktop/resources/matrix.json   # -> matrix.json.sig
+    python tools/sign_data.py bump desktop/resources/matrix.json    # data_version -> today (sign --bump does both)
     python tools/sign_data.py verify desktop/resources/matrix.json [--public PATH]
 
 The private key stays with the maintainer, outside every repository (genkey refuses a path inside a git work
@@ -13,7 +14,9 @@ foreign-host file is never published with a good signature.
 from __future__ import annotations
 
 import argparse
+import datetime
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -76,6 +79,39 @@ def _load_private(path: Path):  # type: ignore[no-untyped-def]
     return key
 
 
+_DATA_VERSION = re.compile(r'("data_version"\s*:\s*")([^"\\]*)(")')
+
+
+def next_data_version(old: str, today: datetime.date) -> str:
+    """Today's YYYY.MM.DD, or YYYY.MM.DD.N when `old` is already today's (apps take only a newer version)."""
+    from desktop.matrix import data_version_newer
+
+    new = today.strftime("%Y.%m.%d")
+    n = 0
+    while not data_version_newer(new, old):
+        n += 1
+        new = today.strftime("%Y.%m.%d") + f".{n}"
+        if n > 1000:
+            raise SystemExit(f"sign_data: data_version {old!r} is not below today's date; give --version")
+    return new
+
+
+def bump(data_file: Path, version: str | None = None, today: datetime.date | None = None) -> tuple[str, str]:
+    """Set data_version in place (nothing else in the file changes) to `version` or the next one; returns (old, new)."""
+    from desktop.matrix import data_version_newer
+
+    text = data_file.read_text(encoding="utf-8")
+    found = _DATA_VERSION.findall(text)
+    if len(found) != 1:
+        raise SystemExit(f"sign_data: {data_file} has {len(found)} data_version fields, expected exactly one")
+    old = found[0][1]
+    new = version or next_data_version(old, today or datetime.datetime.now(datetime.timezone.utc).date())
+    if not data_version_newer(new, old):
+        raise SystemExit(f"sign_data: {new} is not newer than {old}; apps would refuse it")
+    data_file.write_text(_DATA_VERSION.sub(lambda m: m.group(1) + new + m.group(3), text), encoding="utf-8")
+    return old, new
+
+
 def sign(data_file: Path, key_file: Path, out: Path | None = None) -> Path:
     """Check `data_file` is valid data, then write its detached signature (default: beside it, .sig)."""
     from desktop.matrix import MatrixError, consistency_problems, parse_matrix_bytes, read_matrix_bytes
@@ -106,8 +142,12 @@ def main(argv: list[str] | None = None) -> int:
     g = sub.add_parser("genkey", help="make a new key pair")
     g.add_argument("--private", type=Path, required=True, help="where the private key goes (outside any repo)")
     g.add_argument("--public", type=Path, default=PUBLIC_KEY, help=f"where the public key goes (default {PUBLIC_KEY})")
+    bp = sub.add_parser("bump", help="set data_version to today's date (or --version), changing nothing else")
+    bp.add_argument("file", type=Path)
+    bp.add_argument("--version", help="the new data_version, e.g. 2026.12.01")
     s = sub.add_parser("sign", help="sign a matrix.json (writes FILE.sig)")
     s.add_argument("file", type=Path)
+    s.add_argument("--bump", action="store_true", help="bump data_version first (see `bump`)")
     s.add_argument("--key", type=Path, required=True, help="the private key file")
     s.add_argument("--out", type=Path, help="signature path (default: FILE.sig)")
     v = sub.add_parser("verify", help="check FILE.sig against the public key")
@@ -118,7 +158,13 @@ def main(argv: list[str] | None = None) -> int:
     if a.cmd == "genkey":
         genkey(a.private, a.public)
         print(f"private key: {a.private.expanduser()} (keep it secret, outside any repository)\npublic key: {a.public}")
+    elif a.cmd == "bump":
+        old, new = bump(a.file, a.version)
+        print(f"{a.file}: data_version {old} -> {new}")
     elif a.cmd == "sign":
+        if a.bump:
+            old, new = bump(a.file)
+            print(f"{a.file}: data_version {old} -> {new}")
         print(f"signed: {sign(a.file, a.key, a.out)}")
     else:
         try:
