@@ -439,7 +439,7 @@ def parse_matrix_bytes(raw: bytes, p: Path | str, *, trusted: bool = False,
         raise MatrixError(p, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
     except RecursionError:
         data = None
-    if data is None and text.strip() != "null" or not _json_depth_ok(data):
+    if data is None and text.strip() != "null" or not (trusted or _json_depth_ok(data)):  # ours: skip the 5 ms walk
         raise MatrixError(p, "$", f"nested more than {MAX_JSON_DEPTH} levels deep: this is not matrix.json")
     validate_data(data, p)
     if not trusted:
