@@ -39,10 +39,18 @@ def public_key_path() -> Path:
     return Path(env).expanduser() if env else PUBLIC_KEY
 
 
+def _no_crypto() -> SignatureError:
+    return SignatureError("signatures cannot be checked because the cryptography package is missing; reinstall "
+                          "TorchDesk")
+
+
 def load_public_key(path: Path | str | None = None) -> Any:
     """Read an Ed25519 public key (PEM SubjectPublicKeyInfo). Raises SignatureError if it is missing or not one."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    try:
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+        from cryptography.hazmat.primitives.serialization import load_pem_public_key
+    except ImportError:
+        raise _no_crypto() from None
 
     p = Path(path) if path is not None else public_key_path()
     try:
@@ -70,8 +78,10 @@ def decode_signature(text: bytes) -> bytes:
 
 def verify_signature(data: bytes, signature_text: bytes, key: Any = None) -> None:
     """Check that `signature_text` (a .sig file's content) signs exactly `data`. Raises SignatureError."""
-    from cryptography.exceptions import InvalidSignature
-
+    try:
+        from cryptography.exceptions import InvalidSignature
+    except ImportError:
+        raise _no_crypto() from None
     sig = decode_signature(signature_text)
     pub = key if key is not None else load_public_key()
     try:

@@ -626,3 +626,15 @@ def test_sign_data_bump_sets_only_data_version_and_always_moves_forward(tmp_path
     assert f.read_text(encoding="utf-8") == original.replace(f'"data_version": "{old}"', '"data_version": "2099.03.04.1"')
     with pytest.raises(SystemExit, match="not newer"):
         sign_data.bump(f, "2099.03.04")
+
+
+def test_without_cryptography_a_user_copy_is_refused_with_a_warning_not_a_crash(home: Path, keys: Keys) -> None:
+    place_user_copy(to_bytes(bundled_data(data_version=NEWER)), keys)
+    code = ("import sys; sys.modules['cryptography'] = None\n"  # as in a bundle built without it
+            "from desktop.matrix import load_app_matrix\n"
+            "l = load_app_matrix(); print(l.path); print(l.warnings[0])")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
+                       env={**os.environ, "TORCHDESK_DATA_PUBLIC_KEY": str(keys.public_pem)})
+    assert r.returncode == 0, r.stderr
+    path, warning = r.stdout.splitlines()
+    assert path == str(BUNDLED_MATRIX) and "cryptography package is missing" in warning
