@@ -6,10 +6,8 @@ desktop/dataupdate.py; this shell only supplies the app's defaults, so the windo
 
 from __future__ import annotations
 
-from ..dataupdate import DEFAULT_DATA_URL, DataUpdate, DataUpdateError
+from ..dataupdate import DataUpdate
 from ..dataupdate import update_matrix as _core_update
-
-__all__ = ["DEFAULT_DATA_URL", "DataUpdate", "DataUpdateError", "update_matrix"]
 
 
 def update_matrix(url: str, current_version: str) -> DataUpdate:

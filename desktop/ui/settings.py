@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .data_update import DEFAULT_DATA_URL
+from ..dataupdate import DEFAULT_DATA_URL
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
