@@ -44,7 +44,8 @@ def load_matrix_for_cli(args: argparse.Namespace):  # type: ignore[no-untyped-de
     except MatrixError as exc:
         raise UsageError(str(exc)) from None
     for w in loaded.warnings:
-        print(f"torchdesk: warning: {w}", file=sys.stderr)
+        print(f"torchdesk: warning: {w}. Remove that file, or fetch signed data with the app's Tools > Check for "
+              "data updates.", file=sys.stderr)
     return loaded.matrix
 
 
