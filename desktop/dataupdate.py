@@ -77,7 +77,7 @@ def fetch_https(url: str, *, max_bytes: int = MAX_BYTES, max_seconds: float = MA
 
     def work() -> None:
         try:
-            box["data"] = _fetch(url, max_bytes, deadline, read_timeout, verify, max_redirects, stop)
+            box["data"] = _fetch(url, max_bytes, deadline, max_seconds, read_timeout, verify, max_redirects, stop)
         except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread below
             box["error"] = exc
         finally:
@@ -89,15 +89,18 @@ def fetch_https(url: str, *, max_bytes: int = MAX_BYTES, max_seconds: float = MA
     threading.Thread(target=work, name="torchdesk-data-fetch", daemon=True).start()
     if not done.wait(max_seconds):
         stop.set()
-        raise DataUpdateError(f"{url} did not finish sending within {max_seconds:g} s, so the download was "
-                              "stopped. Try again later.")
+        raise DataUpdateError(_too_slow(url, max_seconds))
     if "error" in box:
         raise box["error"]
     data: bytes = box["data"]
     return data
 
 
-def _fetch(url: str, max_bytes: int, deadline: float, read_timeout: float, verify: str | None,
+def _too_slow(url: str, max_seconds: float) -> str:
+    return f"{url} did not finish sending within {max_seconds:g} s, so the download was stopped. Try again later."
+
+
+def _fetch(url: str, max_bytes: int, deadline: float, max_seconds: float, read_timeout: float, verify: str | None,
            max_redirects: int, stop: threading.Event) -> bytes:
     import requests
 
@@ -106,7 +109,7 @@ def _fetch(url: str, max_bytes: int, deadline: float, read_timeout: float, verif
         for _ in range(max_redirects + 1):
             remaining = deadline - time.monotonic()
             if remaining <= 0 or stop.is_set():
-                raise DataUpdateError(f"{url} took too long to answer.")
+                raise DataUpdateError(_too_slow(url, max_seconds))
             timeout = min(read_timeout, remaining)
             try:
                 resp = session.get(current, stream=True, allow_redirects=False, verify=verify or True,
@@ -139,13 +142,13 @@ def _fetch(url: str, max_bytes: int, deadline: float, read_timeout: float, verif
                 length = resp.headers.get("content-length", "")
                 if length.isdigit() and int(length) > max_bytes:
                     raise DataUpdateError(_too_big(current, max_bytes))
-                return _read_capped(resp, current, max_bytes, deadline, stop)
+                return _read_capped(resp, current, max_bytes, deadline, stop, _too_slow(url, max_seconds))
             finally:
                 resp.close()
     raise DataUpdateError(f"{url} redirected more than {max_redirects} times; nothing was downloaded.")
 
 
-def _read_capped(resp: Any, url: str, max_bytes: int, deadline: float, stop: threading.Event) -> bytes:
+def _read_capped(resp: Any, url: str, max_bytes: int, deadline: float, stop: threading.Event, too_slow: str) -> bytes:
     from urllib3.exceptions import HTTPError as Urllib3Error
 
     raw = resp.raw
@@ -153,7 +156,7 @@ def _read_capped(resp: Any, url: str, max_bytes: int, deadline: float, stop: thr
     buf = bytearray()
     while True:
         if stop.is_set() or time.monotonic() > deadline:
-            raise DataUpdateError(f"{url} took too long to send its answer.")
+            raise DataUpdateError(too_slow)
         try:
             chunk = read(_CHUNK)
         except (Urllib3Error, OSError) as exc:

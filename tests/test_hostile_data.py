@@ -354,7 +354,7 @@ def test_a_slow_drip_is_cut_by_the_total_time_cap(https: Site, keys: Keys, ca: s
 
     https.routes["/matrix.json"] = drip
     dest = tmp_path / "user" / "matrix.json"
-    # the per-read timeout (30 s) never fires; only the total cap can stop this
+    # every read gets a byte within 50 ms, so no per-read timeout fires; only the total cap can stop this
     with pytest.raises(DataUpdateError, match="did not finish sending within 1.5 s"):
         update(https, "/matrix.json", keys, ca, dest, max_seconds=1.5, read_timeout=30)
     assert not dest.exists()
