@@ -95,7 +95,7 @@ def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore
                 raise UsageError(f"unknown GPU {name!r}{hint} (or describe it with --cc X.Y, or --gfx gfxNNNN for AMD)")
             arch = matrix.arch_for_cc(model.cc)
             gpus.append(GpuInfo(len(gpus), model.name, "nvidia", model.cc, arch.name if arch else None, model.memory_mib))
-        for gfx in args.gfx or ():
+        for gfx in getattr(args, "gfx", None) or ():
             gfx = gfx.strip().lower()
             if not _GFX_RX.match(gfx):
                 raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
