@@ -133,3 +133,19 @@ def test_uncertain_points_are_noted_not_guessed(torch: str, needle: str) -> None
     r = M.release(torch)
     assert r is not None and needle in (r.note or "")
     assert not (torch == "2.15.0" and r.build("cu130")) and not (torch == "2.14.0" and r.build("cu134"))
+
+
+# --- every model on the readable part of NVIDIA's two CUDA GPU pages is in the table, with the page's cc
+
+def _page_rows() -> list[tuple[str, str, str]]:
+    from pathlib import Path
+
+    text = (Path(__file__).parent / "data_review" / "cuda-gpus-pages-2026-12-01.txt").read_text(encoding="utf-8")
+    return [tuple(line.split("|")) for line in text.splitlines() if line and not line.startswith("#")]  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("page, cc, name", _page_rows())
+def test_nvidia_page_model_is_in_the_gpu_table(page: str, cc: str, name: str) -> None:
+    g = M.find_gpu(name) or M.find_gpu(name.replace(" (DGX Spark)", ""))
+    assert g is not None, f"{name} ({page}) is missing from gpus"
+    assert g.cc == cc, f"{name}: {g.cc} in the data, {cc} on {page}"
