@@ -235,13 +235,13 @@ def cuda_variant(cuda: str | None) -> str:
 def cuda_arch_from_script(text: str, cuda: str) -> tuple[list[str], list[str]] | None:
     """TORCH_CUDA_ARCH_LIST for one CUDA version out of build_cuda.sh's `case ${CUDA_VERSION}` block, or a .bat's
     `set TORCH_CUDA_ARCH_LIST=...` -> (sass, ptx); None if the script does not name that version."""
-    block = re.search(rf"^\s*{re.escape(cuda)}\)\s*$(.*?)^\s*;;", text, re.M | re.S)
+    block = re.search(rf"^\s*{re.escape(cuda)}\)\s*$(.*?)^\s*;;", text, re.MULTILINE | re.DOTALL)
     value = None
     if block:
         m = re.search(r'TORCH_CUDA_ARCH_LIST="?([0-9.;+PTXa-f]+)"?', block.group(1))
         value = m.group(1) if m else None
     if value is None:
-        m = re.search(r"^\s*set\s+\"?TORCH_CUDA_ARCH_LIST=([0-9.;+PTXa-f]+)", text, re.M | re.I)
+        m = re.search(r"^\s*set\s+\"?TORCH_CUDA_ARCH_LIST=([0-9.;+PTXa-f]+)", text, re.MULTILINE | re.IGNORECASE)
         value = m.group(1) if m else None
     if not value:
         return None
