@@ -185,3 +185,21 @@ def test_parsers_on_real_captures() -> None:
 def test_bad_input_is_one_sentence(args: tuple[str, ...], msg: str) -> None:
     p = run(*args)
     assert p.returncode == 2 and msg in p.stderr and "Traceback" not in p.stderr, p.stderr
+
+
+def test_a_proposal_that_does_not_hang_together_says_why(tmp_path: Path) -> None:
+    # an index build for a CUDA the toolkit table lacks: proposed, but flagged, so the maintainer adds the toolkit row first
+    rec = tmp_path / "rec"
+    shutil.copytree(REC, rec)
+    _add_release(rec)
+    page = rec / "index" / "cu140" / "torch.html"
+    page.parent.mkdir()
+    page.write_text('<a href="/whl/cu140/torch-2.16.0%2Bcu140-cp312-cp312-manylinux_2_28_x86_64.whl">'
+                    "torch-2.16.0+cu140-cp312-cp312-manylinux_2_28_x86_64.whl</a>\n")
+    p = run("--offline", str(rec), "--write", str(tmp_path / "p.json"))
+    assert p.returncode == 3
+    assert "! proposal problem: torch 2.16.0 cu140: CUDA 14.0 is not in cuda_toolkits" in p.stdout
+    row = json.loads((tmp_path / "p.json").read_text())["torch_releases"][0]
+    cu140 = next(b for b in row["builds"] if b["variant"] == "cu140")
+    assert cu140["platforms"] == {"linux-x86_64": {"note": "no architecture list found in release/2.16's build scripts: fill it in by hand"}}
+    assert "read from nowhere" in cu140["review"]
