@@ -232,6 +232,10 @@ def _norm_name(name: str) -> str:
     n = re.sub(r"\s+", " ", name.strip().lower())
     if n.startswith("nvidia "):
         n = n[len("nvidia "):]
+    # NVML names Turing/Pascal laptop parts "... with Max-Q Design" (e.g. "NVIDIA GeForce RTX 2070 with Max-Q
+    # Design"); the chip, and so the compute capability, is the one of the model without the suffix
+    if n.endswith(" with max-q design"):
+        n = n[: -len(" with max-q design")]
     return n
 
 

@@ -149,3 +149,15 @@ def test_nvidia_page_model_is_in_the_gpu_table(page: str, cc: str, name: str) ->
     g = M.find_gpu(name) or M.find_gpu(name.replace(" (DGX Spark)", ""))
     assert g is not None, f"{name} ({page}) is missing from gpus"
     assert g.cc == cc, f"{name}: {g.cc} in the data, {cc} on {page}"
+
+
+@pytest.mark.parametrize("nvml_name, cc", [
+    ("NVIDIA GeForce RTX 2070 with Max-Q Design", "7.5"),
+    ("NVIDIA GeForce GTX 1650 with Max-Q Design", "7.5"),
+    ("NVIDIA GeForce GTX 1050 Ti with Max-Q Design", "6.1"),
+    ("Quadro RTX 4000 with Max-Q Design", "7.5"),
+])
+def test_max_q_laptop_names_as_nvml_prints_them(nvml_name: str, cc: str) -> None:
+    # real NVML/driver spellings from public captures; the Max-Q part is the same chip as the plain model
+    g = M.find_gpu(nvml_name)
+    assert g is not None and g.cc == cc
