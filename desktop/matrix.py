@@ -126,6 +126,29 @@ class GpuModel:
 
 
 @dataclass(frozen=True)
+class AmdGpu:
+    """An AMD GPU model and the LLVM gfx target its kernels are compiled for."""
+
+    name: str
+    gfx: str
+    segment: str
+    arch: str | None
+    aliases: tuple[str, ...]
+    source: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RocmRule:
+    """What AMD documents about a ROCm wheel's bundled user space and the host's amdgpu kernel driver."""
+
+    statement: str
+    machine_checkable: bool
+    why_not: str | None
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Targets:
     """What one wheel carries for the GPU: SASS (cubins) and PTX per compute capability, or ROCm gfx targets."""
 
@@ -160,6 +183,8 @@ class Build:
     conda: str | None
     source: tuple[str, ...]
     note: str | None = None
+    # companions that differ from the release's for this build: {"torchaudio": None} means none for this build
+    companions: Mapping[str, str | None] = field(default_factory=dict)
     kind: str = field(default="", init=False)  # cuda | rocm | xpu | cpu, derived
     source_text: str = field(default="", init=False, compare=False, repr=False)
 
@@ -198,11 +223,21 @@ class TorchRelease:
                 return b
         return None
 
+    def companion(self, build: Build | None, name: str) -> str | None:
+        """torchvision/torchaudio for this build: the build's own entry if it has one, else the release's."""
+        if build is not None and name in build.companions:
+            return build.companions[name]
+        return getattr(self, name)  # type: ignore[no-any-return]
+
 
 def _norm_name(name: str) -> str:
     n = re.sub(r"\s+", " ", name.strip().lower())
     if n.startswith("nvidia "):
         n = n[len("nvidia "):]
+    # NVML names Turing/Pascal laptop parts "... with Max-Q Design" (e.g. "NVIDIA GeForce RTX 2070 with Max-Q
+    # Design"); the chip, and so the compute capability, is the one of the model without the suffix
+    if n.endswith(" with max-q design"):
+        n = n[: -len(" with max-q design")]
     return n
 
 
@@ -230,6 +265,8 @@ class Matrix:
     env_size_mib: Mapping[str, int]
     notes: tuple[str, ...] = ()
     file: str = ""
+    amd_gpus: tuple[AmdGpu, ...] = ()
+    rocm_rule: RocmRule | None = None
     _gpu_index: dict[str, GpuModel] = field(default_factory=dict, compare=False, repr=False)
     _cc_index: dict[str, Architecture] = field(default_factory=dict, compare=False, repr=False)
     _short_index: dict[str, GpuModel | None] = field(default_factory=dict, compare=False, repr=False)
@@ -277,6 +314,25 @@ class Matrix:
                 seen.append(names[k])
         return seen[:n]
 
+    def find_amd_gpu(self, name: str) -> AmdGpu | None:
+        """Case-insensitive lookup of an AMD model by name or alias; 'AMD ' and 'Radeon ' are optional."""
+        return _amd_index(self.amd_gpus).get(_amd_key(name))
+
+    def suggest_amd_gpus(self, name: str, n: int = 5) -> list[str]:
+        """Close AMD model names for an unknown GPU, for the error message."""
+        names = {_amd_key(a): g.name for g in self.amd_gpus for a in (g.name, *g.aliases)}
+        key = _amd_key(name)
+        close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.6)
+        out: list[str] = []
+        for k in [k for k in names if key and key in k][:n] + close:
+            if names[k] not in out:
+                out.append(names[k])
+        return out[:n]
+
+    def amd_models_for_gfx(self, gfx: str) -> list[AmdGpu]:
+        """Every AMD model in the table with this gfx target."""
+        return [g for g in self.amd_gpus if g.gfx == gfx]
+
     def arch_for_cc(self, cc: str) -> Architecture | None:
         cc = "%d.%d" % cc_tuple(cc)
         return self._cc_index.get(cc)
@@ -322,6 +378,7 @@ def _build(d: Mapping[str, Any]) -> Build:
         conda=d.get("conda"),
         source=tuple(d["source"]),
         note=d.get("note"),
+        companions={k: d[k] for k in ("torchvision", "torchaudio") if k in d},
     )
 
 
@@ -383,7 +440,69 @@ def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
         env_size_mib=dict(data["env_size_mib"]),
         notes=tuple(data.get("notes", ())),
         file=file,
+        amd_gpus=amd_gpus_from_data(data),
+        rocm_rule=rocm_rule_from_data(data),
     )
+
+
+# --- the AMD tables (optional in the file: a copy without them simply plans no ROCm builds by name) -----------
+
+def amd_gpus_from_data(data: Mapping[str, Any]) -> tuple[AmdGpu, ...]:
+    """The amd_gpus rows as dataclasses."""
+    return tuple(
+        AmdGpu(g["name"], g["gfx"], g["segment"], g.get("arch"), tuple(g.get("aliases", ())), tuple(g["source"]), g.get("note"))
+        for g in data.get("amd_gpus", ())
+    )
+
+
+def rocm_rule_from_data(data: Mapping[str, Any]) -> RocmRule | None:
+    """The rocm_rule object as a dataclass, or None where the file has none."""
+    r = data.get("rocm_rule")
+    if not r:
+        return None
+    return RocmRule(r["statement"], bool(r["machine_checkable"]), r.get("why_not"), tuple(r["source"]))
+
+
+def _amd_key(name: str) -> str:
+    n = re.sub(r"\s+", " ", name.strip().lower().replace("(tm)", "").replace("™", ""))
+    for prefix in ("amd ", "radeon "):
+        if n.startswith(prefix):
+            n = n[len(prefix):]
+    return n
+
+
+@lru_cache(maxsize=8)
+def _amd_index(gpus: tuple[AmdGpu, ...]) -> dict[str, AmdGpu]:
+    index: dict[str, AmdGpu] = {}
+    for g in gpus:
+        for n in (g.name, *g.aliases):
+            index.setdefault(_amd_key(n), g)
+    return index
+
+
+def amd_problems(m: Matrix) -> list[str]:
+    """Cross-table checks for the AMD tables: unique names, and every ROCm build's gfx list names real targets."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for g in m.amd_gpus:
+        for n in (g.name, *g.aliases):
+            k = _amd_key(n)
+            if k in seen and seen[k] != g.name:
+                problems.append(f"AMD GPU name {n!r} is used by both {seen[k]} and {g.name}")
+            seen[k] = g.name
+            if m.find_gpu(n) is not None and _norm_name(n) in m._gpu_index:
+                problems.append(f"AMD GPU name {n!r} is also an NVIDIA GPU name")
+    for r in m.releases:
+        for b in r.builds:
+            if b.kind == "rocm":
+                for plat, t in b.platforms.items():
+                    if not t.gfx and not t.note and not b.note:
+                        problems.append(f"torch {r.version} {b.variant} {plat}: no gfx list, and no note saying why")
+            ta = b.companions.get("torchaudio")
+            known = m.packages.get("torchaudio")
+            if ta is not None and known is not None and ta not in known:
+                problems.append(f"torch {r.version} {b.variant}: torchaudio {ta} is not a known torchaudio release")
+    return problems
 
 
 MAX_MATRIX_BYTES = 8 * 1024 * 1024  # the bundled file is well under 1 MiB; anything this big is not ours
@@ -653,4 +772,5 @@ def consistency_problems(m: Matrix) -> list[str]:
             if cc in ccs:
                 problems.append(f"compute capability {cc} belongs to both {ccs[cc]} and {a.name}")
             ccs[cc] = a.name
+    problems += amd_problems(m)
     return problems

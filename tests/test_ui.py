@@ -255,6 +255,18 @@ def test_unknown_gpu_for_another_machine_says_so(window: MainWindow) -> None:
     assert "unknown GPU" in op.error.text()
 
 
+def test_another_machine_offers_amd_models_and_plans_rocm(qtbot: Any, window: MainWindow) -> None:
+    op = window.other_panel
+    names = [op.gpu_combo.itemText(i) for i in range(op.gpu_combo.count())]
+    assert "Radeon RX 7900 XTX" in names and "Instinct MI300X" in names and "GeForce GTX 1080" in names
+    op.gpu_combo.setCurrentText("Radeon RX 7900 XTX")
+    op.os_combo.setCurrentText("linux")
+    with qtbot.waitSignal(window.other_runner.succeeded, timeout=WAIT_MS):
+        assert op.plan()
+    plan = op.recommendation.recommendation.plan
+    assert plan is not None and plan.variant.startswith("rocm") and op.host.gpus[0].gfx == "gfx1100"
+
+
 def test_env_name_is_validated_as_you_type(window: MainWindow, tmp_path: Path) -> None:
     cp = window.create_panel
     cp.name_edit.setText("bad name/")

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import platform as _platform
+import re
 
 from ..cli import UsageError
 from ..model import GpuInfo, Host, Preferences
 
-HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os", "machine")
+HYPOTHETICAL_FLAGS = ("gpu", "cc", "gfx", "no_gpu", "driver", "os", "machine")
+_GFX_RX = re.compile(r"^gfx[0-9a-f]{3,4}$")
 
 
 def add_pin_args(p: argparse.ArgumentParser) -> None:
@@ -22,8 +24,10 @@ def add_pin_args(p: argparse.ArgumentParser) -> None:
 def add_machine_args(p: argparse.ArgumentParser) -> None:
     """Describe another machine instead of detecting this one."""
     g = p.add_argument_group("plan for another machine (any of these skips detection)")
-    g.add_argument("--gpu", action="append", metavar="NAME", help="GPU model, e.g. 'RTX 4090' (repeatable)")
-    g.add_argument("--cc", action="append", metavar="X.Y", help="a GPU by compute capability, e.g. 8.6 (repeatable)")
+    g.add_argument("--gpu", action="append", metavar="NAME",
+                   help="GPU model, NVIDIA or AMD, e.g. 'RTX 4090' or 'Radeon RX 7900 XTX' (repeatable)")
+    g.add_argument("--cc", action="append", metavar="X.Y", help="an NVIDIA GPU by compute capability, e.g. 8.6 (repeatable)")
+    g.add_argument("--gfx", action="append", metavar="gfxNNNN", help="an AMD GPU by gfx target, e.g. gfx1100 (repeatable)")
     g.add_argument("--no-gpu", action="store_true", help="a machine without a GPU")
     g.add_argument("--driver", metavar="VERSION", help="NVIDIA driver version, e.g. 570.86.10")
     g.add_argument("--os", choices=("linux", "windows", "macos"), help="operating system (default: this one)")
@@ -89,22 +93,31 @@ def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore
     if not args.no_gpu:
         for name in args.gpu or ():
             model = matrix.find_gpu(name)
+            amd = matrix.find_amd_gpu(name) if model is None else None
+            if amd is not None:
+                gpus.append(GpuInfo(len(gpus), amd.name, "amd", arch=amd.arch, gfx=amd.gfx))
+                continue
             if model is None:
-                close = matrix.suggest_gpus(name)
-                hint = f"; did you mean: {', '.join(close)}?" if close else "; `torchdesk matrix --gpus` lists known models"
-                raise UsageError(f"unknown GPU {name!r}{hint} (or describe it with --cc X.Y)")
+                close = matrix.suggest_amd_gpus(name) + matrix.suggest_gpus(name)
+                hint = f"; did you mean: {', '.join(close[:5])}?" if close else "; `torchdesk matrix --table gpus` lists known models"
+                raise UsageError(f"unknown GPU {name!r}{hint} (or describe it with --cc X.Y, or --gfx gfxNNNN for AMD)")
             arch = matrix.arch_for_cc(model.cc)
             gpus.append(GpuInfo(len(gpus), model.name, "nvidia", model.cc, arch.name if arch else None, model.memory_mib))
+        for gfx in getattr(args, "gfx", None) or ():
+            gfx = gfx.strip().lower()
+            if not _GFX_RX.match(gfx):
+                raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
+            known = matrix.amd_models_for_gfx(gfx)
+            label = f"AMD GPU {gfx}" + (f" (e.g. {known[0].name})" if known else "")
+            gpus.append(GpuInfo(len(gpus), label, "amd", arch=known[0].arch if known else None, gfx=gfx))
         for cc in args.cc or ():
-            import re
-
             if not re.match(r"^\d{1,2}\.\d$", cc):
                 raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
             arch = matrix.arch_for_cc(cc)
             label = f"GPU with compute capability {cc}"
             gpus.append(GpuInfo(len(gpus), label, "nvidia", cc, arch.name if arch else None))
-    elif args.gpu or args.cc:
-        raise UsageError("--no-gpu cannot be combined with --gpu or --cc")
+    elif args.gpu or args.cc or getattr(args, "gfx", None):
+        raise UsageError("--no-gpu cannot be combined with --gpu, --cc or --gfx")
     driver = None
     if args.driver:
         try:

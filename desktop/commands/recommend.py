@@ -38,7 +38,7 @@ def host_summary_json(host) -> dict:  # type: ignore[no-untyped-def]
         "os": host.os,
         "machine": host.machine,
         "driver": host.driver,
-        "gpus": [{"index": g.index, "name": g.name, "cc": g.cc, "arch": g.arch, "vendor": g.vendor} for g in host.gpus],
+        "gpus": [{"index": g.index, "name": g.name, "cc": g.cc, "gfx": g.gfx, "arch": g.arch, "vendor": g.vendor} for g in host.gpus],
     }
 
 
@@ -56,6 +56,8 @@ def format_host(host) -> list[str]:  # type: ignore[no-untyped-def]
         extra = []
         if g.cc:
             extra.append(f"compute capability {g.cc}")
+        if g.gfx and g.gfx not in g.name:
+            extra.append(g.gfx)
         if g.arch:
             extra.append(g.arch)
         if g.memory_mib:
@@ -89,7 +91,9 @@ def format_resolution(res, *, show_all: bool = False, conda_line: str | None = N
         others = [p for p in plan.python_choices if p != plan.python]
         rows = [
             ("PyTorch", plan.torch),
-            ("CUDA build", f"{plan.variant}" + (f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else "")),
+            ("CUDA build" if not plan.variant.startswith("rocm") else "ROCm build",
+             f"{plan.variant}" + (f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else "")
+             + (f" (ROCm {plan.variant[4:]} user space inside the wheels)" if plan.variant.startswith("rocm") else "")),
             ("Python", plan.python + (f"  (also supported: {', '.join(others)})" if others else "")),
             ("torchvision", plan.torchvision or "none released for this torch"),
             ("torchaudio", plan.torchaudio or "none released for this torch"),

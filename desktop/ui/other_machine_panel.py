@@ -31,7 +31,7 @@ def describe_host(matrix: Any, gpu: str, driver: str, os_name: str, machine: str
     from ..commands._common import hypothetical_host
 
     args = argparse.Namespace(
-        gpu=[gpu] if gpu and gpu != NO_GPU else None, cc=None, no_gpu=(gpu == NO_GPU),
+        gpu=[gpu] if gpu and gpu != NO_GPU else None, cc=None, gfx=None, no_gpu=(gpu == NO_GPU),
         driver=driver or None, os=os_name, machine=machine or None,
     )
     return hypothetical_host(args, matrix)
@@ -87,7 +87,8 @@ class OtherMachinePanel(QWidget):
         runner.failed.connect(self._on_runner_failed)
 
     def show_matrix(self, matrix: Any) -> None:
-        names = [NO_GPU] + sorted(g.name for g in matrix.gpus)
+        # NVIDIA and AMD models in one list: the CLI's --gpu takes either, and so does describe_host
+        names = [NO_GPU] + sorted([g.name for g in matrix.gpus] + [g.name for g in getattr(matrix, "amd_gpus", ())])
         current = self.gpu_combo.currentText()
         self.gpu_combo.clear()
         self.gpu_combo.addItems(names)
