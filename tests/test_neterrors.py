@@ -259,3 +259,46 @@ def test_read_log_tail(tmp_path: Path) -> None:
     p.write_text("".join(f"line {i}\n" for i in range(500)))
     assert read_log_tail(p, 3) == ["line 497", "line 498", "line 499"]
     assert read_log_tail(tmp_path / "missing.log") == [] and read_log_tail(None) == []
+
+
+# --- the CLI's failure report: a real create against the failing sources ------------------------------------------
+
+def _cli_create(capsys, *args: str) -> tuple[int, str, str]:  # type: ignore[no-untyped-def]
+    from desktop.cli import main
+
+    code = main(["create", "--python", "3.11", "--variant", "cpu", "-n", "netfail", "--yes", "--no-verify", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _assert_reported_once(code: int, out: str, err: str, host: str, phrase: str) -> None:
+    assert code == 1, err
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and host in errors[0] and phrase in errors[0], err
+    # the live log (stdout) may show pip's own lines; the report (stderr) and the engine chain stay out of both
+    assert "Caused by" not in out + err and "Errno" not in err and "NewConnectionErro" not in err, out + err
+    warnings = [ln for ln in err.splitlines() if ln.startswith("warning:")]
+    assert len(warnings) == len(set(warnings)), err
+    log = Path(err.rsplit("the full error is in the log: ", 1)[1].strip())
+    raw = log.read_text()  # the raw error stays in the log: the engine's chain or pip's retry lines
+    assert "== failed: " in raw and ("for url (" in raw or "Retrying" in raw), raw
+
+
+@pytest.mark.parametrize("mode,phrase", [("refused", "refused the connection"), ("dns", "you seem to be offline"),
+                                         ("503", "503 Service Unavailable")])
+def test_cli_create_solve_failure_in_one_sentence(mode: str, phrase: str, server, refused_port: int,  # type: ignore[no-untyped-def]
+                                                  home: Path, capsys) -> None:
+    host = {"refused": f"127.0.0.1:{refused_port}", "dns": "nonexistent.invalid"}.get(mode)
+    host = host or f"127.0.0.1:{server(mode)}"
+    code, out, err = _cli_create(capsys, "--channel", f"http://{host}/channel", "--pip-index-url", f"http://{host}/simple")
+    _assert_reported_once(code, out, err, host, phrase)
+    assert "(solve failed)" in err and "--conda-mirror" in err
+
+
+def test_cli_create_pip_failure_read_from_the_log(repo, refused_port: int, home: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    host = f"127.0.0.1:{refused_port}"
+    code, out, err = _cli_create(capsys, "--channel", repo.channel_url, "--pip-index-url", f"http://{host}/simple")
+    _assert_reported_once(code, out, err, host, "refused the connection")
+    assert "(pip failed)" in err
+    # the preflight's two pins on one unreachable index: one network warning, not the cut exception text twice
+    assert sum("could not read" in ln for ln in err.splitlines()) == 1, err

@@ -143,7 +143,9 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
             print(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}", flush=True)
 
     def on_line(line: str) -> None:
-        print(f"    {line}", flush=True)
+        # Warnings and the final status line are printed once, in plain words, by report_result.
+        if not line.startswith(("warning: ", "== ok:", "== failed:", "== cancelled:")):
+            print(f"    {line}", flush=True)
 
     box: dict[str, Any] = {}
 
@@ -163,8 +165,25 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     if res is None:
         print("error: the job stopped without a result", file=sys.stderr)
         return 1
+    return report_result(spec, res)
+
+
+def report_result(spec: Any, res: Any) -> int:
+    """Print a job's result once: warnings and a failure in plain words (a network failure as one sentence
+    naming the host and what to do), the raw error left to the log. Returns the exit code."""
+    from ..neterrors import explain_job_failure, explain_text, read_log_tail
+
+    shown: set[str] = set()
     for w in res.warnings:
-        print(f"warning: {w}", file=sys.stderr)
+        plain_w = explain_text(w)
+        if plain_w in shown:  # one unreachable index is one warning, not one per wheel
+            continue
+        if plain_w:
+            shown.add(plain_w)
+            head = w.split(" (", 1)[0]  # "could not read URL", without the raw (and cut) exception
+            print(f"warning: {head}: {plain_w}", file=sys.stderr)
+        else:
+            print(f"warning: {w}", file=sys.stderr)
     if res.ok:
         print(f"Created {spec.label} at {res.prefix}")
         print(f"  activate: conda activate {res.prefix}")
@@ -173,12 +192,17 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     if res.status == "cancelled":
         print(f"cancelled; nothing was left behind. log: {res.log_path}", file=sys.stderr)
         return 130
-    print(f"error: {res.message}", file=sys.stderr)
-    if res.fix:
-        print(f"  what to do: {res.fix}", file=sys.stderr)
+    plain = explain_job_failure(res.message, read_log_tail(res.log_path))
+    if plain:
+        print(f"error: {spec.label} was not created ({res.stage} failed): {plain}", file=sys.stderr)
+        print(f"  the full error is in the log: {res.log_path}", file=sys.stderr)
+    else:
+        print(f"error: {res.message}", file=sys.stderr)
+        if res.fix:
+            print(f"  what to do: {res.fix}", file=sys.stderr)
+        print(f"  log: {res.log_path}", file=sys.stderr)
     if res.kept:
         print(f"  the environment was kept at {res.prefix} so you can look inside", file=sys.stderr)
-    print(f"  log: {res.log_path}", file=sys.stderr)
     return 1
 
 
