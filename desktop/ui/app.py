@@ -96,10 +96,11 @@ def _headless() -> bool:
 
 
 # The shared libraries Qt loads on Linux, by soname, with the Debian/Ubuntu package that ships each (Debian 12
-# package contents, packages.debian.org). QtGui needs the first group on every platform, offscreen included;
-# Qt's xcb plugin (libqxcb.so -> libQt6XcbQpa.so.6, PySide6 6.6-6.11: `readelf -d`) needs the second, and since
-# Qt 6.5 libxcb-cursor0 is among them; the wayland plugin needs the third. tests/test_app_start.py checks the
-# table against the DT_NEEDED entries of the installed plugin, so a new Qt that needs more is caught.
+# package contents, packages.debian.org; the xcb list also in https://doc.qt.io/qt-6/linux-requirements.html).
+# QtGui needs the first group on every platform, offscreen included; Qt's xcb plugin (libqxcb.so ->
+# libQt6XcbQpa.so.6, PySide6 6.6-6.11: `readelf -d`) needs the second, and since Qt 6.5 libxcb-cursor0 is among
+# them; the wayland plugin needs the third. tests/test_app_start.py checks the table against the DT_NEEDED
+# entries of the installed plugin, so a new Qt that needs more is caught.
 QT_GUI_LIBS: tuple[tuple[str, str], ...] = (
     ("libEGL.so.1", "libegl1"), ("libGL.so.1", "libgl1"), ("libfontconfig.so.1", "libfontconfig1"),
     ("libfreetype.so.6", "libfreetype6"), ("libxkbcommon.so.0", "libxkbcommon0"),
