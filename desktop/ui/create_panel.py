@@ -29,6 +29,8 @@ from .worker import JobContext, JobError, JobRunner
 STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
           ("download", "Download"), ("link", "Link into the environment"), ("pip", "Install PyTorch with pip"),
           ("verify", "Verify: run a CUDA smoke test with the new Python"))
+VERIFY_LABEL_GPU = STAGES[-1][1]
+VERIFY_LABEL_CPU = "Verify: import torch and compute on the CPU with the new Python"
 STAGE_KEYS = tuple(k for k, _ in STAGES)
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
@@ -149,6 +151,7 @@ class CreatePanel(QWidget):
         """Whether there is a plan to create; `reason` says why not (the Create button's tooltip)."""
         self._has_plan = ready
         self._no_plan_reason = reason or "waiting for a plan that fits this machine"
+        self._use_machine_words()
         if default_name and not self.name_edit.isModified():
             self.name_edit.setText(default_name)
         self._update_buttons()
@@ -318,6 +321,21 @@ class CreatePanel(QWidget):
                                 err.details)
         self._set_progress_failed(f"failed{where}")
         self.stage_message.setText("")
+
+    def _use_machine_words(self) -> None:
+        """No GPU here: the verify stage checks torch on the CPU; no 'CUDA smoke test' promised."""
+        try:
+            host = self._host()
+        except Exception:  # noqa: BLE001 - detection not finished: keep the words as they are
+            return
+        if host is None:
+            return
+        has_gpu = bool(getattr(host, "gpus", ()))
+        label = VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU
+        stages = tuple((k, label if k == "verify" else text) for k, text in self.stages._stages)
+        if stages != self.stages._stages:
+            self.stages._stages = stages  # StageList draws its labels from this tuple
+            self.stages.set_state("verify", self.stages.state("verify"))
 
     def _set_progress_failed(self, text: str | None) -> None:
         """Paint the bar as failed (red chunk, `text` on it) where it stopped, or back to normal with None."""
