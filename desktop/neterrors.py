@@ -260,10 +260,20 @@ _TAIL_LINE = re.compile(r"error|warning|caused by|could not|couldn't|failed|retr
                         re.I)
 
 
+_STAGE_LINE = re.compile(r"^== (?!ok:|failed:|cancelled:)\w+: ")
+
+
+def _failing_stage(tail: list[str]) -> list[str]:
+    """The lines of the stage the job failed in (after the last '== stage:' line): an earlier stage's warning
+    (the preflight's unreachable index) must not be blamed for a later failure (pip missing in the env)."""
+    starts = [i for i, line in enumerate(tail) if _STAGE_LINE.match(line)]
+    return tail[starts[-1] + 1:] if starts else tail
+
+
 def explain_job_failure(message: str, log_tail: Iterable[str] = (), *,
                         mirror_hint: str = MIRROR_HINT_CLI) -> str | None:
     """A failed job's network cause in one sentence, from its message first, then its log tail; else None."""
-    tail = list(log_tail)
+    tail = _failing_stage(list(log_tail))
     indexes = _PIP_INDEX.findall("\n".join(tail))
     fallback = indexes[-1] if indexes else None
     failure = classify(message, url=fallback)

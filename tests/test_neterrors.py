@@ -302,3 +302,20 @@ def test_cli_create_pip_failure_read_from_the_log(repo, refused_port: int, home:
     assert "(pip failed)" in err
     # the preflight's two pins on one unreachable index: one network warning, not the cut exception text twice
     assert sum("could not read" in ln for ln in err.splitlines()) == 1, err
+
+
+def test_an_earlier_stage_warning_is_not_blamed_for_a_later_failure() -> None:
+    # A Debian python in the env lacks pip: the pip stage fails for that, not for the preflight's unreachable index.
+    tail = ["== preflight: x with embedded",
+            "warning: could not read http://127.0.0.1:9/simple/torch/ (ConnectionError: HTTPConnectionPool("
+            "host='127.0.0.1', port=9): Max retries exceeded with url: /simple/torch/ (Caused by NewConnection)",
+            "== pip: installing torch==2.15.0+cpu", "$ /envs/x/bin/python -m pip install torch==2.15.0+cpu",
+            "/envs/x/bin/python: No module named pip", "removing the partial environment /envs/x",
+            "== failed: pip could not install the torch build: pip exited with code 1"]
+    assert explain_job_failure("pip could not install the torch build: pip exited with code 1", tail) is None
+    retry = ("WARNING: Retrying (Retry(total=0, connect=None, read=None, redirect=None, status=None)) after connection "
+             "broken by 'NewConnectionError('<HTTPConnection object at 0x7f>: Failed to establish a new connection: "
+             "[Errno 111] Connection refused')': /simple/torch/")
+    text = explain_job_failure("pip could not install the torch build: No matching distribution",
+                               [*tail[:4], "Looking in indexes: http://127.0.0.1:9/simple", retry])
+    assert text is not None and text.startswith("The server at 127.0.0.1:9 refused")
