@@ -286,6 +286,25 @@ def explain_job_failure(message: str, log_tail: Iterable[str] = (), *,
     return explain(failure, mirror_hint=mirror_hint) if failure is not None else None
 
 
+def plain_warnings(warnings: Iterable[str], *, mirror_hint: str = MIRROR_HINT_CLI) -> list[str]:
+    """A job's warnings for people: a network one as 'could not read URL: <sentence>' (not the exception text,
+    which wheels.py cuts at 120 characters), each sentence once (one unreachable index is one warning)."""
+    out: list[str] = []
+    seen: set[str] = set()
+    for w in warnings:
+        plain = explain_text(w, mirror_hint=mirror_hint)
+        if plain is None:
+            text = w
+        elif plain in seen:
+            continue
+        else:
+            seen.add(plain)
+            text = f"{w.split(' (', 1)[0]}: {plain}"  # "could not read URL", without the raw exception
+        if text not in out:
+            out.append(text)
+    return out
+
+
 def log_path_hint(path: str | os.PathLike[str] | None) -> str:
     """'the log (PATH)' or 'the log' where there is none."""
     return f"the log ({Path(path)})" if path and os.fspath(path) != os.devnull else "the log"

@@ -319,3 +319,15 @@ def test_an_earlier_stage_warning_is_not_blamed_for_a_later_failure() -> None:
     text = explain_job_failure("pip could not install the torch build: No matching distribution",
                                [*tail[:4], "Looking in indexes: http://127.0.0.1:9/simple", retry])
     assert text is not None and text.startswith("The server at 127.0.0.1:9 refused")
+
+
+def test_plain_warnings_once_and_uncut() -> None:
+    from desktop.neterrors import plain_warnings
+
+    cut = ("could not read http://127.0.0.1:9/simple/{} (ConnectionError: HTTPConnectionPool(host='127.0.0.1', port=9)"
+           ": Max retries exceeded with url: /simple/{} (Caused by NewConnectionErro)")
+    got = plain_warnings([cut.format("torch/", "torch/"), "torch==2.5.1 was not checked",
+                          cut.format("torchvision/", "torchvision/"), "torch==2.5.1 was not checked"])
+    assert len(got) == 2 and got[1] == "torch==2.5.1 was not checked"
+    assert got[0].startswith("could not read http://127.0.0.1:9/simple/torch/: Could not connect to 127.0.0.1:9")
+    assert "NewConnectionErro" not in got[0]

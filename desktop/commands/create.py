@@ -171,19 +171,10 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
 def report_result(spec: Any, res: Any) -> int:
     """Print a job's result once: warnings and a failure in plain words (a network failure as one sentence
     naming the host and what to do), the raw error left to the log. Returns the exit code."""
-    from ..neterrors import explain_job_failure, explain_text, read_log_tail
+    from ..neterrors import explain_job_failure, plain_warnings, read_log_tail
 
-    shown: set[str] = set()
-    for w in res.warnings:
-        plain_w = explain_text(w)
-        if plain_w in shown:  # one unreachable index is one warning, not one per wheel
-            continue
-        if plain_w:
-            shown.add(plain_w)
-            head = w.split(" (", 1)[0]  # "could not read URL", without the raw (and cut) exception
-            print(f"warning: {head}: {plain_w}", file=sys.stderr)
-        else:
-            print(f"warning: {w}", file=sys.stderr)
+    for w in plain_warnings(res.warnings):
+        print(f"warning: {w}", file=sys.stderr)
     if res.ok:
         print(f"Created {spec.label} at {res.prefix}")
         print(f"  activate: conda activate {res.prefix}")

@@ -374,11 +374,14 @@ def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, s
     message = str(getattr(result, "message", "") or "")
     fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
     todo = f"\nWhat to do: {fix}" if fix else ""
-    warnings = "".join(f"\n! {w}" for w in getattr(result, "warnings", ()) or ())
+    from ..neterrors import MIRROR_HINT_APP, plain_warnings
+
+    warnings = "".join(f"\n! {w}" for w in plain_warnings(getattr(result, "warnings", ()) or (),
+                                                          mirror_hint=MIRROR_HINT_APP))
     if status != "ok":
         if getattr(result, "kept", False):
             return f"Created {prefix}, but verification failed", f"{message}{todo}", "fail"
-        from ..neterrors import MIRROR_HINT_APP, explain_job_failure, read_log_tail
+        from ..neterrors import explain_job_failure, read_log_tail
 
         stage = getattr(result, "stage", "")
         title = f"The environment was not created (failed during {stage})" if stage else "The environment was not created"
