@@ -331,3 +331,15 @@ def test_plain_warnings_once_and_uncut() -> None:
     assert len(got) == 2 and got[1] == "torch==2.5.1 was not checked"
     assert got[0].startswith("could not read http://127.0.0.1:9/simple/torch/: Could not connect to 127.0.0.1:9")
     assert "NewConnectionErro" not in got[0]
+
+
+def test_cli_create_non_network_failure_keeps_its_message(tmp_path: Path, home: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    channel = tmp_path / "empty-channel"
+    for sub in ("noarch", "linux-64"):
+        (channel / sub).mkdir(parents=True)
+        (channel / sub / "repodata.json").write_text('{"info": {"subdir": "%s"}, "packages": {}}' % sub)
+    code, out, err = _cli_create(capsys, "--channel", channel.as_uri(), "--pip-index-url", (tmp_path / "none").as_uri())
+    assert code == 1
+    errors = [ln for ln in err.splitlines() if ln.startswith("error:")]
+    assert len(errors) == 1 and "could not solve" in errors[0] and "refused" not in err and "offline" not in errors[0]
+    assert "what to do: see the log" not in err and "log (the full output): " in err

@@ -189,9 +189,9 @@ def report_result(spec: Any, res: Any) -> int:
         print(f"  the full error is in the log: {res.log_path}", file=sys.stderr)
     else:
         print(f"error: {res.message}", file=sys.stderr)
-        if res.fix:
+        if res.fix and "see the log" not in res.fix:  # the log line below says where it is
             print(f"  what to do: {res.fix}", file=sys.stderr)
-        print(f"  log: {res.log_path}", file=sys.stderr)
+        print(f"  log (the full output): {res.log_path}", file=sys.stderr)
     if res.kept:
         print(f"  the environment was kept at {res.prefix} so you can look inside", file=sys.stderr)
     return 1
