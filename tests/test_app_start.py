@@ -145,3 +145,12 @@ def test_a_real_x_server_opens_the_window(tmp_path: Path) -> None:
     finally:
         xvfb.terminate()
         xvfb.wait(10)
+
+
+@linux_only
+def test_self_test_names_a_start_problem_in_its_json(tmp_path: Path) -> None:
+    n = _free_display()
+    r = _run(["-m", "desktop", "--self-test"], _env(tmp_path, DISPLAY=f":{n}", WAYLAND_DISPLAY="", QT_QPA_PLATFORM=""))
+    out = json.loads(r.stdout.strip().splitlines()[-1])
+    assert r.returncode == 1 and out["ok"] is False and out["failed"] == "start", r.stdout + r.stderr
+    assert f"DISPLAY=:{n}" in out["error"]
