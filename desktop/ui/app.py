@@ -128,11 +128,18 @@ def missing_libraries(table: tuple[tuple[str, str], ...]) -> list[tuple[str, str
     """(soname, package) of each library the dynamic loader cannot load (dlopen, as Qt will)."""
     import ctypes
 
+    # A PyInstaller bundle carries some of these libraries beside the app, where the loader finds them for Qt
+    # (through Qt's RPATH) but not for a bare dlopen: look there too.
+    bundled = [d for d in (getattr(sys, "_MEIPASS", None),) if d]
     missing = []
     for soname, package in table:
-        try:
-            ctypes.CDLL(soname)
-        except OSError:
+        for candidate in (soname, *(os.path.join(d, soname) for d in bundled)):
+            try:
+                ctypes.CDLL(candidate)
+                break
+            except OSError:
+                continue
+        else:
             missing.append((soname, package))
     return missing
 
