@@ -38,6 +38,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"torchdesk {__version__}")
     parser.add_argument("--matrix-file", metavar="PATH", help="use this matrix.json instead of the bundled one")
+    parser.add_argument("--self-test", action="store_true", help="run the app's start-up check (prints one JSON line)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, module, help_text in COMMANDS:
         if only is not None and name != only:
@@ -73,6 +74,10 @@ def _command_in(argv: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["--self-test"]:  # the app's start-up check, from a pip install too (installer/README.md)
+        from .__main__ import main as app_main
+
+        return app_main(argv)
     # Import only the module of the command being run: `torchdesk recommend` must start fast.
     parser = build_parser(only=_command_in(argv))
     args = parser.parse_args(argv)

@@ -143,7 +143,9 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
             print(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}", flush=True)
 
     def on_line(line: str) -> None:
-        print(f"    {line}", flush=True)
+        # Warnings and the final status line are printed once, in plain words, by report_result.
+        if not line.startswith(("warning: ", "== ok:", "== failed:", "== cancelled:")):
+            print(f"    {line}", flush=True)
 
     box: dict[str, Any] = {}
 
@@ -163,7 +165,15 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     if res is None:
         print("error: the job stopped without a result", file=sys.stderr)
         return 1
-    for w in res.warnings:
+    return report_result(spec, res)
+
+
+def report_result(spec: Any, res: Any) -> int:
+    """Print a job's result once: warnings and a failure in plain words (a network failure as one sentence
+    naming the host and what to do), the raw error left to the log. Returns the exit code."""
+    from ..neterrors import explain_job_failure, plain_warnings, read_log_tail
+
+    for w in plain_warnings(res.warnings):
         print(f"warning: {w}", file=sys.stderr)
     if res.ok:
         print(f"Created {spec.label} at {res.prefix}")
@@ -173,12 +183,17 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     if res.status == "cancelled":
         print(f"cancelled; nothing was left behind. log: {res.log_path}", file=sys.stderr)
         return 130
-    print(f"error: {res.message}", file=sys.stderr)
-    if res.fix:
-        print(f"  what to do: {res.fix}", file=sys.stderr)
+    plain = explain_job_failure(res.message, read_log_tail(res.log_path))
+    if plain:
+        print(f"error: {spec.label} was not created ({res.stage} failed): {plain}", file=sys.stderr)
+        print(f"  the full error is in the log: {res.log_path}", file=sys.stderr)
+    else:
+        print(f"error: {res.message}", file=sys.stderr)
+        if res.fix and "see the log" not in res.fix:  # the log line below says where it is
+            print(f"  what to do: {res.fix}", file=sys.stderr)
+        print(f"  log (the full output): {res.log_path}", file=sys.stderr)
     if res.kept:
         print(f"  the environment was kept at {res.prefix} so you can look inside", file=sys.stderr)
-    print(f"  log: {res.log_path}", file=sys.stderr)
     return 1
 
 

@@ -95,6 +95,120 @@ def _headless() -> bool:
     return sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
+# The shared libraries Qt loads on Linux, by soname, with the Debian/Ubuntu package that ships each (Debian 12
+# package contents, packages.debian.org; the xcb list also in https://doc.qt.io/qt-6/linux-requirements.html).
+# QtGui needs the first group on every platform, offscreen included; Qt's xcb plugin (libqxcb.so ->
+# libQt6XcbQpa.so.6, PySide6 6.6-6.11: `readelf -d`) needs the second, and since Qt 6.5 libxcb-cursor0 is among
+# them; the wayland plugin needs the third. tests/test_app_start.py checks the table against the DT_NEEDED
+# entries of the installed plugin, so a new Qt that needs more is caught.
+QT_GUI_LIBS: tuple[tuple[str, str], ...] = (
+    ("libEGL.so.1", "libegl1"), ("libGL.so.1", "libgl1"), ("libfontconfig.so.1", "libfontconfig1"),
+    ("libfreetype.so.6", "libfreetype6"), ("libxkbcommon.so.0", "libxkbcommon0"),
+    ("libglib-2.0.so.0", "libglib2.0-0"), ("libgthread-2.0.so.0", "libglib2.0-0"), ("libdbus-1.so.3", "libdbus-1-3"),
+)
+QT_XCB_LIBS: tuple[tuple[str, str], ...] = (
+    ("libxcb.so.1", "libxcb1"), ("libX11.so.6", "libx11-6"), ("libX11-xcb.so.1", "libx11-xcb1"),
+    ("libxkbcommon-x11.so.0", "libxkbcommon-x11-0"), ("libxcb-cursor.so.0", "libxcb-cursor0"),
+    ("libxcb-icccm.so.4", "libxcb-icccm4"), ("libxcb-util.so.1", "libxcb-util1"), ("libxcb-image.so.0", "libxcb-image0"),
+    ("libxcb-keysyms.so.1", "libxcb-keysyms1"), ("libxcb-randr.so.0", "libxcb-randr0"),
+    ("libxcb-render.so.0", "libxcb-render0"), ("libxcb-render-util.so.0", "libxcb-render-util0"),
+    ("libxcb-shape.so.0", "libxcb-shape0"), ("libxcb-shm.so.0", "libxcb-shm0"), ("libxcb-sync.so.1", "libxcb-sync1"),
+    ("libxcb-xfixes.so.0", "libxcb-xfixes0"), ("libxcb-xkb.so.1", "libxcb-xkb1"),
+)
+QT_WAYLAND_LIBS: tuple[tuple[str, str], ...] = (
+    ("libwayland-client.so.0", "libwayland-client0"), ("libwayland-cursor.so.0", "libwayland-cursor0"),
+    ("libwayland-egl.so.1", "libwayland-egl1"),
+)
+# Platform plugins that draw without a display server.
+_NO_DISPLAY_PLATFORMS = ("offscreen", "minimal", "minimalegl", "vnc", "eglfs", "linuxfb", "vkkhrdisplay")
+_CLI_WORKS = "the command line works without them: try `torchdesk recommend`"
+
+
+def missing_libraries(table: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    """(soname, package) of each library the dynamic loader cannot load (dlopen, as Qt will)."""
+    import ctypes
+
+    # A PyInstaller bundle carries some of these libraries beside the app, where the loader finds them for Qt
+    # (through Qt's RPATH) but not for a bare dlopen: look there too.
+    bundled = [d for d in (getattr(sys, "_MEIPASS", None),) if d]
+    missing = []
+    for soname, package in table:
+        for candidate in (soname, *(os.path.join(d, soname) for d in bundled)):
+            try:
+                ctypes.CDLL(candidate)
+                break
+            except OSError:
+                continue
+        else:
+            missing.append((soname, package))
+    return missing
+
+
+def _x_server_answers(display: str) -> bool:
+    """Whether an X server listens at DISPLAY (":1", "unix:1", "host:10.0"); unparsable values get the benefit of
+    the doubt, so Qt gives its own answer."""
+    import re
+    import socket
+
+    m = re.fullmatch(r"(?:(?P<host>[^:/]*)/?)?:(?P<num>\d+)(?:\.\d+)?", display)
+    if m is None:
+        return True
+    host, num = m.group("host") or "", int(m.group("num"))
+    try:
+        if host in ("", "unix"):
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+                s.settimeout(2)
+                try:
+                    s.connect(f"/tmp/.X11-unix/X{num}")
+                except OSError:
+                    s.connect(f"\0/tmp/.X11-unix/X{num}")  # the abstract socket Xorg and Xvfb also bind
+            return True
+        with socket.create_connection((host, 6000 + num), timeout=2):
+            return True
+    except OSError:
+        return False
+
+
+def start_problem(env: dict[str, str] | os._Environ[str] | None = None, platform: str | None = None) -> str | None:
+    """One sentence saying why Qt cannot open a window here (no display, a missing library), or None.
+
+    Checked before Qt starts: without a display Qt's xcb plugin aborts the process (a core dump, exit 134) with a
+    message about libxcb-cursor0 even when that is installed."""
+    import importlib.util
+
+    env = os.environ if env is None else env
+    platform = sys.platform if platform is None else platform
+    if importlib.util.find_spec("PySide6") is None:
+        return ("TorchDesk's window cannot open: PySide6 is not installed (pip install PySide6-Essentials); "
+                "the command line works without it: try `torchdesk recommend`.")
+    if not platform.startswith("linux"):
+        return None
+    wanted = [p.strip().split(":", 1)[0] for p in (env.get("QT_QPA_PLATFORM") or "").split(";") if p.strip()]
+    needs_libs = missing_libraries(QT_GUI_LIBS)
+    if any(p in _NO_DISPLAY_PLATFORMS for p in wanted):
+        table: tuple[tuple[str, str], ...] = ()
+    else:
+        display, wayland = env.get("DISPLAY", ""), env.get("WAYLAND_DISPLAY", "")
+        use_wayland = ("wayland" in wanted or (not wanted and bool(wayland))) and bool(wayland)
+        if not display and not use_wayland:
+            return ("TorchDesk's window cannot open: there is no display (neither DISPLAY nor WAYLAND_DISPLAY is "
+                    "set, as over ssh or in a container); start it from a desktop session, or use `ssh -X`, and "
+                    "meanwhile the command line works: try `torchdesk recommend`.")
+        if not use_wayland and not _x_server_answers(display):
+            return (f"TorchDesk's window cannot open: no X server answers at DISPLAY={display}; start it from a "
+                    "desktop session (or check DISPLAY), and meanwhile the command line works: try "
+                    "`torchdesk recommend`.")
+        table = QT_WAYLAND_LIBS if use_wayland else QT_XCB_LIBS
+    needs_libs += missing_libraries(table)
+    if needs_libs:
+        sonames = ", ".join(dict.fromkeys(so for so, _ in needs_libs))
+        packages = " ".join(dict.fromkeys(pkg for _, pkg in needs_libs))
+        return (f"TorchDesk's window cannot open: Qt needs libraries this system lacks ({sonames}); install them "
+                f"with `sudo apt-get install {packages}` (Fedora and Arch: see the README's Installing section), and "
+                f"meanwhile {_CLI_WORKS}.")
+    return None
+
+
 def run_app(argv: list[str]) -> int:
     """Open the window (or run the self-test). Returns the process exit code."""
     args = list(argv)
@@ -112,6 +226,13 @@ def run_app(argv: list[str]) -> int:
     args = [a for a in args if a != "--self-test"]
     if self_test and _headless() and not os.environ.get("QT_QPA_PLATFORM"):
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # an installer check on a machine with no display
+    problem = start_problem()
+    if problem:
+        if self_test:
+            _print_json({"ok": False, "failed": "start", "error": problem})
+        else:
+            print(problem, file=sys.stderr)
+        return 1
     t0 = time.perf_counter()
     try:
         from PySide6.QtCore import QTimer
@@ -123,7 +244,7 @@ def run_app(argv: list[str]) -> int:
         app.setDesktopFileName("torchdesk")  # Wayland matches the window to torchdesk.desktop and its icon
         from .main_window import MainWindow
 
-        window = MainWindow()
+        window = MainWindow(_self_test_settings()) if self_test else MainWindow()
     except Exception as exc:  # noqa: BLE001 - report, never a silent crash
         if self_test:
             _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})
@@ -200,6 +321,27 @@ def _wire_self_test(app: Any, window: Any, state: dict[str, Any], t0: float) -> 
     window.startup_failed.connect(on_failed)
     window.show_error = lambda title, message, details: None  # no modal boxes in a self-test
     QTimer.singleShot(int(SELF_TEST_TIMEOUT_S * 1000), on_timeout)
+
+
+def _self_test_settings() -> Any:
+    """The user's settings, copied into a throw-away file: a self-test reads them (mirrors, engine) but never
+    writes them (closing the window stores its geometry)."""
+    import tempfile
+
+    from PySide6.QtCore import QSettings
+
+    from .settings import UiSettings
+
+    user = QSettings("TorchDesk", "TorchDesk")
+    fd, path = tempfile.mkstemp(prefix="torchdesk-self-test-", suffix=".ini")
+    os.close(fd)
+    copy = QSettings(path, QSettings.Format.IniFormat)
+    for key in user.allKeys():
+        copy.setValue(key, user.value(key))
+    import atexit
+
+    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
+    return UiSettings(copy)
 
 
 def _set_icon(app: Any, window: Any) -> None:

@@ -54,6 +54,24 @@ def machine_rows(matrix: Any, host: Any, tables: dict[str, list[dict[str, str]]]
     return out
 
 
+def cc_query(text: str, known: set[str]) -> str | None:
+    """The compute capability a filter text names ('8.6', 'sm_86', 'compute_86', 'cc 8.6', '86' -> '8.6'), if it
+    is one the data knows; else None (the text is then only matched as text)."""
+    import re
+
+    t = text.strip().lower().replace(" ", "")
+    t = t[2:] if t.startswith("cc") else t
+    m = re.fullmatch(r"(?:sm|compute)_?(\d{2,3})[af]?|(\d{2,3})", t)
+    if m:
+        digits = m.group(1) or m.group(2)
+        cc = f"{digits[:-1]}.{digits[-1]}"
+    elif re.fullmatch(r"\d{1,2}\.\d", t):
+        cc = t
+    else:
+        return None
+    return cc if cc in known else None
+
+
 class CompatibilityPanel(QWidget):
     """Four tables; typing in the filter hides rows without the text; 'only this machine' keeps highlighted rows."""
 
@@ -77,6 +95,11 @@ class CompatibilityPanel(QWidget):
             self.tabs.addTab(t, title.split(" \u2194 ")[0] if key != "gpus" else "GPUs")
             self.tabs.setTabToolTip(self.tabs.count() - 1, title)
         self.legend = QLabel("Rows that concern this machine are highlighted.")
+        self.filter_status = QLabel()  # what the filter understood, and when nothing matches
+        self.filter_status.setWordWrap(True)
+        self.filter_status.hide()
+        self._cc_rows: dict[str, set[int]] = {}
+        self._os_key = "linux"
         row = QHBoxLayout()
         f = QLabel("Fi&lter:")
         f.setBuddy(self.filter_edit)
@@ -86,10 +109,12 @@ class CompatibilityPanel(QWidget):
         lay = QVBoxLayout(self)
         lay.addWidget(heading("Compatibility tables"))
         lay.addLayout(row)
+        lay.addWidget(self.filter_status)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.legend)
         self.filter_edit.textChanged.connect(self._on_filter_edit_text_changed)
         self.only_mine.toggled.connect(self._on_only_mine_toggled)
+        self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._matrix: Any = None
 
     def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
@@ -97,6 +122,7 @@ class CompatibilityPanel(QWidget):
 
         os_key = "windows" if host is not None and host.os == "windows" else "linux"
         tables = build_tables(matrix, os_name=os_key)
+        self._matrix, self._os_key, self._cc_key = matrix, os_key, None
         self.highlighted = machine_rows(matrix, host, tables) if host is not None else {k: set() for k in tables}
         pal = self.palette()
         hl = QColor(pal.color(QPalette.ColorRole.Highlight))
@@ -130,14 +156,75 @@ class CompatibilityPanel(QWidget):
         t = self.tables[key]
         return [r for r in range(t.rowCount()) if not t.isRowHidden(r)]
 
+    def _rows_for_cc(self, cc: str) -> dict[str, set[int]]:
+        """Row indexes per table that concern compute capability `cc` (the core's filtered tables)."""
+        from ..commands.matrix import build_tables
+
+        if getattr(self, "_cc_key", None) != cc:
+            sub = build_tables(self._matrix, cc=cc, os_name=self._os_key)
+            cudas = {r["CUDA"] for r in sub["cuda"]}
+            torches = {r["torch"] for r in sub["torch"]}
+            gpus = {r["GPU"] for r in sub["gpus"]}
+            key_col = {"cuda": ("CUDA", cudas), "driver": ("CUDA", cudas), "torch": ("torch", torches),
+                       "gpus": ("GPU", gpus)}
+            self._cc_rows = {}
+            for key, t in self.tables.items():
+                col_name, wanted = key_col[key]
+                cols = [t.horizontalHeaderItem(c).text() if t.horizontalHeaderItem(c) else ""
+                        for c in range(t.columnCount())]
+                c = cols.index(col_name) if col_name in cols else -1
+                self._cc_rows[key] = {r for r in range(t.rowCount()) if c >= 0 and t.item(r, c) is not None
+                                      and t.item(r, c).text() in wanted}
+            self._cc_key = cc
+        return self._cc_rows
+
+    def _known_ccs(self) -> set[str]:
+        if self._matrix is None:
+            return set()
+        return {g.cc for g in self._matrix.gpus} | {c for a in self._matrix.architectures for c in a.cc}
+
     def _apply_filter(self) -> None:
         text = self.filter_edit.text().strip().lower()
         only = self.only_mine.isChecked()
+        cc = cc_query(text, self._known_ccs()) if text and self._matrix is not None else None
+        cc_rows = self._rows_for_cc(cc) if cc else {}
         for key, t in self.tables.items():
             for r in range(t.rowCount()):
                 cells = " ".join(t.item(r, c).text() for c in range(t.columnCount()) if t.item(r, c)).lower()
-                hide = (bool(text) and text not in cells) or (only and r not in self.highlighted.get(key, set()))
+                match = not text or text in cells or r in cc_rows.get(key, set())
+                hide = not match or (only and r not in self.highlighted.get(key, set()))
                 t.setRowHidden(r, hide)
+        self._update_filter_status(text, cc)
+
+    def _update_filter_status(self, text: str, cc: str | None) -> None:
+        from ..matrix import sm_name
+
+        counts = {key: len(self.visible_rows(key)) for key in self.tables}
+        names = {key: self.tabs.tabText(i).replace("&", "") for i, key in enumerate(self.tables)}
+        current = list(self.tables)[self.tabs.currentIndex()] if self.tabs.currentIndex() >= 0 else None
+        if not text and not self.only_mine.isChecked():
+            self.filter_status.hide()
+            return
+        if not any(counts.values()):
+            msg = (f"Nothing matches \u201c{self.filter_edit.text().strip()}\u201d in any table. Try a CUDA version "
+                   "(12.4), a compute capability (8.6, sm_86 or 86), a GPU (4090) or a PyTorch release (2.5).")
+            if self.only_mine.isChecked():
+                msg += " \u201cOnly rows for this machine\u201d is on: untick it to search every row."
+        else:
+            msg = f"Compute capability {cc} ({sm_name(cc)}): the rows that concern it, and any text match. " if cc else ""
+            if current is not None and counts[current] == 0:
+                others = ", ".join(f"{names[k]} ({n})" for k, n in counts.items() if n)
+                msg += f"Nothing in this table matches; other tables do: {others}."
+            elif not msg:
+                self.filter_status.hide()
+                return
+        self.filter_status.setText(msg.strip())
+        self.filter_status.show()
+
+    @Slot(int)
+    def _on_tabs_current_changed(self, _index: int) -> None:
+        if self.filter_edit.text().strip() or self.only_mine.isChecked():
+            self._apply_filter()
 
     @Slot(str)
     def _on_filter_edit_text_changed(self, _text: str) -> None:

@@ -29,6 +29,8 @@ from .worker import JobContext, JobError, JobRunner
 STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
           ("download", "Download"), ("link", "Link into the environment"), ("pip", "Install PyTorch with pip"),
           ("verify", "Verify: run a CUDA smoke test with the new Python"))
+VERIFY_LABEL_GPU = STAGES[-1][1]
+VERIFY_LABEL_CPU = "Verify: import torch and compute on the CPU with the new Python"
 STAGE_KEYS = tuple(k for k, _ in STAGES)
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
@@ -149,6 +151,7 @@ class CreatePanel(QWidget):
         """Whether there is a plan to create; `reason` says why not (the Create button's tooltip)."""
         self._has_plan = ready
         self._no_plan_reason = reason or "waiting for a plan that fits this machine"
+        self._use_machine_words()
         if default_name and not self.name_edit.isModified():
             self.name_edit.setText(default_name)
         self._update_buttons()
@@ -238,6 +241,7 @@ class CreatePanel(QWidget):
 
     def start(self, spec: Any, engine_name: str) -> bool:
         self.stages.reset_stages()
+        self._set_progress_failed(None)
         self.progress.setValue(0)
         self.log.clear_log()
         self.banner.hide()
@@ -288,7 +292,10 @@ class CreatePanel(QWidget):
         prefix = getattr(result, "prefix", None) or str(self.target_prefix())
         kept = bool(getattr(result, "kept", ok))
         title, body, kind = _describe_result(result, verify, prefix)
-        self.banner.show_result(kind, title, body, _verify_details(verify))
+        details = _verify_details(verify) if verify is not None or kept else _failure_details(result)
+        self.banner.show_result(kind, title, body, details)
+        if not ok:
+            self._set_progress_failed(f"failed during {getattr(result, 'stage', '') or 'the job'}")
         self.activate_edit.setText(f"conda activate {prefix}" if kept else "")
         self.activate_edit.setVisible(kept)
         self.copy_button.setVisible(kept)
@@ -303,13 +310,41 @@ class CreatePanel(QWidget):
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
+        from ..neterrors import MIRROR_HINT_APP, explain_job_failure
+
         self.stages.finish(False)
         stage = getattr(err.exception, "stage", None)
         where = f" during {stage}" if stage else ""
+        plain = explain_job_failure(err.message, self.log.text().splitlines()[-200:], mirror_hint=MIRROR_HINT_APP)
         self.banner.show_result("fail", f"Creating the environment failed{where}",
-                                f"{err.message}\nNothing half-made was left behind if the job created it; "
-                                "see the log for the last lines.", err.details)
+                                f"{plain or err.message}\nNothing half-made was left behind if the job created it.",
+                                err.details)
+        self._set_progress_failed(f"failed{where}")
         self.stage_message.setText("")
+
+    def _use_machine_words(self) -> None:
+        """No GPU here: the verify stage checks torch on the CPU; no 'CUDA smoke test' promised."""
+        try:
+            host = self._host()
+        except Exception:  # noqa: BLE001 - detection not finished: keep the words as they are
+            return
+        if host is None:
+            return
+        has_gpu = bool(getattr(host, "gpus", ()))
+        label = VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU
+        stages = tuple((k, label if k == "verify" else text) for k, text in self.stages._stages)
+        if stages != self.stages._stages:
+            self.stages._stages = stages  # StageList draws its labels from this tuple
+            self.stages.set_state("verify", self.stages.state("verify"))
+
+    def _set_progress_failed(self, text: str | None) -> None:
+        """Paint the bar as failed (red chunk, `text` on it) where it stopped, or back to normal with None."""
+        failed = text is not None
+        self.progress.setProperty("failed", failed)
+        # A style sheet only while failed: the platform style draws the normal bar.
+        self.progress.setStyleSheet("QProgressBar::chunk { background-color: #d73a49; }" if failed else "")
+        self.progress.setFormat(f"{text} (%p%)" if failed else "%p%")
+        self.progress.setTextVisible(True)
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
@@ -339,13 +374,24 @@ def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, s
     message = str(getattr(result, "message", "") or "")
     fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
     todo = f"\nWhat to do: {fix}" if fix else ""
-    warnings = "".join(f"\n! {w}" for w in getattr(result, "warnings", ()) or ())
+    from ..neterrors import MIRROR_HINT_APP, plain_warnings
+
+    warnings = "".join(f"\n! {w}" for w in plain_warnings(getattr(result, "warnings", ()) or (),
+                                                          mirror_hint=MIRROR_HINT_APP))
     if status != "ok":
         if getattr(result, "kept", False):
             return f"Created {prefix}, but verification failed", f"{message}{todo}", "fail"
+        from ..neterrors import explain_job_failure, read_log_tail
+
         stage = getattr(result, "stage", "")
-        return (f"The environment was not created (failed during {stage})" if stage else "The environment was not created",
-                f"{message}{todo}\nNothing was left behind.", "fail")
+        title = f"The environment was not created (failed during {stage})" if stage else "The environment was not created"
+        plain = explain_job_failure(message, read_log_tail(getattr(result, "log_path", None)),
+                                    mirror_hint=MIRROR_HINT_APP)
+        if plain:  # the raw chain goes behind Details (_failure_details), not into the sentence
+            return title, f"{plain}\nNothing was left behind.", "fail"
+        if fix == "see the log for the engine's output":
+            todo = "\nWhat to do: open Details for the engine's output."
+        return title, f"{message}{todo}\nNothing was left behind.", "fail"
     verdict = getattr(verify, "verdict", None)
     if verify is None:
         return f"Created {prefix}", f"It was not verified.{warnings}", "warn"
@@ -353,6 +399,18 @@ def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, s
     if verdict == "pass":
         return f"Created and verified {prefix}", f"{cause}{warnings}", "ok"
     return f"Created {prefix}; verification: {verdict}", f"{cause}{todo}{warnings}", "warn"
+
+
+def _failure_details(result: Any) -> str:
+    """Behind "Details" of a failed job: its raw message, then the last lines of its log."""
+    from ..neterrors import read_log_tail
+
+    parts = [str(getattr(result, "message", "") or "")]
+    tail = read_log_tail(getattr(result, "log_path", None), 40)
+    if tail:
+        parts.append(f"--- last lines of {getattr(result, 'log_path', 'the log')} ---")
+        parts.extend(tail)
+    return "\n".join(parts)
 
 
 def _verify_details(verify: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -50,7 +51,8 @@ class MachinePanel(QWidget):
         self.warnings.hide()
         self.sources = QLabel()
         self.sources.setWordWrap(True)
-        self.sources.setEnabled(False)
+        self.sources.setTextFormat(Qt.TextFormat.RichText)
+        self.sources.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(self.status)
@@ -99,11 +101,39 @@ class MachinePanel(QWidget):
             self.warnings.show()
         else:
             self.warnings.hide()
-        self.sources.setText("\n".join(f"{OK_MARK if s.ok else NO_MARK} {s.source}: {s.detail}" for s in host.sources)
-                             or "(none recorded)")
+        self.sources.setText("<br>".join(_source_line(s) for s in host.sources) or "(none recorded)")
 
     def show_error(self, message: str) -> None:
         self.status.setText(f"Detection failed: {message}. The recommendation below assumes a machine without a GPU.")
+
+
+# A source that is simply not there on this machine (no nvidia-smi, no driver file, no conda) is normal, not an
+# error: the detail texts of desktop/detect.py say so in these words.
+_ABSENT = re.compile(r"^(?:skipped\b|not found\b|absent\b|not present\b|not installed\b)|\bno [\w ,/-]+ found\b|"
+                     r"\bno gfx target\b|: absent\b|: not found\b", re.I)
+ABSENT_MARK = "\u2013"  # an en dash: neither a tick nor a cross
+ERROR_COLOUR = "#c0392b"  # readable on light and dark backgrounds
+
+
+def source_kind(note: Any) -> str:
+    """'ok', 'absent' (a normal absence) or 'error' for one SourceNote."""
+    status = getattr(note, "status", None)  # a future SourceNote may say it itself
+    if status in ("ok", "absent", "error"):
+        return str(status)
+    if note.ok:
+        return "ok"
+    return "absent" if _ABSENT.search(str(note.detail or "")) else "error"
+
+
+def _source_line(note: Any) -> str:
+    kind = source_kind(note)
+    detail = str(note.detail or "")
+    if kind == "ok":
+        return _esc(f"{OK_MARK} {note.source}: {detail}")
+    if kind == "absent":
+        shown = "not present" if detail.strip().lower() in ("absent", "not found", "") else detail
+        return _esc(f"{ABSENT_MARK} {note.source}: {shown}")
+    return f"<span style='color:{ERROR_COLOUR}'>{_esc(f'{NO_MARK} {note.source}: error: {detail}')}</span>"
 
 
 def _esc(text: str) -> str:

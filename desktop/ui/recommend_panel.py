@@ -161,6 +161,7 @@ class RecommendationPanel(QWidget):
         self.python_combo.set_choices(c.python, rec.prefs.python)
         self.torch_combo.set_choices(c.torch, rec.prefs.torch)
         self.variant_combo.set_choices(c.variant, rec.prefs.variant)
+        self._use_machine_words(bool(getattr(res.host, "gpus", ())))
         for combo in (self.python_combo, self.torch_combo, self.variant_combo):
             combo.setEnabled(True)
         fallback = fallback_choice(rec)
@@ -195,6 +196,20 @@ class RecommendationPanel(QWidget):
         warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
         self.warnings.setText("\n".join(f"! {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
+
+    def _use_machine_words(self, has_gpu: bool) -> None:
+        """On a machine without a GPU, say 'this machine' and 'build', not 'this GPU' and 'CUDA build'."""
+        auto = self.variant_combo.item_for(None)  # type: ignore[arg-type]
+        if auto is not None and not has_gpu:  # set_choices rebuilt the items: only the no-GPU text needs setting
+            auto.setText("Best for this machine (no GPU: the CPU build)")
+            if self.variant_combo.value() is None:
+                self.variant_combo.setToolTip("no GPU was found: the CPU build is the one that runs here")
+        for label in self.findChildren(QLabel):  # the panel also shows other machines: set both ways
+            if label.buddy() is self.variant_combo:
+                label.setText("CUDA &build" if has_gpu else "&Build")
+        row_label = self.plan_form.labelForField(self.plan_fields["variant"])
+        if isinstance(row_label, QLabel):
+            row_label.setText("CUDA build:" if has_gpu else "Build:")
 
     def show_error(self, message: str) -> None:
         self.summary.setText(f"{NO_MARK} Could not work out a plan: {message}")
