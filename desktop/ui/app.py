@@ -122,8 +122,9 @@ def run_app(argv: list[str]) -> int:
         app.setOrganizationName("TorchDesk")
         app.setDesktopFileName("torchdesk")  # Wayland matches the window to torchdesk.desktop and its icon
         from .main_window import MainWindow
+        from .settings import UiSettings
 
-        window = MainWindow()
+        window = MainWindow(UiSettings(read_only=self_test))  # a self-test never saves the user's settings
     except Exception as exc:  # noqa: BLE001 - report, never a silent crash
         if self_test:
             _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})

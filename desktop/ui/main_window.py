@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.shutdown()
-        self.settings.q.setValue("window/geometry", self.saveGeometry())
+        self.settings.set("window/geometry", self.saveGeometry())
         super().closeEvent(event)
 
     def shutdown(self) -> bool:
