@@ -8,14 +8,11 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .matrix import vtuple
-from .model import platform_key
+from .model import SmokeRun, platform_key
 from .smoke import classify_error
-
-if TYPE_CHECKING:
-    from .verify import SmokeRun
 
 VERDICTS = ("pass", "warn", "fail")
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import platform as _platform
 
-from ..cli import UsageError
-from ..model import GpuInfo, Host, Preferences
+from ..errors import UsageError
+from ..model import Host, Preferences
 
 HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os", "machine")
 
@@ -56,54 +55,12 @@ def is_hypothetical(args: argparse.Namespace) -> bool:
     return any(getattr(args, f, None) for f in HYPOTHETICAL_FLAGS)
 
 
-def _this_os() -> str:
-    s = _platform.system().lower()
-    return {"darwin": "macos", "windows": "windows"}.get(s, "linux")
-
-
-def _this_machine() -> str:
-    m = _platform.machine().lower()
-    return {"amd64": "x86_64", "arm64": "arm64" if _this_os() == "macos" else "aarch64"}.get(m, m or "x86_64")
-
-
 def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]
-    """Build the Host the flags describe. Unknown GPU names and bad versions raise UsageError."""
-    from ..resolve import PreferenceError, validate_driver
+    """Build the Host the flags describe (desktop.machines, which the app calls too)."""
+    from ..machines import describe_machine
 
-    os_name = args.os or _this_os()
-    if args.machine:
-        machine = args.machine
-    elif os_name == _this_os():
-        machine = _this_machine()
-    else:  # describing another OS: its usual CPU
-        machine = "arm64" if os_name == "macos" else "x86_64"
-    gpus: list[GpuInfo] = []
-    if not args.no_gpu:
-        for name in args.gpu or ():
-            model = matrix.find_gpu(name)
-            if model is None:
-                close = matrix.suggest_gpus(name)
-                hint = f"; did you mean: {', '.join(close)}?" if close else "; `torchdesk matrix --gpus` lists known models"
-                raise UsageError(f"unknown GPU {name!r}{hint} (or describe it with --cc X.Y)")
-            arch = matrix.arch_for_cc(model.cc)
-            gpus.append(GpuInfo(len(gpus), model.name, "nvidia", model.cc, arch.name if arch else None, model.memory_mib))
-        for cc in args.cc or ():
-            import re
-
-            if not re.match(r"^\d{1,2}\.\d$", cc):
-                raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
-            arch = matrix.arch_for_cc(cc)
-            label = f"GPU with compute capability {cc}"
-            gpus.append(GpuInfo(len(gpus), label, "nvidia", cc, arch.name if arch else None))
-    elif args.gpu or args.cc:
-        raise UsageError("--no-gpu cannot be combined with --gpu or --cc")
-    driver = None
-    if args.driver:
-        try:
-            driver = validate_driver(args.driver)
-        except PreferenceError as exc:
-            raise UsageError(str(exc)) from None
-    return Host(os=os_name, machine=machine, gpus=tuple(gpus), driver=driver, hypothetical=True)
+    return describe_machine(matrix, gpus=args.gpu or (), ccs=args.cc or (), no_gpu=args.no_gpu, driver=args.driver,
+                            os_name=args.os, machine=args.machine)
 
 
 def host_from_args(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]

@@ -27,7 +27,7 @@ TITLES = (("cuda", "CUDA \u2194 compute capability \u2194 architecture"), ("driv
 
 def machine_rows(matrix: Any, host: Any, tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
     """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits, what its driver runs, builds for its GPUs."""
-    from ..commands.matrix import build_tables
+    from ..tables import build_tables
     from ..matrix import vtuple
 
     out: dict[str, set[int]] = {k: set() for k in tables}
@@ -93,7 +93,7 @@ class CompatibilityPanel(QWidget):
         self._matrix: Any = None
 
     def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
-        from ..commands.matrix import build_tables
+        from ..tables import build_tables
 
         os_key = "windows" if host is not None and host.os == "windows" else "linux"
         tables = build_tables(matrix, os_name=os_key)
