@@ -138,10 +138,11 @@ class _Run(object):
             json.dump(self.report, f, default=str)
         os.replace(tmp, self.path)
 
-    def check(self, name, fn, gpu=None):
-        """Run one check, timing it; fn returns a detail dict (or raises)."""
+    def check(self, name, fn, gpu=None, severity="fail"):
+        """Run one check, timing it; fn returns a detail dict (or raises). `severity` ("fail" or "warn") is what
+        its failure makes the verdict, for a check the verdict has no words of its own for."""
         self.stage(name if gpu is None else "gpu%d.%s" % (gpu, name))
-        entry = {"name": name, "gpu": gpu}
+        entry = {"name": name, "gpu": gpu, "severity": severity}
         t = time.time()
         try:
             entry.update(fn() or {})
