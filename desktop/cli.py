@@ -13,7 +13,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .errors import UsageError
+from .errors import TorchDeskError, UsageError, render_error
 
 # (command, module under desktop.commands, one-line help). Order is the order of `torchdesk --help`.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -82,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = int(args._run(args))
     except UsageError as exc:
-        print(f"torchdesk {args.command}: error: {exc}", file=sys.stderr)
+        print(f"torchdesk {args.command}: {render_error(exc)}", file=sys.stderr)
         return 2
+    except TorchDeskError as exc:  # a failure with a sentence for the user: no traceback
+        print(f"torchdesk {args.command}: {render_error(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130

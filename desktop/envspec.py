@@ -19,6 +19,7 @@ from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
+from .errors import TorchDeskError
 from .mirrors import PYPI_MIRRORS, PYPI_SIMPLE, PYTORCH_INDEX, MirrorChoice, conda_channel, pypi_index, torch_source
 from .model import Check, Host, Plan
 
@@ -35,7 +36,7 @@ _LABELLED_RX = re.compile(r"^(cu\d{2,3}|rocm\d+(\.\d+)*)$")
 RESERVED_NAMES = ("base", "root")
 
 
-class EnvSpecError(ValueError):
+class EnvSpecError(TorchDeskError, ValueError):
     """A spec or an environment.yml that cannot be used: the message says which part and why."""
 
 

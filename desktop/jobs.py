@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
+from .errors import TorchDeskError
 from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
@@ -60,7 +61,7 @@ class EnvResult:
         return self.status == "ok"
 
 
-class JobFailed(Exception):
+class JobFailed(TorchDeskError):
     def __init__(self, stage: str, message: str, fix: str | None = None) -> None:
         super().__init__(message)
         self.stage, self.message, self.fix = stage, message, fix

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable
 
+from .errors import TorchDeskError
 from .matrix import Build, Matrix, TorchRelease, sm_name, vtuple
 from .model import Candidate, Check, GpuInfo, Host, Plan, Preferences, Resolution
 # The rules; gpu_coverage and newest_cuda_for_driver are also imported from here by callers.
@@ -23,7 +24,7 @@ from .rules import driver_check, gpu_coverage, newest_cuda_for_driver  # noqa: F
 PYPI_SIMPLE = "https://pypi.org/simple"
 
 
-class PreferenceError(ValueError):
+class PreferenceError(TorchDeskError, ValueError):
     """A pin is malformed (not merely unsatisfiable): 'python 3.x'."""
 
 

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Callable, Iterable, Protocol, Sequence
 
+from ..errors import TorchDeskError
 from ..model import CondaEnv
 from ..paths import conda_environments_txt, envs_dir
 
@@ -16,7 +17,7 @@ from ..paths import conda_environments_txt, envs_dir
 StageCallback = Callable[[str, "float | None", str], None]
 
 
-class EngineError(Exception):
+class EngineError(TorchDeskError):
     """A conda-part failure, with the stage it happened in and a sentence for the user."""
 
     def __init__(self, stage: str, message: str) -> None:

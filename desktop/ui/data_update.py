@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import TorchDeskError
+
 DEFAULT_DATA_URL = "https://raw.githubusercontent.com/torchdesk/torchdesk/main/desktop/resources/matrix.json"
 
 
-class DataUpdateError(Exception):
+class DataUpdateError(TorchDeskError):
     """A sentence for the user: what went wrong and that the data in use did not change."""
 
 

@@ -22,6 +22,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..errors import user_message
 from .qtcompat import emit, emit_drops_true
 
 log = logging.getLogger("torchdesk.ui")
@@ -103,7 +104,7 @@ class _Worker(QObject):
                 emit(self.stopped)
                 return
             log.exception("job %s failed", self._name)
-            msg = str(exc) or type(exc).__name__
+            msg = user_message(exc)  # a TorchDeskError's sentence and hint, as the CLI shows them
             emit(self.error, JobError(self._name, msg, traceback.format_exc(), exc))
             return
         # Core jobs report a cancel in their result (status 'cancelled'); others only through the token.
