@@ -134,7 +134,7 @@ def _call_with_timeout(fn: Callable[[], T], timeout: float) -> T:
         raise TimeoutError(f"no answer in {timeout:g} s")
     if "error" in box:
         raise box["error"]
-    return box["value"]  # type: ignore[no-any-return]
+    return box["value"]  # type: ignore[no-any-return]  # what fn returned: T, kept in an untyped box
 
 
 # --- matrix lookups (lazy: the data file is loaded only when a GPU needs naming) ---------------------------------
@@ -445,7 +445,7 @@ def _detect(timeout: float, env: dict[str, str], matrix: Any, probe: Probe) -> H
                 def nvml_job() -> tuple[NvidiaReading, list[str]]:
                     nv = probe.pynvml
                     if nv is None:
-                        import pynvml as nv  # type: ignore[import-untyped]
+                        import pynvml as nv  # type: ignore[no-redef]  # the real module, where tests gave none
                     return read_nvml(nv, lookup)
 
                 reading, nvml_warn = _call_with_timeout(nvml_job, timeout)
@@ -536,7 +536,7 @@ def _detect(timeout: float, env: dict[str, str], matrix: Any, probe: Probe) -> H
                     except Exception as exc:  # noqa: BLE001
                         sources.append(SourceNote("rocminfo", False, str(exc)))
             amd = [g for g in gpus if g.vendor == "amd"]
-            for g, t in zip(amd, gfx):
+            for g, t in zip(amd, gfx, strict=False):
                 gpus = tuple(replace(x, gfx=t) if x is g else x for x in gpus)
             sources.append(SourceNote("AMD", bool(gfx), f"{how}: {', '.join(gfx) or 'no gfx target'}"))
 

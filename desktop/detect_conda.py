@@ -14,8 +14,11 @@ from .model import CondaEnv, CondaInstall, SourceNote
 class Probe(Protocol):
     """What conda discovery needs from detect.Probe (declared here: detect imports this module, not the reverse)."""
 
-    home: Path | None
-    which: Callable[[str], str | None]
+    @property
+    def home(self) -> Path | None: ...
+
+    @property
+    def which(self) -> Callable[[str], str | None]: ...
 
     def path(self, p: str | Path) -> Path: ...
 

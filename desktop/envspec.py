@@ -161,7 +161,7 @@ def _check_conda_extra(spec: str) -> str:
     text = spec.strip()
     if not _CONDA_SPEC_RX.match(text):
         raise EnvSpecError(f"extra conda package {text!r} is not a conda match spec such as 'ffmpeg' or 'libjpeg-turbo>=3'")
-    if re.split(r"[\s=<>!~]", text, 1)[0].lower() in ("python", "pip"):
+    if re.split(r"[\s=<>!~]", text, maxsplit=1)[0].lower() in ("python", "pip"):
         raise EnvSpecError(f"{text!r}: python and pip are set by the plan; choose Python with --python")
     return text
 
@@ -373,7 +373,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             pip_lines += [str(p) for p in dep["pip"]]
             continue
         d = str(dep).strip()
-        head = re.split(r"[\s=<>!~]", d, 1)[0].lower()
+        head = re.split(r"[\s=<>!~]", d, maxsplit=1)[0].lower()
         if head == "python":
             python = _conda_python(d)
             if python is None:

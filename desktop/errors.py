@@ -20,10 +20,10 @@ class TorchDeskError(Exception):
 
     @property
     def hint(self) -> str:
-        given = getattr(self, "_hint", None)  # None also when a subclass skipped this __init__
-        if given is not None:
+        given: object = getattr(self, "_hint", None)  # None also when a subclass skipped this __init__
+        if isinstance(given, str):
             return given
-        fix = getattr(self, "fix", None)
+        fix: object = getattr(self, "fix", None)
         return fix if isinstance(fix, str) and fix else self.default_hint
 
 

@@ -412,9 +412,9 @@ def _verify(spec: EnvSpec, prefix: Path, log: Callable[[str], None], cancel: Can
     if host is not None and not host.gpus:
         expect_gpu = False
     try:
-        from .verify import verify_python  # type: ignore[attr-defined]
+        from .verify import verify_python
     except ImportError:
-        verify_python = None
+        verify_python = None  # type: ignore[assignment]  # never: verify.py is part of the package
     if verify_python is not None:
         result = verify_python(str(python), expect_gpu=expect_gpu, on_line=log, cancel=cancel)
         if cancel.is_cancelled:

@@ -276,7 +276,7 @@ class Matrix:
         return seen[:n]
 
     def arch_for_cc(self, cc: str) -> Architecture | None:
-        cc = "%d.%d" % cc_tuple(cc)
+        cc = "{}.{}".format(*cc_tuple(cc))
         return self._cc_index.get(cc)
 
     def arch_by_nvml(self, value: int) -> Architecture | None:

@@ -254,9 +254,8 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
         reasons = _no_match_reasons(matrix, host, prefs, candidates)
         per_gpu = _per_gpu_options(matrix, host, prefs) if len(host.nvidia_gpus) > 1 else []
         warnings.extend(per_gpu)
-        checks = tuple(Check("match", False, r, None) for r in reasons)
         return Resolution(
-            status="no_match", plan=None, checks=checks,
+            status="no_match", plan=None, checks=tuple(Check("match", False, r, None) for r in reasons),
             alternatives=tuple(passing), rejected=rejected, warnings=tuple(warnings),
             summary="No PyTorch build fits: " + "; ".join(reasons[:3]),
             data_version=matrix.data_version, host=host,
@@ -264,12 +263,13 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
 
     newest = max(vtuple(c.torch) for c in preferred)
     in_release = [c for c in preferred if vtuple(c.torch) == newest]
-    release = matrix.release(in_release[0].torch)
-    assert release is not None
-    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]
+    chosen_release = matrix.release(in_release[0].torch)
+    assert chosen_release is not None
+    release = chosen_release
+    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]  # a candidate's build is in its release
     assert chosen.plan is not None
     # the chosen build's whole chain, passing checks included
-    full_checks = _check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]
+    full_checks = _check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]  # a candidate's build is in its release
     if prefs.python is not None:
         full_checks.append(Check("python", True, f"Python {prefs.python} is supported by torch {release.version} ({', '.join(chosen.plan.python_choices)})", ", ".join(release.source)))
     chosen = chosen._replace(checks=tuple(full_checks))
@@ -280,6 +280,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     others = [c for c in passing if (c.torch, c.variant) != (chosen.torch, chosen.variant)]
     alternatives = tuple(sorted(others, key=lambda c: _kind(matrix, c) not in kinds))
     plan = chosen.plan
+    assert plan is not None
     summary = (
         f"torch {plan.torch} ({plan.variant}) on Python {plan.python}"
         + (f", torchvision {plan.torchvision}" if plan.torchvision else "")

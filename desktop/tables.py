@@ -10,7 +10,7 @@ from .matrix import Matrix, cc_tuple, sm_name, vtuple
 def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
                  os_name: str = "linux") -> dict[str, list[dict[str, str]]]:
     """The four tables as lists of row dicts (column -> text), filtered. Shared by the CLI and the app."""
-    from .resolve import gpu_coverage
+    from .rules import gpu_coverage
 
     plat = f"{os_name}-x86_64"
     cuda_rows = []
@@ -68,8 +68,9 @@ def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
         })
     gpu_rows = []
     for g in sorted(m.gpus, key=lambda g: (cc_tuple(g.cc), g.name)):
-        if cc and g.cc != "%d.%d" % cc_tuple(cc):
+        if cc and g.cc != "{}.{}".format(*cc_tuple(cc)):
             continue
-        a = m.arch_for_cc(g.cc)
-        gpu_rows.append({"GPU": g.name, "compute capability": g.cc, "architecture": a.name if a else "?", "segment": g.segment})
+        arch = m.arch_for_cc(g.cc)
+        gpu_rows.append({"GPU": g.name, "compute capability": g.cc, "architecture": arch.name if arch else "?",
+                         "segment": g.segment})
     return {"cuda": cuda_rows, "driver": driver_rows, "torch": torch_rows, "gpus": gpu_rows}

@@ -73,7 +73,8 @@ def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = No
         if report is None and re.search(r"SyntaxError|invalid syntax", run.log):
             return Judgement("fail", "this Python is too old to run the smoke test (it needs Python 3.6 or newer)",
                              "verify an environment with Python 3.6 or newer")
-        how = f"was killed by signal {-run.returncode}" if (run.returncode or 0) < 0 else f"exited with {run.returncode}"
+        code = run.returncode or 0
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with {run.returncode}"
         cause = f"the python process {how} during {_stage_words(stage)}"
         if kind != "other":
             cause += f": {detail}"
@@ -359,7 +360,7 @@ def _cc_from_text(text: str) -> str | None:
 
 def _check_detail(chk: dict[str, Any]) -> str:
     if chk.get("error"):
-        return chk["error"].get("detail") or chk["error"].get("message", "")
+        return str(chk["error"].get("detail") or chk["error"].get("message", ""))
     if "rel_err" in chk:
         return f"relative error {chk['rel_err']:.2e} > {chk.get('tol', 0):.0e}"
     return "wrong result"
@@ -524,7 +525,7 @@ def _pass_summary(report: dict[str, Any], label: str) -> str:
         return f"{label} works on the CPU"
     parts = []
     for g in gpus:
-        mm = next((c for c in report.get("checks") or () if c.get("gpu") == g.get("index")
+        mm: dict[str, Any] = next((c for c in report.get("checks") or () if c.get("gpu") == g.get("index")
                    and c.get("name") == "matmul_fp32"), {})
         err = f", fp32 matmul rel. error {mm['rel_err']:.1e}" if "rel_err" in mm else ""
         parts.append(f"{g.get('name')} ({g.get('sm')}{err})")

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..model import Host, Preferences
+
+if TYPE_CHECKING:  # importing the matrix module costs start-up time; commands import it in run()
+    from ..matrix import Matrix
 
 HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os", "machine")
 
@@ -29,9 +33,10 @@ def add_machine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--machine", choices=("x86_64", "aarch64", "arm64"), help="CPU architecture (default: this one)")
 
 
-def load_matrix_for_cli(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def load_matrix_for_cli(args: argparse.Namespace) -> Matrix:
     """The matrix: --matrix-file if given (errors are fatal there), else the app's default."""
-    from ..matrix import MatrixError, default_matrix, load_matrix
+    from ..matrix import default_matrix, load_matrix
+    from ..schema import MatrixError
 
     path = getattr(args, "matrix_file", None)
     try:
@@ -55,7 +60,7 @@ def is_hypothetical(args: argparse.Namespace) -> bool:
     return any(getattr(args, f, None) for f in HYPOTHETICAL_FLAGS)
 
 
-def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]
+def hypothetical_host(args: argparse.Namespace, matrix: Matrix) -> Host:
     """Build the Host the flags describe (desktop.machines, which the app calls too)."""
     from ..machines import describe_machine
 
@@ -63,7 +68,7 @@ def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore
                             os_name=args.os, machine=args.machine)
 
 
-def host_from_args(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]
+def host_from_args(args: argparse.Namespace, matrix: Matrix) -> Host:
     """The described machine if any what-if flag is given, else this machine as detected."""
     if is_hypothetical(args):
         return hypothetical_host(args, matrix)

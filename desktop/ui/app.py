@@ -120,7 +120,7 @@ def run_app(argv: list[str]) -> int:
         app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "torchdesk", *args])
         app.setApplicationName("TorchDesk")
         app.setOrganizationName("TorchDesk")
-        app.setDesktopFileName("torchdesk")  # Wayland matches the window to torchdesk.desktop and its icon
+        app.setDesktopFileName("torchdesk")  # type: ignore[attr-defined]  # a QApplication (instance() is typed as its base); Wayland matches the window to torchdesk.desktop and its icon
         from .main_window import MainWindow
         from .settings import UiSettings
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -135,7 +135,7 @@ class CompatibilityPanel(QWidget):
         only = self.only_mine.isChecked()
         for key, t in self.tables.items():
             for r in range(t.rowCount()):
-                cells = " ".join(t.item(r, c).text() for c in range(t.columnCount()) if t.item(r, c)).lower()
+                cells = " ".join(i.text() for c in range(t.columnCount()) if (i := t.item(r, c)) is not None).lower()
                 hide = (bool(text) and text not in cells) or (only and r not in self.highlighted.get(key, set()))
                 t.setRowHidden(r, hide)
 

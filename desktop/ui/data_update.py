@@ -38,7 +38,8 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, t
     """Download `url`, validate it as a matrix.json, and store it at `dest` (default: user_matrix_path())."""
     import requests
 
-    from ..matrix import MatrixError, load_matrix, user_matrix_path
+    from ..matrix import load_matrix, user_matrix_path
+    from ..schema import MatrixError
 
     dest = dest or user_matrix_path()
     get = (session or requests).get

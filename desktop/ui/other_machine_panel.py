@@ -37,7 +37,7 @@ class OtherMachinePanel(QWidget):
     """Describe a machine, resolve in the background, show the same RecommendationPanel, export its yml."""
 
     def __init__(self, runner: JobRunner, matrix: Callable[[], Any],
-                 export: Callable[[Any, QWidget], None], parent: QWidget | None = None) -> None:
+                 export: Callable[[Any, QWidget], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self._matrix = matrix

@@ -28,7 +28,7 @@ from .qtcompat import emit, emit_drops_true
 log = logging.getLogger("torchdesk.ui")
 
 # Every QThread this module started and not yet joined: the test fixture and closeEvent check it.
-_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+_THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
 
 
 def running_threads() -> list[QThread]:
@@ -67,7 +67,7 @@ def _new_token() -> Any:
 class JobContext:
     """What a job function gets: callbacks that cross to the GUI thread, and the cancel token."""
 
-    def __init__(self, worker: "_Worker", cancel: Any, lines: "deque[str]") -> None:
+    def __init__(self, worker: _Worker, cancel: Any, lines: deque[str]) -> None:
         self._worker = worker
         self._lines = lines
         self.cancel = cancel
@@ -87,7 +87,7 @@ class _Worker(QObject):
     error = Signal(object)
     stopped = Signal()
 
-    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: "deque[str]") -> None:
+    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: deque[str]) -> None:
         super().__init__()
         self._name = name
         self._fn = fn
