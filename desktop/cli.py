@@ -43,12 +43,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is not None and name != only:
             sub.add_parser(name, help=help_text, add_help=False)
             continue
-        try:
-            mod = importlib.import_module(f"desktop.commands.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"desktop.commands.{module}":
-                raise
-            continue  # command not built yet
+        mod = importlib.import_module(f"desktop.commands.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)

@@ -17,7 +17,8 @@ import pytest
 from desktop import verify
 from desktop.matrix import default_matrix
 from desktop.model import SmokeRun
-from desktop.verify import judge, judge_run, verify_python
+from desktop.verdicts import judge, judge_run
+from desktop.verify import verify_python
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "verify_data"
