@@ -20,8 +20,10 @@ XDG_DIRS = {"XDG_CONFIG_HOME": ".config", "XDG_DATA_HOME": ".local/share", "XDG_
 REMOVED = ("XDG_RUNTIME_DIR", "XDG_CONFIG_DIRS", "XDG_DATA_DIRS", "TORCHDESK_ENVS_DIR", "TORCHDESK_LOG_DIR",
            "TORCHDESK_PKGS_DIR", "CONDA_ENVS_PATH", "CONDA_ENVS_DIRS", "CONDA_PKGS_DIRS")
 
-# Files larger than this are compared by size and modification time, not content (a big conda package cache).
+# Files larger than this, or deeper than HASH_DEPTH below a watched path, are compared by size and modification
+# time, not content: a user's ~/.conda can hold a package cache of a hundred thousand files.
 HASH_LIMIT = 4 << 20
+HASH_DEPTH = 2
 
 
 def watched_paths(home: Path, env: Mapping[str, str]) -> list[Path]:
@@ -64,12 +66,12 @@ def watched_paths(home: Path, env: Mapping[str, str]) -> list[Path]:
     return out
 
 
-def _entry(p: Path, st: os.stat_result) -> tuple[object, ...]:
+def _entry(p: Path, st: os.stat_result, depth: int = 0) -> tuple[object, ...]:
     if stat.S_ISLNK(st.st_mode):
         return ("link", os.readlink(p))
     if stat.S_ISDIR(st.st_mode):
         return ("dir", stat.S_IMODE(st.st_mode))
-    if st.st_size > HASH_LIMIT:
+    if st.st_size > HASH_LIMIT or depth > HASH_DEPTH:
         return ("file", stat.S_IMODE(st.st_mode), st.st_size, st.st_mtime_ns)
     h = hashlib.sha256()
     with open(p, "rb") as f:
@@ -90,10 +92,11 @@ def snapshot(paths: list[Path]) -> dict[str, tuple[object, ...]]:
         out[str(root)] = _entry(root, st)
         if stat.S_ISDIR(st.st_mode):
             for dirpath, dirnames, filenames in os.walk(root):
+                depth = len(Path(dirpath).relative_to(root).parts) + 1
                 for name in sorted(dirnames + filenames):
                     p = Path(dirpath) / name
                     try:
-                        out[str(p)] = _entry(p, os.lstat(p))
+                        out[str(p)] = _entry(p, os.lstat(p), depth)
                     except OSError as exc:  # vanished or unreadable: record that, so a change shows
                         out[str(p)] = ("error", type(exc).__name__)
     return out

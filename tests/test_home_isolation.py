@@ -112,3 +112,14 @@ def test_self_test_never_saves_settings(tmp_path: Path, existing: bool) -> None:
         assert conf.read_bytes() == body  # read, never rewritten (no window geometry saved on close)
     else:
         assert not conf.exists()
+
+
+def test_deep_files_are_compared_by_size_and_time(tmp_path: Path) -> None:
+    deep = tmp_path / ".conda" / "pkgs" / "x-1.0" / "lib" / "f.py"
+    deep.parent.mkdir(parents=True)
+    deep.write_text("a = 1\n")
+    watched = [tmp_path / ".conda"]
+    before = homeguard.snapshot(watched)
+    assert before[str(deep)][0] == "file" and len(before[str(deep)]) == 4  # mode, size, mtime: not read
+    deep.write_text("a = 22\n")
+    assert homeguard.changes(before, homeguard.snapshot(watched)) == [f"changed {deep}"]
