@@ -38,11 +38,15 @@ def real_home_unchanged() -> Iterator[Path]:
     """Fail the run if anything changed TorchDesk's, Qt's or conda's files under the real HOME."""
     yield REAL_HOME
     changed = homeguard.changes(_BEFORE, homeguard.snapshot(_WATCHED))
-    shutil.rmtree(SESSION_HOME, ignore_errors=True)
     if changed:
         more = f"\n... and {len(changed) - 20} more" if len(changed) > 20 else ""
         pytest.fail(f"the tests changed the real HOME ({REAL_HOME}):\n" + "\n".join(changed[:20]) + more,
                     pytrace=False)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the throw-away HOME, also after a run that collected no test (the fixture never ran)."""
+    shutil.rmtree(SESSION_HOME, ignore_errors=True)
 
 
 # --- the local conda channel and pip index (tests/localrepo.py), built once per session -----------------------
