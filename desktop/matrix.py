@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -124,6 +126,29 @@ class GpuModel:
 
 
 @dataclass(frozen=True)
+class AmdGpu:
+    """An AMD GPU model and the LLVM gfx target its kernels are compiled for."""
+
+    name: str
+    gfx: str
+    segment: str
+    arch: str | None
+    aliases: tuple[str, ...]
+    source: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class RocmRule:
+    """What AMD documents about a ROCm wheel's bundled user space and the host's amdgpu kernel driver."""
+
+    statement: str
+    machine_checkable: bool
+    why_not: str | None
+    source: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Targets:
     """What one wheel carries for the GPU: SASS (cubins) and PTX per compute capability, or ROCm gfx targets."""
 
@@ -158,6 +183,8 @@ class Build:
     conda: str | None
     source: tuple[str, ...]
     note: str | None = None
+    # companions that differ from the release's for this build: {"torchaudio": None} means none for this build
+    companions: Mapping[str, str | None] = field(default_factory=dict)
     kind: str = field(default="", init=False)  # cuda | rocm | xpu | cpu, derived
     source_text: str = field(default="", init=False, compare=False, repr=False)
 
@@ -196,11 +223,21 @@ class TorchRelease:
                 return b
         return None
 
+    def companion(self, build: Build | None, name: str) -> str | None:
+        """torchvision/torchaudio for this build: the build's own entry if it has one, else the release's."""
+        if build is not None and name in build.companions:
+            return build.companions[name]
+        return getattr(self, name)  # type: ignore[no-any-return]
+
 
 def _norm_name(name: str) -> str:
     n = re.sub(r"\s+", " ", name.strip().lower())
     if n.startswith("nvidia "):
         n = n[len("nvidia "):]
+    # NVML names Turing/Pascal laptop parts "... with Max-Q Design" (e.g. "NVIDIA GeForce RTX 2070 with Max-Q
+    # Design"); the chip, and so the compute capability, is the one of the model without the suffix
+    if n.endswith(" with max-q design"):
+        n = n[: -len(" with max-q design")]
     return n
 
 
@@ -228,6 +265,8 @@ class Matrix:
     env_size_mib: Mapping[str, int]
     notes: tuple[str, ...] = ()
     file: str = ""
+    amd_gpus: tuple[AmdGpu, ...] = ()
+    rocm_rule: RocmRule | None = None
     _gpu_index: dict[str, GpuModel] = field(default_factory=dict, compare=False, repr=False)
     _cc_index: dict[str, Architecture] = field(default_factory=dict, compare=False, repr=False)
     _short_index: dict[str, GpuModel | None] = field(default_factory=dict, compare=False, repr=False)
@@ -275,6 +314,25 @@ class Matrix:
                 seen.append(names[k])
         return seen[:n]
 
+    def find_amd_gpu(self, name: str) -> AmdGpu | None:
+        """Case-insensitive lookup of an AMD model by name or alias; 'AMD ' and 'Radeon ' are optional."""
+        return _amd_index(self.amd_gpus).get(_amd_key(name))
+
+    def suggest_amd_gpus(self, name: str, n: int = 5) -> list[str]:
+        """Close AMD model names for an unknown GPU, for the error message."""
+        names = {_amd_key(a): g.name for g in self.amd_gpus for a in (g.name, *g.aliases)}
+        key = _amd_key(name)
+        close = difflib.get_close_matches(key, list(names), n=n, cutoff=0.6)
+        out: list[str] = []
+        for k in [k for k in names if key and key in k][:n] + close:
+            if names[k] not in out:
+                out.append(names[k])
+        return out[:n]
+
+    def amd_models_for_gfx(self, gfx: str) -> list[AmdGpu]:
+        """Every AMD model in the table with this gfx target."""
+        return [g for g in self.amd_gpus if g.gfx == gfx]
+
     def arch_for_cc(self, cc: str) -> Architecture | None:
         cc = "{}.{}".format(*cc_tuple(cc))
         return self._cc_index.get(cc)
@@ -320,6 +378,7 @@ def _build(d: Mapping[str, Any]) -> Build:
         conda=d.get("conda"),
         source=tuple(d["source"]),
         note=d.get("note"),
+        companions={k: d[k] for k in ("torchvision", "torchaudio") if k in d},
     )
 
 
@@ -381,24 +440,187 @@ def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
         env_size_mib=dict(data["env_size_mib"]),
         notes=tuple(data.get("notes", ())),
         file=file,
+        amd_gpus=amd_gpus_from_data(data),
+        rocm_rule=rocm_rule_from_data(data),
     )
 
 
-def load_matrix(path: Path | str | None = None) -> Matrix:
-    """Read, validate and build the matrix from `path` (default: the bundled copy). Raises MatrixError."""
-    p = Path(path) if path is not None else BUNDLED_MATRIX
+# --- the AMD tables (optional in the file: a copy without them simply plans no ROCm builds by name) -----------
+
+def amd_gpus_from_data(data: Mapping[str, Any]) -> tuple[AmdGpu, ...]:
+    """The amd_gpus rows as dataclasses."""
+    return tuple(
+        AmdGpu(g["name"], g["gfx"], g["segment"], g.get("arch"), tuple(g.get("aliases", ())), tuple(g["source"]), g.get("note"))
+        for g in data.get("amd_gpus", ())
+    )
+
+
+def rocm_rule_from_data(data: Mapping[str, Any]) -> RocmRule | None:
+    """The rocm_rule object as a dataclass, or None where the file has none."""
+    r = data.get("rocm_rule")
+    if not r:
+        return None
+    return RocmRule(r["statement"], bool(r["machine_checkable"]), r.get("why_not"), tuple(r["source"]))
+
+
+def _amd_key(name: str) -> str:
+    n = re.sub(r"\s+", " ", name.strip().lower().replace("(tm)", "").replace("™", ""))
+    for prefix in ("amd ", "radeon "):
+        if n.startswith(prefix):
+            n = n[len(prefix):]
+    return n
+
+
+@lru_cache(maxsize=8)
+def _amd_index(gpus: tuple[AmdGpu, ...]) -> dict[str, AmdGpu]:
+    index: dict[str, AmdGpu] = {}
+    for g in gpus:
+        for n in (g.name, *g.aliases):
+            index.setdefault(_amd_key(n), g)
+    return index
+
+
+def amd_problems(m: Matrix) -> list[str]:
+    """Cross-table checks for the AMD tables: unique names, and every ROCm build's gfx list names real targets."""
+    problems: list[str] = []
+    seen: dict[str, str] = {}
+    for g in m.amd_gpus:
+        for n in (g.name, *g.aliases):
+            k = _amd_key(n)
+            if k in seen and seen[k] != g.name:
+                problems.append(f"AMD GPU name {n!r} is used by both {seen[k]} and {g.name}")
+            seen[k] = g.name
+            if m.find_gpu(n) is not None and _norm_name(n) in m._gpu_index:
+                problems.append(f"AMD GPU name {n!r} is also an NVIDIA GPU name")
+    for r in m.releases:
+        for b in r.builds:
+            if b.kind == "rocm":
+                for plat, t in b.platforms.items():
+                    if not t.gfx and not t.note and not b.note:
+                        problems.append(f"torch {r.version} {b.variant} {plat}: no gfx list, and no note saying why")
+            ta = b.companions.get("torchaudio")
+            known = m.packages.get("torchaudio")
+            if ta is not None and known is not None and ta not in known:
+                problems.append(f"torch {r.version} {b.variant}: torchaudio {ta} is not a known torchaudio release")
+    return problems
+
+
+MAX_MATRIX_BYTES = 8 * 1024 * 1024  # the bundled file is well under 1 MiB; anything this big is not ours
+MAX_JSON_DEPTH = 32  # the real data nests 8 deep; a deeper file is hostile or broken, and would blow the stack
+
+
+def _json_depth_ok(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Iteratively (no recursion to exhaust) check that `data` nests at most `limit` containers deep."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict):
+            value = list(value.values())
+        elif not isinstance(value, list):
+            continue
+        if depth > limit:
+            return False
+        stack.extend((v, depth + 1) for v in value if isinstance(v, (dict, list)))
+    return True
+
+
+def _read_regular_file(p: Path, limit: int) -> bytes:
+    """Up to `limit` + 1 bytes of a regular file. A FIFO or device planted in its place raises OSError, not a hang."""
+    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{p} is not a regular file")
+        return f.read(limit + 1)
+
+
+def read_matrix_bytes(path: Path | str) -> bytes:
+    """The raw bytes of a data file, at most MAX_MATRIX_BYTES. Raises MatrixError."""
+    p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = _read_regular_file(p, MAX_MATRIX_BYTES)
     except OSError as exc:
         raise MatrixError(p, "$", f"cannot read the file ({exc.strerror or exc})") from None
+    if len(raw) > MAX_MATRIX_BYTES:
+        raise MatrixError(p, "$", f"the file is larger than {MAX_MATRIX_BYTES // (1024 * 1024)} MiB: is it really matrix.json?")
+    return raw
+
+
+def parse_matrix_bytes(raw: bytes, p: Path | str, *, trusted: bool = False,
+                       extra_hosts: frozenset[str] | None = None) -> Matrix:
+    """Decode, validate and build a matrix from `raw`; unless `trusted`, its install URLs must be on allowed hosts."""
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MatrixError(p, "$", f"not UTF-8 text (byte {exc.start}): is it really matrix.json?") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise MatrixError(p, "$", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except RecursionError:
+        data = None
+    if data is None and text.strip() != "null" or not (trusted or _json_depth_ok(data)):  # ours: skip the 5 ms walk
+        raise MatrixError(p, "$", f"nested more than {MAX_JSON_DEPTH} levels deep: this is not matrix.json")
     validate_data(data, p)
+    if not trusted:
+        _check_specifiers(data, p)
+        from .hosts import untrusted_install_urls
+
+        bad = untrusted_install_urls(data, extra_hosts)
+        if bad:
+            more = f" (and {len(bad) - 1} more)" if len(bad) > 1 else ""
+            raise MatrixError(p, bad[0][0], bad[0][1] + more)
     return matrix_from_data(data, str(p))
+
+
+def _check_specifiers(data: Mapping[str, Any], p: Path | str) -> None:
+    """numpy and requires_python become pip requirements ('numpy' + range): each must be a plain version range, so
+    a data file cannot turn one into a direct URL ('numpy @ https://...') or a pip option."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    for i, r in enumerate(data["torch_releases"]):
+        for key in ("numpy", "requires_python"):
+            value = r.get(key)
+            if value is None:
+                continue
+            try:
+                SpecifierSet(value)
+            except InvalidSpecifier:
+                raise MatrixError(p, f"$.torch_releases[{i}].{key}",
+                                  f"{value[:80]!r} is not a version range such as '<2' or '>=3.9'") from None
+
+
+def _is_bundled(p: Path) -> bool:
+    try:
+        return p.resolve() == BUNDLED_MATRIX.resolve()
+    except OSError:
+        return False
+
+
+def load_matrix(path: Path | str | None = None) -> Matrix:
+    """Read, validate and build the matrix from `path` (default: the bundled copy). Raises MatrixError.
+
+    A file other than the bundled copy must also keep every install URL on the allowed hosts (hosts.py).
+    """
+    p = Path(path) if path is not None else BUNDLED_MATRIX
+    return parse_matrix_bytes(read_matrix_bytes(p), p, trusted=_is_bundled(p))
+
+
+def load_signed_matrix(path: Path | str, key: Any = None) -> Matrix:
+    """Like load_matrix, but the bytes must carry a valid signature in `path`.sig. Raises MatrixError."""
+    from .datasign import SignatureError, signature_path, verify_signature
+
+    p = Path(path)
+    raw = read_matrix_bytes(p)
+    sig_file = signature_path(p)
+    try:
+        sig = _read_regular_file(sig_file, 4096)
+    except OSError:
+        raise MatrixError(p, "$", f"it has no signature ({sig_file.name} is missing), so it is not trusted") from None
+    try:
+        verify_signature(raw, sig, key)  # the bytes verified are the bytes parsed: no window to swap the file
+    except SignatureError as exc:
+        raise MatrixError(p, "$", str(exc)) from None
+    return parse_matrix_bytes(raw, p)
 
 
 @dataclass(frozen=True)
@@ -410,9 +632,12 @@ class LoadedMatrix:
     warnings: tuple[str, ...]
 
 
-def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
+def load_matrix_with_fallback(*candidates: Path | str | None, require_signature: bool = False,
+                              newer_than: str | None = None) -> LoadedMatrix:
     """Try each user-supplied or downloaded copy in order; fall back to the bundled copy when one is invalid.
 
+    With `require_signature`, a copy is used only with a valid signature beside it; with `newer_than`, only when
+    its data_version is newer than that (an older copy is left alone without a warning: the app was upgraded).
     Never raises for a bad user copy: the problem becomes a warning. Only a broken bundled copy raises.
     """
     warnings: list[str] = []
@@ -423,9 +648,14 @@ def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
         if not p.exists():
             continue
         try:
-            m = load_matrix(p)
+            m = load_signed_matrix(p) if require_signature else load_matrix(p)
         except MatrixError as exc:
             warnings.append(f"ignored {exc} - using the bundled data instead")
+            continue
+        except RecursionError:  # belt and braces: no data file may crash a command
+            warnings.append(f"ignored {p}: nested too deeply to read - using the bundled data instead")
+            continue
+        if newer_than is not None and not data_version_newer(m.data_version, newer_than):
             continue
         # The schema cannot see cross-table mistakes (a default build that does not exist, an arch list outside its
         # CUDA's range); a copy from elsewhere must hang together too. The bundled copy is checked by the tests.
@@ -438,6 +668,20 @@ def load_matrix_with_fallback(*candidates: Path | str | None) -> LoadedMatrix:
     return LoadedMatrix(load_matrix(BUNDLED_MATRIX), str(BUNDLED_MATRIX), tuple(warnings))
 
 
+def data_version_newer(a: str, b: str) -> bool:
+    """Is data_version `a` newer than `b`? ('2026.12.01' > '2026.11.26'; compared as numbers, part by part.)"""
+    return vtuple(a) > vtuple(b)
+
+
+_DATA_VERSION = re.compile(rb'"data_version"\s*:\s*"([^"\\]{1,64})"')
+
+
+def bundled_data_version() -> str:
+    """The bundled copy's data_version, read without loading the whole file (it is ours, so a peek is enough)."""
+    m = _DATA_VERSION.search(BUNDLED_MATRIX.read_bytes())
+    return m.group(1).decode("ascii", "replace") if m else "0"
+
+
 def user_matrix_path() -> Path:
     """Where 'Check for data updates' stores a downloaded matrix.json."""
     from platformdirs import user_data_dir
@@ -445,10 +689,24 @@ def user_matrix_path() -> Path:
     return Path(user_data_dir("torchdesk", appauthor=False)) / "matrix.json"
 
 
+def load_app_matrix() -> LoadedMatrix:
+    """The data the app and the CLI use: the downloaded copy when it is signed, valid, on allowed hosts and newer
+    than the bundled copy; else the bundled copy, with a warning for a downloaded copy that was refused."""
+    user = user_matrix_path()
+    if not user.exists():
+        return load_matrix_with_fallback()
+    return load_matrix_with_fallback(user, require_signature=True, newer_than=bundled_data_version())
+
+
 @lru_cache(maxsize=1)
+def default_loaded() -> LoadedMatrix:
+    """load_app_matrix(), once per process."""
+    return load_app_matrix()
+
+
 def default_matrix() -> Matrix:
     """The matrix the app uses: a valid downloaded copy if there is one, else the bundled copy."""
-    return load_matrix_with_fallback(user_matrix_path()).matrix
+    return default_loaded().matrix
 
 
 # --- consistency --------------------------------------------------------------------------------------------------
@@ -514,4 +772,5 @@ def consistency_problems(m: Matrix) -> list[str]:
             if cc in ccs:
                 problems.append(f"compute capability {cc} belongs to both {ccs[cc]} and {a.name}")
             ccs[cc] = a.name
+    problems += amd_problems(m)
     return problems

@@ -3,7 +3,8 @@
 A small pure function over the matrix. The GPU-coverage and driver rules are in rules.py; here:
 
 - Python: inside the release's list; pre-releases don't count.
-- Every NVIDIA GPU must be covered by the one build.
+- Every NVIDIA GPU must be covered by the one build; on Linux every AMD GPU's gfx target must be in a ROCm build's
+  gfx list (an unknown list promises nothing), else the CPU build and why.
 - Choice: newest release that passes; in it the index's default build if it passes, else the newest CUDA
   build that passes; Python: newest supported one that has been out for a year.
 """
@@ -68,18 +69,43 @@ def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
     return model.cc if model else None
 
 
+def amd_gfx(matrix: Matrix, g: GpuInfo) -> str | None:
+    """The AMD GPU's gfx target: as detected or described, else from the AMD table by name."""
+    if g.gfx:
+        return g.gfx
+    model = matrix.find_amd_gpu(g.name)
+    return model.gfx if model else None
+
+
+def _amd_label(g: GpuInfo, gfx: str | None) -> str:
+    return f"{g.name} ({gfx})" if gfx and gfx not in g.name else g.name
+
+
+def rocm_coverage(gfx_list: tuple[str, ...], gfx: str | None, variant: str) -> tuple[bool, str]:
+    """Does a ROCm wheel with these gfx targets have kernels for `gfx`? AMD code objects are per target, no PTX-like fallback."""
+    if gfx is None:
+        return False, "gfx target unknown (not in the AMD GPU table): describe it with --gfx"
+    if not gfx_list:
+        return False, f"{variant}'s gfx list is not known, so {gfx} support cannot be promised"
+    if gfx in gfx_list:
+        return True, f"{variant} carries {gfx} kernels"
+    return False, f"no kernels for {gfx}: {variant} carries {' '.join(gfx_list)}"
+
+
 @dataclass(frozen=True)
 class _Ctx:
     """Per-call facts computed once: the platform key and each NVIDIA GPU with its compute capability."""
 
     plat: str
     nvidia: tuple[tuple[GpuInfo, str | None], ...]
+    amd: tuple[tuple[GpuInfo, str | None], ...]
     driver_checks: dict[tuple[str, bool], Check]  # (CUDA version, needs own driver) -> check, per call
 
 
 def _ctx(matrix: Matrix, host: Host) -> _Ctx:
     nvidia = host.nvidia_gpus if host.os != "macos" else ()
-    return _Ctx(host.platform, tuple((g, _gpu_cc(matrix, g)) for g in nvidia), {})
+    amd = host.amd_gpus if host.os != "macos" else ()
+    return _Ctx(host.platform, tuple((g, _gpu_cc(matrix, g)) for g in nvidia), tuple((g, amd_gfx(matrix, g)) for g in amd), {})
 
 
 def _check_build(
@@ -121,15 +147,16 @@ def _check_build(
         if full or not drv.ok:
             checks.append(drv)
     elif build.kind == "rocm":
-        amd = host.amd_gpus
+        amd = ctx.amd
         if not amd:
             checks.append(Check("gpu", pinned_variant, "no AMD GPU: a ROCm build would only use the CPU here", src))
             return checks
-        for g in amd:
-            if targets.gfx and g.gfx and g.gfx not in targets.gfx:
-                checks.append(Check("gpu", False, f"{g.name} ({g.gfx}): not among {build.variant}'s targets {' '.join(targets.gfx)}", src))
-            else:
-                checks.append(Check("gpu", True, f"{g.name}{' (' + g.gfx + ')' if g.gfx else ''}: ROCm {build.rocm or build.variant[4:]} build", src))
+        for g, gfx in amd:
+            ok, detail = rocm_coverage(targets.gfx, gfx, build.variant)
+            if full or not ok:
+                checks.append(Check("gpu", ok, f"{_amd_label(g, gfx)}: torch {release.version} {build.variant} - {detail}", src))
+        if full:
+            checks.append(_rocm_driver_check(matrix, build))
     elif build.kind == "cpu":
         if host.os == "macos":
             mps = "Apple GPU through MPS" if host.machine in ("arm64", "aarch64") else "CPU only (no MPS on Intel Macs)"
@@ -141,6 +168,21 @@ def _check_build(
     else:
         checks.append(Check("gpu", pinned_variant, f"{build.variant} builds are not managed by TorchDesk", src))
     return checks
+
+
+def _rocm_driver_check(matrix: Matrix, build: Build) -> Check:
+    """The HIP runtime / kernel-driver rule: what AMD documents, and that it is not checked (see matrix rocm_rule)."""
+    rule = matrix.rocm_rule
+    rocm = build.rocm or build.variant[4:]
+    if rule is None:
+        return Check("driver", True, f"ROCm {rocm} runtime ships inside the wheels; the amdgpu kernel driver is not checked", None)
+    how = "" if rule.machine_checkable else " (not checked: AMD documents it as a table of releases, not a rule TorchDesk can test)"
+    return Check(
+        "driver", True,
+        f"ROCm {rocm} user space (HIP runtime) ships inside the wheels; the host needs an amdgpu kernel driver that AMD's "
+        f"compatibility matrix lists for ROCm {rocm}{how}",
+        ", ".join(rule.source),
+    )
 
 
 def _released(matrix: Matrix, py: str, today: date) -> date | None:
@@ -177,8 +219,8 @@ def _plan(matrix: Matrix, host: Host, release: TorchRelease, build: Build, pytho
         torch=release.version,
         variant=build.variant,
         python=python,
-        torchvision=release.torchvision,
-        torchaudio=release.torchaudio,
+        torchvision=release.companion(build, "torchvision"),
+        torchaudio=release.companion(build, "torchaudio"),
         numpy=release.numpy,
         index_url=index_url,
         find_links=build.install.find_links,
@@ -247,7 +289,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
         # ROCm only where the data covers this AMD GPU on this platform; elsewhere the CPU build, as on Windows
         kinds = ("cpu",)
         preferred = [c for c in passing if _kind(matrix, c) in kinds]
-        names = ", ".join(g.name + (f" ({g.gfx})" if g.gfx else "") for g in host.amd_gpus)
+        names = ", ".join(_amd_label(g, gfx) for g, gfx in ctx.amd)
         warnings.append(f"no ROCm build in the data runs on {names} on {plat}: the CPU build instead")
 
     if not preferred:
@@ -292,6 +334,23 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     )
 
 
+def _rocm_miss_reason(matrix: Matrix, ctx: _Ctx, plat: str) -> str:
+    """Why no ROCm build fits, in one clause, for the first AMD GPU that some build misses."""
+    rocm = [(r, b, b.platforms[plat]) for r, b in matrix.iter_builds() if b.kind == "rocm" and plat in b.platforms]
+    if not rocm:
+        return f"PyTorch has no ROCm build for {plat}"
+    for g, gfx in ctx.amd:
+        if gfx is None:
+            return f"{g.name}: gfx target unknown, so no ROCm build can be promised (describe it with --gfx)"
+        covering = [(r, b) for r, b, t in rocm if gfx in t.gfx]
+        if not covering:
+            r, b, t = rocm[0]
+            carried = " ".join(t.gfx) or "an unknown list"
+            return f"no ROCm build in the data carries {gfx} kernels (the newest, torch {r.version} {b.variant}, carries {carried})"
+    r, b = next(((r, b) for r, b, t in rocm if all(gfx in t.gfx for _g, gfx in ctx.amd)), (rocm[0][0], rocm[0][1]))
+    return f"the ROCm builds that carry these gfx targets (newest: torch {r.version} {b.variant}) do not fit the other pins"
+
+
 def _kind(matrix: Matrix, c: Candidate) -> str:
     r = matrix.release(c.torch)
     b = r.build(c.variant) if r else None
@@ -305,6 +364,14 @@ def _why_chain(
     assert plan is not None
     src = ", ".join(release.source)
     why: list[Check] = []
+    for g in host.amd_gpus if host.os != "macos" else ():
+        gfx = amd_gfx(matrix, g)
+        model = matrix.find_amd_gpu(g.name) or next(iter(matrix.amd_models_for_gfx(gfx or "")), None)
+        arch_text = f" ({model.arch})" if model is not None and model.arch and model.gfx == gfx else ""
+        src_ids = ", ".join(model.source) if model is not None and model.gfx == gfx else None
+        why.append(Check("host", True, f"{g.name}: AMD gfx target {gfx}{arch_text}" if gfx else f"{g.name}: AMD GPU, gfx target unknown", src_ids))
+        if plan.variant == "cpu" and host.os == "linux" and not host.nvidia_gpus and not prefs.variant:
+            why.append(Check("gpu", True, f"CPU build: {_rocm_miss_reason(matrix, _ctx(matrix, host), host.platform)}", None))
     if host.nvidia_gpus and host.os != "macos":
         for g in host.nvidia_gpus:
             cc = _gpu_cc(matrix, g)
@@ -324,9 +391,14 @@ def _why_chain(
             if c.torch not in by_release or is_default:
                 by_release[c.torch] = c
         versions = sorted(by_release, key=vtuple, reverse=True)
+        amd_only = host.amd_gpus and not host.nvidia_gpus and host.os == "linux" and plan.variant.startswith("rocm")
         for v in versions[:3]:
             c = by_release[v]
-            why.append(Check("release", False, f"not torch {v}: {c.reasons[0] if c.reasons else 'no build passes'}", None))
+            reason = c.reasons[0] if c.reasons else "no build passes"
+            if amd_only:
+                mine = [x for x in newer if x.torch == v and _kind(matrix, x) == "rocm"]
+                reason = mine[0].reasons[0] if mine and mine[0].reasons else "it has no ROCm build in the data"
+            why.append(Check("release", False, f"not torch {v}: {reason}", None))
         if len(versions) > 3:
             why.append(Check("release", True, f"...and {len(versions) - 3} more newer releases rejected (see rejected)", None))
         why.append(Check("release", True, f"torch {plan.torch} is the newest release that passes", src))
@@ -339,11 +411,16 @@ def _why_chain(
         why.append(Check("build", True, f"{plan.variant} as pinned", src))
     else:
         dflt = next((c for c in candidates if c.torch == plan.torch and c.variant == default), None)
-        if dflt is not None and dflt.ok:
-            because = "would not use the GPU" if host.gpus else "is not the kind this machine needs"
+        if plan.variant.startswith("rocm") and host.amd_gpus:
+            detail = (f"{plan.variant}: the newest ROCm build whose gfx list covers every AMD GPU here "
+                      f"(the index default, {default or 'none'}, is not a ROCm build)")
         else:
-            because = "does not fit" + (f": {dflt.reasons[0]}" if dflt is not None and dflt.reasons else "")
-        why.append(Check("build", True, f"{plan.variant}: the newest build that fits (the index default, {default or 'none'}, {because})", src))
+            if dflt is not None and dflt.ok:
+                because = "would not use the GPU" if host.gpus else "is not the kind this machine needs"
+            else:
+                because = "does not fit" + (f": {dflt.reasons[0]}" if dflt is not None and dflt.reasons else "")
+            detail = f"{plan.variant}: the newest build that fits (the index default, {default or 'none'}, {because})"
+        why.append(Check("build", True, detail, src))
     if prefs.python:
         why.append(Check("python", True, f"Python {plan.python} as pinned", src))
     else:
@@ -364,6 +441,8 @@ def _host_warnings(matrix: Matrix, host: Host) -> Iterable[str]:
         yield "driver version unknown: the plan assumes a driver new enough for its CUDA build"
     if host.os == "macos" and host.nvidia_gpus:
         yield "macOS has no CUDA support in current PyTorch: NVIDIA GPUs are not used"
+    if host.os != "linux" and host.amd_gpus:
+        yield f"PyTorch publishes ROCm wheels for Linux only: on {host.os} the AMD GPU is not used (the CPU build)"
     for g in host.nvidia_gpus:
         if _gpu_cc(matrix, g) is None:
             yield f"{g.name}: compute capability unknown; pass --cc to describe it"

@@ -169,6 +169,10 @@ def validate_data(data: Any, file: Path | str = "<data>") -> None:
             refs(f"$.torch_releases[{i}].builds[{j}].source", b["source"])
     for name, pkg in data["packages"].items():
         refs(f"$.packages.{name}.source", pkg["source"])
+    for i, row in enumerate(data.get("amd_gpus", ())):
+        refs(f"$.amd_gpus[{i}].source", row["source"])
+    if "rocm_rule" in data:
+        refs("$.rocm_rule.source", data["rocm_rule"]["source"])
     # the schema's pattern lets 2024-13-45 through; Python release dates are parsed (the one-year rule)
     for i, py in enumerate(data["python_releases"]):
         d = py["released"]

@@ -74,3 +74,23 @@ def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
         gpu_rows.append({"GPU": g.name, "compute capability": g.cc, "architecture": arch.name if arch else "?",
                          "segment": g.segment})
     return {"cuda": cuda_rows, "driver": driver_rows, "torch": torch_rows, "gpus": gpu_rows}
+
+
+def build_amd_rows(m: Matrix, gfx: str | None = None) -> list[dict[str, str]]:
+    """The AMD model table (name -> gfx target), optionally only one target."""
+    return [{"GPU": g.name, "gfx target": g.gfx, "architecture": g.arch or "?", "segment": g.segment}
+            for g in m.amd_gpus if gfx is None or g.gfx == gfx]
+
+
+def build_rocm_rows(m: Matrix, gfx: str, torch: str | None = None) -> list[dict[str, str]]:
+    """Every release with the ROCm builds (Linux x86_64) whose gfx list carries `gfx`."""
+    rows = []
+    for r in m.releases:
+        if torch and vtuple(r.version)[: len(vtuple(torch))] != vtuple(torch):
+            continue
+        hits = [b.variant for b in r.builds
+                if b.kind == "rocm" and "linux-x86_64" in b.platforms and gfx in b.platforms["linux-x86_64"].gfx]
+        if hits:
+            rows.append({"torch": r.version, "released": r.released, "Python": f"{r.python[0]} - {r.python[-1]}",
+                         "ROCm builds (linux-x86_64)": " ".join(hits), "torchvision": r.torchvision or "-"})
+    return rows

@@ -11,10 +11,11 @@ from desktop.schema import validate_data
 IDX = "https://download.pytorch.org/whl/"
 
 
-def _b(variant: str, cuda: str | None, sass: list[str], ptx: list[str] | None = None, plats: tuple[str, ...] = ("linux-x86_64", "windows-x86_64")) -> dict[str, Any]:
+def _b(variant: str, cuda: str | None, sass: list[str], ptx: list[str] | None = None, plats: tuple[str, ...] = ("linux-x86_64", "windows-x86_64"),
+       gfx: list[str] | None = None) -> dict[str, Any]:
     d: dict[str, Any] = {
         "variant": variant,
-        "platforms": {p: ({"sass": sass, "ptx": ptx or []} if cuda else {}) for p in plats},
+        "platforms": {p: ({"sass": sass, "ptx": ptx or []} if cuda else {"gfx": gfx} if gfx else {}) for p in plats},
         "install": {"index_url": IDX + variant},
         "source": ["t"],
     }
@@ -67,7 +68,7 @@ BASE: dict[str, Any] = {
             "default_variant": {"linux-x86_64": "cu130", "windows-x86_64": "cpu", "macos-arm64": "cpu", "linux-aarch64": "cpu"},
             "builds": [_b("cu128", "12.8", ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]),
                        _b("cu130", "13.0", ["7.5", "8.0", "8.6", "9.0", "10.0", "12.0"]),
-                       _b("rocm7.0", None, [], plats=("linux-x86_64",)),
+                       _b("rocm7.0", None, [], plats=("linux-x86_64",), gfx=["gfx90a", "gfx942", "gfx1100"]),
                        _b("cpu", None, [], plats=CPU)],
             "source": ["t"],
         },
@@ -93,6 +94,11 @@ BASE: dict[str, Any] = {
             "builds": [_b("cu113", "11.3", ["3.5", "5.0", "6.0", "7.0", "7.5", "8.0", "8.6"]), _b("cpu", None, [], plats=CPU)],
             "source": ["t"],
         },
+    ],
+    "amd_gpus": [
+        {"name": "Radeon RX 7900 XTX", "gfx": "gfx1100", "segment": "radeon", "aliases": ["RX 7900 XTX"], "source": ["t"]},
+        {"name": "Instinct MI300X", "gfx": "gfx942", "segment": "instinct", "aliases": ["MI300X"], "source": ["t"]},
+        {"name": "Radeon 780M", "gfx": "gfx1103", "segment": "apu", "source": ["t"]},
     ],
     "packages": {
         "torchvision": {"versions": ["0.13.1", "0.24.0", "0.24.1", "0.31.0"], "source": ["t"]},

@@ -255,6 +255,18 @@ def test_unknown_gpu_for_another_machine_says_so(window: MainWindow) -> None:
     assert "unknown GPU" in op.error.text()
 
 
+def test_another_machine_offers_amd_models_and_plans_rocm(qtbot: Any, window: MainWindow) -> None:
+    op = window.other_panel
+    names = [op.gpu_combo.itemText(i) for i in range(op.gpu_combo.count())]
+    assert "Radeon RX 7900 XTX" in names and "Instinct MI300X" in names and "GeForce GTX 1080" in names
+    op.gpu_combo.setCurrentText("Radeon RX 7900 XTX")
+    op.os_combo.setCurrentText("linux")
+    with qtbot.waitSignal(window.other_runner.succeeded, timeout=WAIT_MS):
+        assert op.plan()
+    plan = op.recommendation.recommendation.plan
+    assert plan is not None and plan.variant.startswith("rocm") and op.host.gpus[0].gfx == "gfx1100"
+
+
 def test_env_name_is_validated_as_you_type(window: MainWindow, tmp_path: Path) -> None:
     cp = window.create_panel
     cp.name_edit.setText("bad name/")
@@ -327,42 +339,11 @@ def test_data_update_offline_says_so_and_keeps_the_data(qtbot: Any, tmp_path: Pa
 
     dest = tmp_path / "data" / "matrix.json"
     monkeypatch.setattr(dm, "user_matrix_path", lambda: dest)
-    w = make_window(qtbot, tmp_path, ui_env, {"data/url": "http://127.0.0.1:9/matrix.json"})
+    w = make_window(qtbot, tmp_path, ui_env, {"data/url": "https://127.0.0.1:9/matrix.json"})
     with qtbot.waitSignal(w.update_runner.failed, timeout=WAIT_MS):
         w.check_for_updates()
     title, message = w.dialogs.errors[-1]
     assert "offline" in message and not dest.exists()
-
-
-def test_data_update_validates_and_stores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import http.server
-
-    from desktop.matrix import BUNDLED_MATRIX, load_matrix
-    from desktop.ui.data_update import DataUpdateError, update_matrix
-
-    site = tmp_path / "site"
-    site.mkdir()
-    data = json.loads(BUNDLED_MATRIX.read_text())
-    data["data_version"] = "2099.01.01"
-    (site / "matrix.json").write_text(json.dumps(data))
-    (site / "bad.json").write_text(json.dumps({"data_version": "x"}))
-    handler = type("H", (http.server.SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), lambda *a: handler(*a, directory=str(site)))
-    t = threading.Thread(target=server.serve_forever, daemon=True)
-    t.start()
-    base = f"http://127.0.0.1:{server.server_address[1]}"
-    dest = tmp_path / "user" / "matrix.json"
-    try:
-        with pytest.raises(DataUpdateError, match="not valid compatibility data"):
-            update_matrix(f"{base}/bad.json", "old", dest=dest)
-        assert not dest.exists()
-        upd = update_matrix(f"{base}/matrix.json", "old", dest=dest)
-    finally:
-        server.shutdown()
-        server.server_close()
-        t.join()
-    assert upd.changed and upd.new_version == "2099.01.01"
-    assert load_matrix(dest).data_version == "2099.01.01"
 
 
 def test_self_test_prints_one_json_summary() -> None:

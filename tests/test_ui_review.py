@@ -189,7 +189,8 @@ def test_plan_for_another_machine_says_what_to_do_first(window: MainWindow) -> N
 
 
 @pytest.mark.parametrize("gpus, driver, plan_torch, first_blocked", [
-    ("GeForce RTX 5090:12.0", "575.51.03", "2.13.0", "2.14.0"),  # 2.9-2.13 have cu128/cu129 builds this driver runs
+    # 2.9-2.11 have cu128 and 2.12.1/2.13.0 cu129 builds this driver runs; 2.12.0 had no cu129 (data review 2026-12-01)
+    ("GeForce RTX 5090:12.0", "575.51.03", "2.13.0", "2.12.0"),
     ("GeForce RTX 5090:12.0", "470.57.02", None, "2.7.0"),
     ("NVIDIA H100 80GB HBM3:9.0", "580.159.04", "2.15.0", None),
 ])

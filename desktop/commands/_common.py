@@ -11,7 +11,7 @@ from ..model import Host, Preferences
 if TYPE_CHECKING:  # importing the matrix module costs start-up time; commands import it in run()
     from ..matrix import Matrix
 
-HYPOTHETICAL_FLAGS = ("gpu", "cc", "no_gpu", "driver", "os", "machine")
+HYPOTHETICAL_FLAGS = ("gpu", "cc", "gfx", "no_gpu", "driver", "os", "machine")
 
 
 def add_pin_args(p: argparse.ArgumentParser) -> None:
@@ -25,8 +25,10 @@ def add_pin_args(p: argparse.ArgumentParser) -> None:
 def add_machine_args(p: argparse.ArgumentParser) -> None:
     """Describe another machine instead of detecting this one."""
     g = p.add_argument_group("plan for another machine (any of these skips detection)")
-    g.add_argument("--gpu", action="append", metavar="NAME", help="GPU model, e.g. 'RTX 4090' (repeatable)")
-    g.add_argument("--cc", action="append", metavar="X.Y", help="a GPU by compute capability, e.g. 8.6 (repeatable)")
+    g.add_argument("--gpu", action="append", metavar="NAME",
+                   help="GPU model, NVIDIA or AMD, e.g. 'RTX 4090' or 'Radeon RX 7900 XTX' (repeatable)")
+    g.add_argument("--cc", action="append", metavar="X.Y", help="an NVIDIA GPU by compute capability, e.g. 8.6 (repeatable)")
+    g.add_argument("--gfx", action="append", metavar="gfxNNNN", help="an AMD GPU by gfx target, e.g. gfx1100 (repeatable)")
     g.add_argument("--no-gpu", action="store_true", help="a machine without a GPU")
     g.add_argument("--driver", metavar="VERSION", help="NVIDIA driver version, e.g. 570.86.10")
     g.add_argument("--os", choices=("linux", "windows", "macos"), help="operating system (default: this one)")
@@ -34,15 +36,23 @@ def add_machine_args(p: argparse.ArgumentParser) -> None:
 
 
 def load_matrix_for_cli(args: argparse.Namespace) -> Matrix:
-    """The matrix: --matrix-file if given (errors are fatal there), else the app's default."""
-    from ..matrix import default_matrix, load_matrix
+    """The matrix: --matrix-file if given (errors are fatal there), else the app's default (warnings to stderr)."""
+    import sys
+
+    from ..matrix import default_loaded, load_matrix
     from ..schema import MatrixError
 
     path = getattr(args, "matrix_file", None)
     try:
-        return load_matrix(path) if path else default_matrix()
+        if path:
+            return load_matrix(path)
+        loaded = default_loaded()
     except MatrixError as exc:
         raise UsageError(str(exc)) from None
+    for w in loaded.warnings:
+        print(f"torchdesk: warning: {w}. Remove that file, or fetch signed data with the app's Tools > Check for "
+              "data updates.", file=sys.stderr)
+    return loaded.matrix
 
 
 def prefs_from_args(args: argparse.Namespace) -> Preferences:
@@ -64,8 +74,8 @@ def hypothetical_host(args: argparse.Namespace, matrix: Matrix) -> Host:
     """Build the Host the flags describe (desktop.machines, which the app calls too)."""
     from ..machines import describe_machine
 
-    return describe_machine(matrix, gpus=args.gpu or (), ccs=args.cc or (), no_gpu=args.no_gpu, driver=args.driver,
-                            os_name=args.os, machine=args.machine)
+    return describe_machine(matrix, gpus=args.gpu or (), ccs=args.cc or (), gfxs=getattr(args, "gfx", None) or (),
+                            no_gpu=args.no_gpu, driver=args.driver, os_name=args.os, machine=args.machine)
 
 
 def host_from_args(args: argparse.Namespace, matrix: Matrix) -> Host:

@@ -7,17 +7,18 @@ import json
 import sys
 
 from ..errors import UsageError
-from ..tables import build_tables
+from ..tables import build_amd_rows, build_rocm_rows, build_tables
 from ._common import load_matrix_for_cli
 
-TABLES = ("cuda", "driver", "torch", "gpus")
+TABLES = ("cuda", "driver", "torch", "gpus", "amd")
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--table", choices=TABLES, action="append", help="print only this table (repeatable)")
     p.add_argument("--torch", metavar="X.Y[.Z]", help="only PyTorch releases with this prefix, e.g. 2.5")
     p.add_argument("--cc", metavar="X.Y", help="only rows that matter for this compute capability, e.g. 8.6")
-    p.add_argument("--gpu", metavar="NAME", help="like --cc, for a GPU model name")
+    p.add_argument("--gpu", metavar="NAME", help="like --cc (or --gfx for an AMD model), for a GPU model name")
+    p.add_argument("--gfx", metavar="gfxNNNN", help="only ROCm builds and AMD GPUs for this gfx target, e.g. gfx1100")
     p.add_argument("--os", choices=("linux", "windows"), default="linux", help="whose wheels' architecture lists (default linux)")
     p.add_argument("--json", action="store_true", help="the filtered tables as JSON")
     p.add_argument("--check", action="store_true", help="validate the data and report consistency problems")
@@ -32,22 +33,36 @@ def run(args: argparse.Namespace) -> int:
         for p in problems:
             print(p)
         print(f"{m.file}: data {m.data_version}, {len(m.releases)} releases, {len(m.cuda_toolkits)} CUDA toolkits, "
-              f"{len(m.gpus)} GPUs: {len(problems)} problem(s)")
+              f"{len(m.gpus)} NVIDIA GPUs, {len(m.amd_gpus)} AMD GPUs: {len(problems)} problem(s)")
         return 1 if problems else 0
     cc = args.cc
+    gfx = args.gfx.strip().lower() if args.gfx else None
     if args.gpu:
         g = m.find_gpu(args.gpu)
-        if g is None:
-            close = m.suggest_gpus(args.gpu)
-            raise UsageError(f"unknown GPU {args.gpu!r}" + (f"; did you mean: {', '.join(close)}?" if close else ""))
-        cc = g.cc
+        amd = m.find_amd_gpu(args.gpu) if g is None else None
+        if g is None and amd is None:
+            close = m.suggest_amd_gpus(args.gpu) + m.suggest_gpus(args.gpu)
+            raise UsageError(f"unknown GPU {args.gpu!r}" + (f"; did you mean: {', '.join(close[:5])}?" if close else ""))
+        if g is not None:
+            cc = g.cc
+        else:
+            gfx = amd.gfx  # type: ignore[union-attr]
+    if gfx is not None:
+        import re
+
+        if not re.match(r"^gfx[0-9a-f]{3,4}$", gfx):
+            raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
+        if cc is not None:
+            raise UsageError("--gfx (AMD) cannot be combined with --cc (NVIDIA)")
+        return _run_gfx(m, gfx, args)
     if cc is not None:
         import re
 
         if not re.match(r"^\d{1,2}\.\d$", cc):
             raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
     tables = build_tables(m, torch=args.torch, cc=cc, os_name=args.os)
-    wanted = args.table or [t for t in TABLES if t != "gpus" or args.gpu or args.table]
+    tables["amd"] = build_amd_rows(m)
+    wanted = args.table or [t for t in TABLES if t not in ("gpus", "amd") or args.gpu]
     if args.json:
         json.dump({k: tables[k] for k in wanted}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -57,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         "driver": "NVIDIA driver <-> CUDA (minimum driver versions)",
         "torch": "PyTorch <-> Python <-> CUDA builds <-> torchvision <-> torchaudio",
         "gpus": "GPU models",
+        "amd": "AMD GPU models <-> gfx target",
     }
     out = []
     if cc:
@@ -67,6 +83,19 @@ def run(args: argparse.Namespace) -> int:
         out.append(render(tables[t]))
         out.append("")
     out.append(f"(compatibility data {m.data_version}; sources: torchdesk matrix --json, or matrix.json)")
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+def _run_gfx(m, gfx: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]
+    tables = {"amd": build_amd_rows(m, gfx), "torch": build_rocm_rows(m, gfx, args.torch)}
+    if args.json:
+        json.dump(tables, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    out = [f"Filtered for AMD gfx target {gfx}", "", "AMD GPU models with this target", render(tables["amd"]), "",
+           "PyTorch releases whose ROCm wheels carry it", render(tables["torch"]), "",
+           f"(compatibility data {m.data_version}; gfx lists per build in matrix.json)"]
     sys.stdout.write("\n".join(out) + "\n")
     return 0
 

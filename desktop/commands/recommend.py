@@ -43,7 +43,7 @@ def host_summary_json(host: Host) -> dict[str, object]:
         "os": host.os,
         "machine": host.machine,
         "driver": host.driver,
-        "gpus": [{"index": g.index, "name": g.name, "cc": g.cc, "arch": g.arch, "vendor": g.vendor} for g in host.gpus],
+        "gpus": [{"index": g.index, "name": g.name, "cc": g.cc, "gfx": g.gfx, "arch": g.arch, "vendor": g.vendor} for g in host.gpus],
     }
 
 
@@ -61,6 +61,8 @@ def format_host(host: Host) -> list[str]:
         extra = []
         if g.cc:
             extra.append(f"compute capability {g.cc}")
+        if g.gfx and g.gfx not in g.name:
+            extra.append(g.gfx)
         if g.arch:
             extra.append(g.arch)
         if g.memory_mib:
@@ -94,7 +96,9 @@ def format_resolution(res: Resolution, *, show_all: bool = False, conda_line: st
         others = [p for p in plan.python_choices if p != plan.python]
         rows = [
             ("PyTorch", plan.torch),
-            ("CUDA build", f"{plan.variant}" + (f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else "")),
+            ("CUDA build" if not plan.variant.startswith("rocm") else "ROCm build",
+             f"{plan.variant}" + (f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else "")
+             + (f" (ROCm {plan.variant[4:]} user space inside the wheels)" if plan.variant.startswith("rocm") else "")),
             ("Python", plan.python + (f"  (also supported: {', '.join(others)})" if others else "")),
             ("torchvision", plan.torchvision or "none released for this torch"),
             ("torchaudio", plan.torchaudio or "none released for this torch"),

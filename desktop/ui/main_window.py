@@ -52,11 +52,11 @@ def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Sta
     def job(ctx: JobContext) -> Startup:
         t0 = time.perf_counter()
         from ..detect import detect_host
-        from ..matrix import load_matrix_with_fallback, user_matrix_path
+        from ..matrix import load_app_matrix, load_matrix_with_fallback, user_matrix_path
         from .choices import recommend
 
         try:
-            loaded = load_matrix_with_fallback(user_matrix_path())
+            loaded = load_app_matrix()
         except Exception as exc:  # noqa: BLE001 - a broken downloaded copy must never stop the app
             # load_matrix_with_fallback turns most bad copies into warnings; anything else it lets through
             # (a file that is not UTF-8, say) gets the same treatment here: the bundled copy, and say so.

@@ -83,7 +83,8 @@ class OtherMachinePanel(QWidget):
         runner.failed.connect(self._on_runner_failed)
 
     def show_matrix(self, matrix: Any) -> None:
-        names = [NO_GPU] + sorted(g.name for g in matrix.gpus)
+        # NVIDIA and AMD models in one list: the CLI's --gpu takes either, and so does describe_host
+        names = [NO_GPU] + sorted([g.name for g in matrix.gpus] + [g.name for g in getattr(matrix, "amd_gpus", ())])
         current = self.gpu_combo.currentText()
         self.gpu_combo.clear()
         self.gpu_combo.addItems(names)

@@ -1,7 +1,8 @@
 """UI state in QSettings (engine, envs folder, mirrors, channels, data URL, window geometry) and its dialog.
 
 The core never reads QSettings: the window turns these values into arguments (a MirrorChoice, a prefix, an
-engine name) when it calls the core.
+engine name) when it calls the core. The one exception is the list of extra allowed install hosts, which the core
+must honour when it loads data: the dialog edits it through hosts.py, in a small file the core reads.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .data_update import DEFAULT_DATA_URL
+from ..dataupdate import DEFAULT_DATA_URL
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 SETTINGS_ENV = "TORCHDESK_SETTINGS"  # an INI file to use instead of the platform's store (tests, portable use)
@@ -88,8 +89,9 @@ class UiSettings:
 class SettingsDialog(QDialog):
     """Mirrors, channels, engine, envs folder, data URL. Validation uses the core's mirror parser."""
 
-    def __init__(self, settings: UiSettings, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: UiSettings, parent: QWidget | None = None, hosts_file: Path | None = None) -> None:
         super().__init__(parent)
+        from ..hosts import read_extra_hosts
         from ..mirrors import presets
 
         self.setWindowTitle("Settings")
@@ -130,6 +132,13 @@ class SettingsDialog(QDialog):
         form.addRow("Conda &channels:", self.channels)
         self.data_url = QLineEdit(settings.data_url)
         form.addRow("&Data update URL:", self.data_url)
+        self.hosts_file = hosts_file
+        self.saved_hosts = read_extra_hosts(hosts_file)
+        self.hosts = QLineEdit(" ".join(sorted(self.saved_hosts)))
+        self.hosts.setPlaceholderText("none; space-separated host names, such as mirror.example.com")
+        self.hosts.setToolTip("Compatibility data may install only from download.pytorch.org, PyPI, the anaconda "
+                              "channels and the mirror presets. Add a host here only if you trust it.")
+        form.addRow("Extra allowed &hosts:", self.hosts)
         self.error = QLabel()
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -171,9 +180,23 @@ class SettingsDialog(QDialog):
             self.error.setText(f"\u2717 the environments folder must be a full path, such as {Path.home() / 'envs'}")
             return
         url = self.data_url.text().strip()
-        if url and not url.startswith(("https://", "http://", "file://")):
-            self.error.setText("\u2717 the data update URL must start with https://, http:// or file://")
+        if url and not url.startswith("https://"):
+            self.error.setText("\u2717 the data update URL must start with https:// (data is downloaded over https only)")
             return
+        from ..hosts import HostError, normalize_host, save_extra_hosts
+
+        try:
+            hosts = frozenset(normalize_host(h) for h in self.hosts.text().replace(",", " ").split())
+        except HostError as exc:
+            self.error.setText(f"\u2717 extra allowed hosts: {exc}")
+            return
+        if hosts != self.saved_hosts:
+            try:
+                save_extra_hosts(hosts, self.hosts_file)
+            except OSError as exc:
+                self.error.setText(f"\u2717 could not save the allowed hosts ({exc.strerror or exc}); check that "
+                                   "your settings folder is writable")
+                return
         s = self.settings
         s.set("create/engine", self.engine.currentText())
         s.set("create/envs_dir", self.envs_dir.text().strip())
