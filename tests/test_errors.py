@@ -7,9 +7,12 @@ from typing import Any
 
 import pytest
 
+from desktop.datasign import SignatureError
+from desktop.dataupdate import DataUpdateError
 from desktop.engine.base import EngineError
 from desktop.envspec import EnvSpecError
 from desktop.errors import TorchDeskError, UsageError, render_error, user_message
+from desktop.hosts import HostError
 from desktop.jobs import JobFailed
 from desktop.mirrors import MirrorError
 from desktop.resolve import PreferenceError
@@ -17,7 +20,7 @@ from desktop.schema import MatrixError
 
 
 @pytest.mark.parametrize("cls", [UsageError, EngineError, MatrixError, EnvSpecError, PreferenceError, MirrorError,
-                                 JobFailed])
+                                 JobFailed, DataUpdateError, SignatureError, HostError])
 def test_every_core_error_has_the_one_root(cls: type) -> None:
     assert issubclass(cls, TorchDeskError)
 
@@ -25,7 +28,7 @@ def test_every_core_error_has_the_one_root(cls: type) -> None:
 def test_value_errors_stay_value_errors() -> None:
     """Callers that catch ValueError (validation code) still catch these."""
     assert issubclass(EnvSpecError, ValueError) and issubclass(PreferenceError, ValueError)
-    assert issubclass(MirrorError, ValueError)
+    assert issubclass(MirrorError, ValueError) and issubclass(HostError, ValueError)
 
 
 def test_sentence_and_hint() -> None:
