@@ -13,7 +13,7 @@ import sys
 from typing import Sequence
 
 from . import __version__
-from .errors import UsageError
+from .errors import TorchDeskError, UsageError, render_error
 
 # (command, module under desktop.commands, one-line help). Order is the order of `torchdesk --help`.
 COMMANDS: tuple[tuple[str, str, str], ...] = (
@@ -44,12 +44,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         if only is not None and name != only:
             sub.add_parser(name, help=help_text, add_help=False)
             continue
-        try:
-            mod = importlib.import_module(f"desktop.commands.{module}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"desktop.commands.{module}":
-                raise
-            continue  # command not built yet
+        mod = importlib.import_module(f"desktop.commands.{module}")
         p = sub.add_parser(name, help=help_text, description=help_text)
         mod.add_arguments(p)
         p.set_defaults(_run=mod.run)
@@ -87,8 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code = int(args._run(args))
     except UsageError as exc:
-        print(f"torchdesk {args.command}: error: {exc}", file=sys.stderr)
+        print(f"torchdesk {args.command}: {render_error(exc)}", file=sys.stderr)
         return 2
+    except TorchDeskError as exc:  # a failure with a sentence for the user: no traceback
+        print(f"torchdesk {args.command}: {render_error(exc)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130

@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from .errors import TorchDeskError
 from .schema import RESOURCES
 
 PUBLIC_KEY = RESOURCES / "data-signing-key.pub"
@@ -23,7 +24,7 @@ KEY_ENV = "TORCHDESK_DATA_PUBLIC_KEY"
 MAX_SIGNATURE_BYTES = 1024
 
 
-class SignatureError(Exception):
+class SignatureError(TorchDeskError):
     """The data is not signed, or not by the key the app trusts: a sentence for the user."""
 
 

@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from .errors import TorchDeskError
+
 DEFAULT_DATA_URL = "https://raw.githubusercontent.com/torchdesk/torchdesk/main/desktop/resources/matrix.json"
 MAX_BYTES = 8 * 1024 * 1024
 MAX_SECONDS = 60.0
@@ -30,7 +32,7 @@ MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
 
 
-class DataUpdateError(Exception):
+class DataUpdateError(TorchDeskError):
     """A sentence for the user: what went wrong and that the data in use did not change."""
 
 
@@ -188,13 +190,13 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
     """Download, verify and store a newer matrix.json (default dest: user_matrix_path()). Raises DataUpdateError."""
     from .datasign import SignatureError, verify_signature
     from .matrix import (
-        MatrixError,
         bundled_data_version,
         consistency_problems,
         data_version_newer,
         parse_matrix_bytes,
         user_matrix_path,
     )
+    from .schema import MatrixError
 
     unchanged = f"The data in use ({current_version}) is unchanged."
     dest = dest or user_matrix_path()

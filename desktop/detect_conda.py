@@ -5,13 +5,22 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping
+from typing import Callable, Mapping, Protocol
 
 from .detect_parse import parse_conda_meta_name, parse_dist_info_version
 from .model import CondaEnv, CondaInstall, SourceNote
 
-if TYPE_CHECKING:
-    from .detect import Probe
+
+class Probe(Protocol):
+    """What conda discovery needs from detect.Probe (declared here: detect imports this module, not the reverse)."""
+
+    @property
+    def home(self) -> Path | None: ...
+
+    @property
+    def which(self) -> Callable[[str], str | None]: ...
+
+    def path(self, p: str | Path) -> Path: ...
 
 
 def _read_file(p: Path, limit: int = 1 << 20) -> str | None:

@@ -88,7 +88,7 @@ def parse_nvidia_smi_csv(text: str, fields: Sequence[str] | None = None) -> Pars
         cells = [c.strip() for c in row.split(",")]
         if len(cells) != len(header):
             return Parsed(None, f"row {n + 1} has {len(cells)} cells, expected {len(header)}: {row[:80]!r}")
-        d = dict(zip(header, cells))
+        d = dict(zip(header, cells, strict=False))
         name = d["name"]
         if _na(name):
             return Parsed(None, f"row {n + 1} has no GPU name")

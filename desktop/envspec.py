@@ -19,6 +19,7 @@ from pathlib import Path
 from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Sequence
 
+from .errors import TorchDeskError
 from .mirrors import PYPI_MIRRORS, PYPI_SIMPLE, PYTORCH_INDEX, MirrorChoice, conda_channel, pypi_index, torch_source
 from .model import Check, Host, Plan
 
@@ -35,7 +36,7 @@ _LABELLED_RX = re.compile(r"^(cu\d{2,3}|rocm\d+(\.\d+)*)$")
 RESERVED_NAMES = ("base", "root")
 
 
-class EnvSpecError(ValueError):
+class EnvSpecError(TorchDeskError, ValueError):
     """A spec or an environment.yml that cannot be used: the message says which part and why."""
 
 
@@ -160,7 +161,7 @@ def _check_conda_extra(spec: str) -> str:
     text = spec.strip()
     if not _CONDA_SPEC_RX.match(text):
         raise EnvSpecError(f"extra conda package {text!r} is not a conda match spec such as 'ffmpeg' or 'libjpeg-turbo>=3'")
-    if re.split(r"[\s=<>!~]", text, 1)[0].lower() in ("python", "pip"):
+    if re.split(r"[\s=<>!~]", text, maxsplit=1)[0].lower() in ("python", "pip"):
         raise EnvSpecError(f"{text!r}: python and pip are set by the plan; choose Python with --python")
     return text
 
@@ -372,7 +373,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             pip_lines += [str(p) for p in dep["pip"]]
             continue
         d = str(dep).strip()
-        head = re.split(r"[\s=<>!~]", d, 1)[0].lower()
+        head = re.split(r"[\s=<>!~]", d, maxsplit=1)[0].lower()
         if head == "python":
             python = _conda_python(d)
             if python is None:

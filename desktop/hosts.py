@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from .errors import TorchDeskError
+
 # The package hosts TorchDesk installs from by default, each with where that fact is documented.
 KNOWN_HOSTS: dict[str, str] = {
     # PyTorch's wheel index: the URLs the install selector prints (https://pytorch.org/get-started/locally/).
@@ -33,7 +35,7 @@ _MAX_FILE_BYTES = 64 * 1024
 _HOST_RE = re.compile(r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$")
 
 
-class HostError(ValueError):
+class HostError(TorchDeskError, ValueError):
     """An entry that is not a host name (a sentence saying what to type instead)."""
 
 

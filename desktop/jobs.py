@@ -23,6 +23,7 @@ from typing import Any, Callable, Sequence, TextIO
 
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
+from .errors import TorchDeskError
 from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
@@ -60,7 +61,7 @@ class EnvResult:
         return self.status == "ok"
 
 
-class JobFailed(Exception):
+class JobFailed(TorchDeskError):
     def __init__(self, stage: str, message: str, fix: str | None = None) -> None:
         super().__init__(message)
         self.stage, self.message, self.fix = stage, message, fix
@@ -411,9 +412,9 @@ def _verify(spec: EnvSpec, prefix: Path, log: Callable[[str], None], cancel: Can
     if host is not None and not host.gpus:
         expect_gpu = False
     try:
-        from .verify import verify_python  # type: ignore[attr-defined]
+        from .verify import verify_python
     except ImportError:
-        verify_python = None
+        verify_python = None  # type: ignore[assignment]  # never: verify.py is part of the package
     if verify_python is not None:
         result = verify_python(str(python), expect_gpu=expect_gpu, on_line=log, cancel=cancel)
         if cancel.is_cancelled:

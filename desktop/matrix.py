@@ -334,7 +334,7 @@ class Matrix:
         return [g for g in self.amd_gpus if g.gfx == gfx]
 
     def arch_for_cc(self, cc: str) -> Architecture | None:
-        cc = "%d.%d" % cc_tuple(cc)
+        cc = "{}.{}".format(*cc_tuple(cc))
         return self._cc_index.get(cc)
 
     def arch_by_nvml(self, value: int) -> Architecture | None:

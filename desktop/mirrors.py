@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .errors import TorchDeskError
+
 CONDA_FORGE = "conda-forge"
 PYTORCH_INDEX = "https://download.pytorch.org/whl"
 PYPI_SIMPLE = "https://pypi.org/simple"
@@ -66,7 +68,7 @@ PYPI_MIRRORS: tuple[Mirror, ...] = (
 _BY_KIND = {"conda": CONDA_MIRRORS, "torch": TORCH_MIRRORS, "pypi": PYPI_MIRRORS}
 
 
-class MirrorError(ValueError):
+class MirrorError(TorchDeskError, ValueError):
     """An unknown preset id or a malformed custom URL."""
 
 

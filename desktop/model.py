@@ -229,3 +229,16 @@ class Resolution:
             "warnings": list(self.warnings),
             "data_version": self.data_version,
         }
+
+
+@dataclass(frozen=True)
+class SmokeRun:
+    """The raw outcome of one run of the smoke script (verify.py runs it, verdicts.py judges it)."""
+
+    report: dict[str, Any] | None
+    log: str
+    returncode: int | None
+    timed_out: bool = False
+    cancelled: bool = False
+    error: str | None = None  # could not start it at all
+    seconds: float = 0.0

@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import threading
+import time
 from typing import Callable, Mapping, Sequence
 
 import psutil
@@ -55,6 +56,7 @@ class CancelToken:
         self._cancelled = threading.Event()
         self._procs: list[subprocess.Popen[bytes] | subprocess.Popen[str]] = []
         self._callbacks: list[Callable[[], None]] = []
+        self._killed = threading.Event()  # set once cancel() has killed every attached tree
 
     @property
     def is_cancelled(self) -> bool:
@@ -79,8 +81,9 @@ class CancelToken:
                 pass
         for p in procs:
             _kill_popen(p)
+        self._killed.set()
 
-    def attach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    def attach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
         """Hold `popen` so cancel() kills its tree; if already cancelled, kill it now."""
         with self._lock:
             if not self._cancelled.is_set():
@@ -88,7 +91,7 @@ class CancelToken:
                 return
         _kill_popen(popen)
 
-    def detach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+    def detach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
         with self._lock:
             if popen in self._procs:
                 self._procs.remove(popen)
@@ -113,7 +116,7 @@ class CancelToken:
             raise Cancelled()
 
 
-def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
+def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
     if popen.poll() is not None:
         return
     pgid = None
@@ -140,8 +143,7 @@ def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
         popen.wait(timeout=TERM_GRACE_S)
     except subprocess.TimeoutExpired:
         popen.kill()
-    _gone, alive = psutil.wait_procs(descendants, timeout=TERM_GRACE_S)
-    for p in alive:
+    for p in _wait_exited(descendants, TERM_GRACE_S):
         try:
             p.kill()
         except psutil.NoSuchProcess:
@@ -152,6 +154,26 @@ def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
             os.killpg(pgid, signal.SIGKILL)
         except OSError:
             pass
+
+
+def _wait_exited(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    """Wait until each process has exited; return those still running. A zombie has exited: its new parent may
+    be an init that never reaps orphans (a container's), where psutil.wait_procs would wait out the timeout."""
+    deadline = time.monotonic() + timeout
+    alive = list(procs)
+    while alive:
+        alive = [p for p in alive if _running(p)]
+        if not alive or time.monotonic() >= deadline:
+            break
+        time.sleep(0.02)
+    return alive
+
+
+def _running(p: psutil.Process) -> bool:
+    try:
+        return p.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def run_streaming(
@@ -174,14 +196,14 @@ def run_streaming(
         kwargs["start_new_session"] = True
     else:
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
-    proc = subprocess.Popen(
+    proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]  # per-OS options in a dict
         list(cmd),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL,
         env=dict(env) if env is not None else None,
         cwd=cwd,
-        **kwargs,  # type: ignore[arg-type]
+        **kwargs,
     )
     if cancel is not None:
         cancel.attach(proc)
@@ -201,7 +223,7 @@ def run_streaming(
         pending = b""
         # read1 returns what is there: progress written with '\r' and no newline still comes through.
         while True:
-            chunk = proc.stdout.read1(65536)  # type: ignore[attr-defined]
+            chunk = proc.stdout.read1(65536)  # type: ignore[attr-defined]  # a BufferedReader, typed IO[bytes]
             if not chunk:
                 break
             pending += chunk
@@ -211,6 +233,10 @@ def run_streaming(
         if pending:
             on_line(pending.decode("utf-8", "replace"))
         code = proc.wait()
+        if cancel is not None and cancel.is_cancelled:
+            # The pipe reaches EOF while the tree is still dying (a child closes its files before it has exited):
+            # return only once the canceller has finished killing it, so no process of the job outlives it.
+            cancel._killed.wait(timeout=10 * TERM_GRACE_S)
     except BaseException:
         _kill_popen(proc)
         proc.wait()

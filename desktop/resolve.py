@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Iterable
 
+from .errors import TorchDeskError
 from .matrix import Build, Matrix, TorchRelease, sm_name, vtuple
 from .model import Candidate, Check, GpuInfo, Host, Plan, Preferences, Resolution
 # The rules; gpu_coverage and newest_cuda_for_driver are also imported from here by callers.
@@ -24,7 +25,7 @@ from .rules import driver_check, gpu_coverage, newest_cuda_for_driver  # noqa: F
 PYPI_SIMPLE = "https://pypi.org/simple"
 
 
-class PreferenceError(ValueError):
+class PreferenceError(TorchDeskError, ValueError):
     """A pin is malformed (not merely unsatisfiable): 'python 3.x'."""
 
 
@@ -295,9 +296,8 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
         reasons = _no_match_reasons(matrix, host, prefs, candidates)
         per_gpu = _per_gpu_options(matrix, host, prefs) if len(host.nvidia_gpus) > 1 else []
         warnings.extend(per_gpu)
-        checks = tuple(Check("match", False, r, None) for r in reasons)
         return Resolution(
-            status="no_match", plan=None, checks=checks,
+            status="no_match", plan=None, checks=tuple(Check("match", False, r, None) for r in reasons),
             alternatives=tuple(passing), rejected=rejected, warnings=tuple(warnings),
             summary="No PyTorch build fits: " + "; ".join(reasons[:3]),
             data_version=matrix.data_version, host=host,
@@ -305,12 +305,13 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
 
     newest = max(vtuple(c.torch) for c in preferred)
     in_release = [c for c in preferred if vtuple(c.torch) == newest]
-    release = matrix.release(in_release[0].torch)
-    assert release is not None
-    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]
+    chosen_release = matrix.release(in_release[0].torch)
+    assert chosen_release is not None
+    release = chosen_release
+    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]  # a candidate's build is in its release
     assert chosen.plan is not None
     # the chosen build's whole chain, passing checks included
-    full_checks = _check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]
+    full_checks = _check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]  # a candidate's build is in its release
     if prefs.python is not None:
         full_checks.append(Check("python", True, f"Python {prefs.python} is supported by torch {release.version} ({', '.join(chosen.plan.python_choices)})", ", ".join(release.source)))
     chosen = chosen._replace(checks=tuple(full_checks))
@@ -321,6 +322,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     others = [c for c in passing if (c.torch, c.variant) != (chosen.torch, chosen.variant)]
     alternatives = tuple(sorted(others, key=lambda c: _kind(matrix, c) not in kinds))
     plan = chosen.plan
+    assert plan is not None
     summary = (
         f"torch {plan.torch} ({plan.variant}) on Python {plan.python}"
         + (f", torchvision {plan.torchvision}" if plan.torchvision else "")
@@ -365,9 +367,9 @@ def _why_chain(
     for g in host.amd_gpus if host.os != "macos" else ():
         gfx = amd_gfx(matrix, g)
         model = matrix.find_amd_gpu(g.name) or next(iter(matrix.amd_models_for_gfx(gfx or "")), None)
-        arch = f" ({model.arch})" if model is not None and model.arch and model.gfx == gfx else ""
+        arch_text = f" ({model.arch})" if model is not None and model.arch and model.gfx == gfx else ""
         src_ids = ", ".join(model.source) if model is not None and model.gfx == gfx else None
-        why.append(Check("host", True, f"{g.name}: AMD gfx target {gfx}{arch}" if gfx else f"{g.name}: AMD GPU, gfx target unknown", src_ids))
+        why.append(Check("host", True, f"{g.name}: AMD gfx target {gfx}{arch_text}" if gfx else f"{g.name}: AMD GPU, gfx target unknown", src_ids))
         if plan.variant == "cpu" and host.os == "linux" and not host.nvidia_gpus and not prefs.variant:
             why.append(Check("gpu", True, f"CPU build: {_rocm_miss_reason(matrix, _ctx(matrix, host), host.platform)}", None))
     if host.nvidia_gpus and host.os != "macos":

@@ -34,7 +34,7 @@ def gpu_coverage(targets: Targets, cc: str) -> Coverage:
     hit = targets.memo.get(cc)
     if hit is None:
         hit = targets.memo[cc] = _coverage(targets, cc)
-    return hit  # type: ignore[no-any-return]
+    return hit
 
 
 def _coverage(targets: Targets, cc: str) -> Coverage:

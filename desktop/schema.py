@@ -15,11 +15,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable
 
+from .errors import TorchDeskError
+
 RESOURCES = Path(__file__).resolve().parent / "resources"
 SCHEMA = RESOURCES / "matrix.schema.json"
 
 
-class MatrixError(Exception):
+class MatrixError(TorchDeskError):
     """The data file is unreadable or invalid. The message names the file and the JSON path."""
 
     def __init__(self, file: Path | str, path: str, message: str) -> None:

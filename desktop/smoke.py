@@ -138,10 +138,11 @@ class _Run(object):
             json.dump(self.report, f, default=str)
         os.replace(tmp, self.path)
 
-    def check(self, name, fn, gpu=None):
-        """Run one check, timing it; fn returns a detail dict (or raises)."""
+    def check(self, name, fn, gpu=None, severity="fail"):
+        """Run one check, timing it; fn returns a detail dict (or raises). `severity` ("fail" or "warn") is what
+        its failure makes the verdict, for a check the verdict has no words of its own for."""
         self.stage(name if gpu is None else "gpu%d.%s" % (gpu, name))
-        entry = {"name": name, "gpu": gpu}
+        entry = {"name": name, "gpu": gpu, "severity": severity}
         t = time.time()
         try:
             entry.update(fn() or {})
@@ -405,7 +406,7 @@ def _gpu_checks(run, torch, i):
         gpu["error"] = _error(exc)
         return
     dev = torch.device("cuda", i)
-    sync = lambda: torch.cuda.synchronize(dev)  # noqa: E731
+    sync = lambda: torch.cuda.synchronize(dev)  # noqa: E731 - a one-line alias, as the 3.6 script keeps them
 
     def alloc():
         x = torch.empty(16 * 1024 * 1024, dtype=torch.uint8, device=dev)
@@ -547,7 +548,7 @@ def main(argv=None):
         imp = {"ok": False}
         rep["import_torch"] = imp
         try:
-            import torch  # noqa: F401
+            import torch  # noqa: F401 - the import is the check
             imp["ok"] = True
         except BaseException as exc:  # SystemExit / KeyboardInterrupt from a broken import are data too
             if isinstance(exc, KeyboardInterrupt):

@@ -8,16 +8,45 @@ from __future__ import annotations
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .matrix import vtuple
-from .model import platform_key
+from .model import SmokeRun, platform_key
 from .smoke import classify_error
 
-if TYPE_CHECKING:
-    from .verify import SmokeRun
-
 VERDICTS = ("pass", "warn", "fail")
+SEVERITIES = ("warn", "fail")
+# The checks judge() has words of its own for (a cause and a fix). Every other check that fails is judged by the
+# severity it carries, and one that carries none (or a bad one) is at least a warning.
+KNOWN_CHECKS = ("cpu_matmul", "alloc", "matmul_fp32", "conv_cudnn", "matmul_bf16", "numpy_interop", "torchvision_nms")
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One entry of a report's `checks`, typed: what the verdict reads of it."""
+
+    name: str
+    ok: bool
+    gpu: int | None
+    severity: str  # one of SEVERITIES
+    detail: str
+
+
+def read_checks(report: dict[str, Any]) -> tuple[CheckResult, ...]:
+    """The report's checks as CheckResults; an entry that is not an object is a failed check of its own."""
+    out: list[CheckResult] = []
+    for chk in report.get("checks") or ():
+        if not isinstance(chk, dict):
+            out.append(CheckResult("?", False, None, "warn", f"the report holds a malformed check ({str(chk)[:80]})"))
+            continue
+        name = str(chk.get("name") or "?")
+        severity = chk.get("severity")
+        if severity not in SEVERITIES:
+            severity = "fail" if name in KNOWN_CHECKS else "warn"
+        gpu = chk.get("gpu") if isinstance(chk.get("gpu"), int) else None
+        ok = chk.get("ok") is True
+        out.append(CheckResult(name, ok, gpu, str(severity), "" if ok else _check_detail(chk)))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -44,7 +73,8 @@ def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = No
         if report is None and re.search(r"SyntaxError|invalid syntax", run.log):
             return Judgement("fail", "this Python is too old to run the smoke test (it needs Python 3.6 or newer)",
                              "verify an environment with Python 3.6 or newer")
-        how = f"was killed by signal {-run.returncode}" if (run.returncode or 0) < 0 else f"exited with {run.returncode}"
+        code = run.returncode or 0
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with {run.returncode}"
         cause = f"the python process {how} during {_stage_words(stage)}"
         if kind != "other":
             cause += f": {detail}"
@@ -294,12 +324,29 @@ def judge(report: dict[str, Any], *, expect_gpu: bool | None = None, matrix: Any
     _judge_numpy(report, version, matrix, fails, warns)
     _judge_companion(report, "torchvision", version, variant, matrix, fails)
     _judge_companion(report, "torchaudio", version, variant, matrix, fails)
+    _judge_other_checks(report, fails, warns)
 
     if fails:
         return Judgement("fail", fails[0][0], fails[0][1], tuple(c for c, _ in fails[1:] + warns))
     if warns:
         return Judgement("warn", warns[0][0], warns[0][1], tuple(c for c, _ in warns))
     return Judgement("pass", _pass_summary(report, label), "")
+
+
+def _judge_other_checks(report: dict[str, Any], fails: list[tuple[str, str]], warns: list[tuple[str, str]]) -> None:
+    """The catch-all: a failed check no judge above knows counts by its severity; and a failure that no judge
+    above turned into a cause (a known check failing where its judge does not look) never passes silently."""
+    checks = read_checks(report)
+    fix = "see the log for the check's full error"
+    for c in checks:
+        # GPU checks of any name are judged per GPU (_judge_gpu); the others by name above.
+        if not c.ok and c.gpu is None and c.name not in KNOWN_CHECKS:
+            (fails if c.severity == "fail" else warns).append((f"the {c.name} check failed: {c.detail}", fix))
+    if not fails and not warns:
+        for c in checks:
+            if not c.ok:
+                where = "" if c.gpu is None else f" on GPU {c.gpu}"
+                (fails if c.severity == "fail" else warns).append((f"the {c.name} check failed{where}: {c.detail}", fix))
 
 
 def _first(text: str | None) -> str:
@@ -313,7 +360,7 @@ def _cc_from_text(text: str) -> str | None:
 
 def _check_detail(chk: dict[str, Any]) -> str:
     if chk.get("error"):
-        return chk["error"].get("detail") or chk["error"].get("message", "")
+        return str(chk["error"].get("detail") or chk["error"].get("message", ""))
     if "rel_err" in chk:
         return f"relative error {chk['rel_err']:.2e} > {chk.get('tol', 0):.0e}"
     return "wrong result"
@@ -478,7 +525,7 @@ def _pass_summary(report: dict[str, Any], label: str) -> str:
         return f"{label} works on the CPU"
     parts = []
     for g in gpus:
-        mm = next((c for c in report.get("checks") or () if c.get("gpu") == g.get("index")
+        mm: dict[str, Any] = next((c for c in report.get("checks") or () if c.get("gpu") == g.get("index")
                    and c.get("name") == "matmul_fp32"), {})
         err = f", fp32 matmul rel. error {mm['rel_err']:.1e}" if "rel_err" in mm else ""
         parts.append(f"{g.get('name')} ({g.get('sm')}{err})")

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from .model import SmokeRun
 from .paths import env_python
 from .smoke import REPORT_MARKER
 # The verdicts live in verdicts.py; judge, gpu_fix and Judgement are also imported from here by callers.
@@ -67,19 +68,6 @@ def _child_env() -> dict[str, str]:
     env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONUNBUFFERED"] = "1"
     return env
-
-
-@dataclass(frozen=True)
-class SmokeRun:
-    """The raw outcome of one run of the script."""
-
-    report: dict[str, Any] | None
-    log: str
-    returncode: int | None
-    timed_out: bool = False
-    cancelled: bool = False
-    error: str | None = None  # could not start it at all
-    seconds: float = 0.0
 
 
 def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: Callable[[str], None] | None = None,

@@ -31,7 +31,6 @@ import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 PY_VERSION = f"{sys.version_info.major}.{sys.version_info.minor}"
 PY_FULL = f"{sys.version_info.major}.{sys.version_info.minor}.{sys.version_info.micro}"

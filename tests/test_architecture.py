@@ -33,3 +33,136 @@ def test_core_imports_no_qt_and_starts_no_probe() -> None:
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
     assert p.stdout.strip() == "[] []", p.stdout
+
+
+# --- the import graph, read from the source (every import: top level, inside functions, TYPE_CHECKING) ----------
+
+QT_PACKAGES = ("PySide6", "shiboken6", "PyQt5", "PyQt6", "qtpy")
+
+
+def _module_name(p: Path) -> str:
+    rel = p.relative_to(ROOT).with_suffix("")
+    return ".".join(rel.parts[:-1] if p.name == "__init__.py" else rel.parts)
+
+
+def import_graph(root: Path = ROOT) -> dict[str, set[str]]:
+    """Each desktop module -> the modules it imports (desktop ones by full name, others by top-level name)."""
+    import ast
+
+    files = {_module_name(p): p for p in sorted((root / "desktop").rglob("*.py"))}
+    graph: dict[str, set[str]] = {}
+    for mod, path in files.items():
+        package = mod if path.name == "__init__.py" else mod.rpartition(".")[0]
+        out: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+            targets: list[str] = []
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = package.split(".")
+                    base = base[: len(base) - (node.level - 1)]
+                    stem = ".".join(base + ([node.module] if node.module else []))
+                else:
+                    stem = node.module or ""
+                targets = [stem]
+                # `from . import x` / `from .pkg import sub`: the submodule, where there is one
+                targets += [f"{stem}.{a.name}" for a in node.names if f"{stem}.{a.name}" in files]
+            for t in targets:
+                if t.split(".")[0] != "desktop":
+                    out.add(t.split(".")[0])
+                    continue
+                while t and t not in files:  # `from .model import Host`: the module is desktop.model
+                    t = t.rpartition(".")[0]
+                if t and t != mod:
+                    out.add(t)
+        graph[mod] = out
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components with more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(v: str) -> None:
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph.get(v, ()):
+            if w not in graph:
+                continue
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                found.append(sorted(comp))
+
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def _layer(mod: str) -> str:
+    if mod.startswith("desktop.ui.") or mod == "desktop.ui":
+        return "ui"
+    if mod.startswith("desktop.commands") or mod == "desktop.cli":
+        return "cli"
+    if mod == "desktop.__main__":
+        return "entry"
+    return "core"
+
+
+def layer_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports that break the layering: the two faces import each other, or the core imports a face or Qt."""
+    bad = []
+    for mod, deps in sorted(graph.items()):
+        for dep in sorted(deps):
+            a, b = _layer(mod), (_layer(dep) if dep.startswith("desktop") else None)
+            if (a, b) in (("ui", "cli"), ("cli", "ui")) or (a == "core" and b in ("ui", "cli", "entry")):
+                bad.append(f"{mod} ({a}) imports {dep} ({b})")
+            if a in ("core", "cli") and dep in QT_PACKAGES:
+                bad.append(f"{mod} ({a}) imports Qt ({dep})")
+    return bad
+
+
+def test_import_graph_sees_relative_and_lazy_imports() -> None:
+    g = import_graph()
+    assert "desktop.model" in g["desktop.resolve"]  # a top-level relative import
+    assert "desktop.ui.main_window" in g["desktop.ui.app"]  # an import inside a function
+    assert "PySide6" in g["desktop.ui.settings"]
+    assert "desktop.engine.embedded" in g["desktop.engine"]  # `from .embedded import ...` in a package
+
+
+def test_cycle_finder_finds_a_planted_circle() -> None:
+    g = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}, "e": set()}
+    assert import_cycles(g) == [["a", "b", "c"]]
+    assert layer_violations({"desktop.ui.x": {"desktop.commands.y"}, "desktop.commands.y": {"desktop.ui.x"},
+                             "desktop.model": {"PySide6", "desktop.cli"}}) == [
+        "desktop.commands.y (cli) imports desktop.ui.x (ui)",
+        "desktop.model (core) imports Qt (PySide6)",
+        "desktop.model (core) imports desktop.cli (cli)",
+        "desktop.ui.x (ui) imports desktop.commands.y (cli)",
+    ]
+
+
+def test_no_import_circles() -> None:
+    assert import_cycles(import_graph()) == []
+
+
+def test_faces_do_not_import_each_other_and_the_core_imports_neither() -> None:
+    assert layer_violations(import_graph()) == []

@@ -18,10 +18,11 @@ import pytest
 
 from desktop.engine import get_engine
 from desktop.envspec import EnvSpec, read_environment_yml, spec_from_plan, with_sources, with_target, write_environment_yml
-from desktop.jobs import PipProgress, Progress, check_wheels, create_env, estimated_size_mib
+from desktop.jobs import PipProgress, Progress, create_env, estimated_size_mib
 from desktop.model import Plan
 from desktop.paths import conda_environments_txt, envs_dir
 from desktop.procs import CancelToken
+from desktop.wheels import check_wheels
 from localrepo import LocalRepo, serve_index, tree_state
 
 PLAN = Plan(torch="2.5.1", variant="cpu", python="3.11", torchvision="0.20.1", torchaudio="2.5.1", numpy="<2",

@@ -5,6 +5,8 @@ requests, and pip in a subprocess."""
 
 from __future__ import annotations
 
+import json
+
 import asyncio
 import http.server
 import os
@@ -337,7 +339,7 @@ def test_cli_create_non_network_failure_keeps_its_message(tmp_path: Path, home: 
     channel = tmp_path / "empty-channel"
     for sub in ("noarch", "linux-64"):
         (channel / sub).mkdir(parents=True)
-        (channel / sub / "repodata.json").write_text('{"info": {"subdir": "%s"}, "packages": {}}' % sub)
+        (channel / sub / "repodata.json").write_text(json.dumps({"info": {"subdir": sub}, "packages": {}}))
     code, out, err = _cli_create(capsys, "--channel", channel.as_uri(), "--pip-index-url", (tmp_path / "none").as_uri())
     assert code == 1
     errors = [ln for ln in err.splitlines() if ln.startswith("error:")]

@@ -8,7 +8,8 @@ import pytest
 
 from desktop.matrix import Targets
 from desktop.model import GpuInfo, Host, Preferences
-from desktop.resolve import PreferenceError, check_plan, gpu_coverage, newest_cuda_for_driver, resolve
+from desktop.resolve import PreferenceError, check_plan, resolve
+from desktop.rules import gpu_coverage, newest_cuda_for_driver
 from matrix_factory import make_data, make_matrix
 
 TODAY = date(2026, 11, 26)

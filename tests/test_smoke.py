@@ -94,7 +94,7 @@ def _run_script(python: str, tmp_path: Path, cwd: Path | None = None) -> tuple[d
 def test_real_run_without_torch(tmp_path: Path) -> None:
     rep, out = _run_script(sys.executable, tmp_path)
     assert rep["complete"] and rep["stage"] == "done"
-    assert rep["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert rep["python"]["version"] == "{}.{}.{}".format(*sys.version_info[:3])
     assert rep["import_torch"]["ok"] is False
     assert rep["import_torch"]["error"]["kind"] == "not_installed"
     assert "driver" in rep

@@ -16,12 +16,17 @@ import pytest
 
 from desktop import verify
 from desktop.matrix import default_matrix
-from desktop.verify import SmokeRun, judge, judge_run, verify_python
+from desktop.model import SmokeRun
+from desktop.verdicts import judge, judge_run
+from desktop.verify import verify_python
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "verify_data"
 FIXTURE = ROOT / "tests" / "captures" / "h100-driver-580"
-CPU_TORCH = "torch==2.13.0"
+# The +cpu local label pins PyTorch's CPU build: no index's CUDA build (PyPI's torch is one) can match it.
+CPU_TORCH = "torch==2.13.0+cpu"
+# PyTorch's CPU-only wheel index, as https://pytorch.org/get-started/locally/ gives it for "CPU".
+CPU_INDEX = "https://download.pytorch.org/whl/cpu"
 
 
 @pytest.fixture(scope="module")
@@ -247,12 +252,53 @@ def test_cancel_stops_a_silent_child(tmp_path: Path) -> None:
 
 @pytest.fixture(scope="session")
 def cpu_torch_python(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A venv with the CPU torch wheel (installed from local disk on these machines); skip where it is absent."""
+    """A venv with PyTorch's CPU build: from a local wheel folder when the wheel is on disk (offline, that folder
+    alone), else from the CPU index. Never a CUDA build; skip where neither can be reached."""
     env = tmp_path_factory.mktemp("cpu-torch") / "venv"
     venv.create(env, with_pip=True)
     py = str(verify.env_python(env))
-    _pip_install_or_skip(py, [CPU_TORCH], timeout=900)
+    wheel = local_cpu_torch_wheel()
+    if wheel is not None:
+        _pip_install_or_skip(py, ["--no-index", "--no-deps", "--find-links", str(wheel.parent), CPU_TORCH], timeout=900)
+        # Its pure-Python requirements (sympy, filelock, ...) from the configured index; torch is already
+        # installed and pinned to +cpu, so nothing can replace it.
+        _pip_install_or_skip(py, [CPU_TORCH], timeout=900)
+    else:
+        _pip_install_or_skip(py, ["--index-url", CPU_INDEX, CPU_TORCH], timeout=900)
+    got = subprocess.run([py, "-c", "import torch; print(torch.__version__, torch.version.cuda)"],
+                         capture_output=True, text=True, timeout=300)
+    assert got.stdout.split() == ["2.13.0+cpu", "None"], got.stdout + got.stderr
     return py
+
+
+def _find_links_dirs() -> list[Path]:
+    """Local folders pip is told to find wheels in: $TORCHDESK_TEST_WHEELS, $PIP_FIND_LINKS, pip's config."""
+    values = os.environ.get("TORCHDESK_TEST_WHEELS", "").split(os.pathsep) + os.environ.get("PIP_FIND_LINKS", "").split()
+    cfg = subprocess.run([sys.executable, "-m", "pip", "config", "list"], capture_output=True, text=True, timeout=60)
+    for line in cfg.stdout.splitlines():
+        key, _, value = line.partition("=")
+        if key.endswith(".find-links"):
+            values += value.strip().strip("'\"").split()
+    dirs: list[Path] = []
+    for v in values:
+        d = Path(v[len("file://"):] if v.startswith("file://") else v)
+        if v and "://" not in str(d) and d.is_dir() and d not in dirs:
+            dirs.append(d)
+    return dirs
+
+
+def local_cpu_torch_wheel() -> Path | None:
+    """The CPU torch wheel for this interpreter in a local wheel folder, or None."""
+    from packaging.tags import sys_tags
+    from packaging.utils import parse_wheel_filename
+
+    tags = set(sys_tags())
+    for d in _find_links_dirs():
+        for w in sorted(d.glob("torch-2.13.0+cpu-*.whl")):
+            _name, version, _build, wheel_tags = parse_wheel_filename(w.name)
+            if str(version) == "2.13.0+cpu" and wheel_tags & tags:
+                return w
+    return None
 
 
 def _pip_install_or_skip(py: str, args: list[str], *, timeout: float, env: dict[str, str] | None = None) -> None:

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import platform as _platform
-import re
+from typing import TYPE_CHECKING
 
-from ..cli import UsageError
-from ..model import GpuInfo, Host, Preferences
+from ..errors import UsageError
+from ..model import Host, Preferences
+
+if TYPE_CHECKING:  # importing the matrix module costs start-up time; commands import it in run()
+    from ..matrix import Matrix
 
 HYPOTHETICAL_FLAGS = ("gpu", "cc", "gfx", "no_gpu", "driver", "os", "machine")
-_GFX_RX = re.compile(r"^gfx[0-9a-f]{3,4}$")
 
 
 def add_pin_args(p: argparse.ArgumentParser) -> None:
@@ -34,11 +35,12 @@ def add_machine_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--machine", choices=("x86_64", "aarch64", "arm64"), help="CPU architecture (default: this one)")
 
 
-def load_matrix_for_cli(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def load_matrix_for_cli(args: argparse.Namespace) -> Matrix:
     """The matrix: --matrix-file if given (errors are fatal there), else the app's default (warnings to stderr)."""
     import sys
 
-    from ..matrix import MatrixError, default_loaded, load_matrix
+    from ..matrix import default_loaded, load_matrix
+    from ..schema import MatrixError
 
     path = getattr(args, "matrix_file", None)
     try:
@@ -68,66 +70,15 @@ def is_hypothetical(args: argparse.Namespace) -> bool:
     return any(getattr(args, f, None) for f in HYPOTHETICAL_FLAGS)
 
 
-def _this_os() -> str:
-    s = _platform.system().lower()
-    return {"darwin": "macos", "windows": "windows"}.get(s, "linux")
+def hypothetical_host(args: argparse.Namespace, matrix: Matrix) -> Host:
+    """Build the Host the flags describe (desktop.machines, which the app calls too)."""
+    from ..machines import describe_machine
+
+    return describe_machine(matrix, gpus=args.gpu or (), ccs=args.cc or (), gfxs=getattr(args, "gfx", None) or (),
+                            no_gpu=args.no_gpu, driver=args.driver, os_name=args.os, machine=args.machine)
 
 
-def _this_machine() -> str:
-    m = _platform.machine().lower()
-    return {"amd64": "x86_64", "arm64": "arm64" if _this_os() == "macos" else "aarch64"}.get(m, m or "x86_64")
-
-
-def hypothetical_host(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]
-    """Build the Host the flags describe. Unknown GPU names and bad versions raise UsageError."""
-    from ..resolve import PreferenceError, validate_driver
-
-    os_name = args.os or _this_os()
-    if args.machine:
-        machine = args.machine
-    elif os_name == _this_os():
-        machine = _this_machine()
-    else:  # describing another OS: its usual CPU
-        machine = "arm64" if os_name == "macos" else "x86_64"
-    gpus: list[GpuInfo] = []
-    if not args.no_gpu:
-        for name in args.gpu or ():
-            model = matrix.find_gpu(name)
-            amd = matrix.find_amd_gpu(name) if model is None else None
-            if amd is not None:
-                gpus.append(GpuInfo(len(gpus), amd.name, "amd", arch=amd.arch, gfx=amd.gfx))
-                continue
-            if model is None:
-                close = matrix.suggest_amd_gpus(name) + matrix.suggest_gpus(name)
-                hint = f"; did you mean: {', '.join(close[:5])}?" if close else "; `torchdesk matrix --table gpus` lists known models"
-                raise UsageError(f"unknown GPU {name!r}{hint} (or describe it with --cc X.Y, or --gfx gfxNNNN for AMD)")
-            arch = matrix.arch_for_cc(model.cc)
-            gpus.append(GpuInfo(len(gpus), model.name, "nvidia", model.cc, arch.name if arch else None, model.memory_mib))
-        for gfx in getattr(args, "gfx", None) or ():
-            gfx = gfx.strip().lower()
-            if not _GFX_RX.match(gfx):
-                raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
-            known = matrix.amd_models_for_gfx(gfx)
-            label = f"AMD GPU {gfx}" + (f" (e.g. {known[0].name})" if known else "")
-            gpus.append(GpuInfo(len(gpus), label, "amd", arch=known[0].arch if known else None, gfx=gfx))
-        for cc in args.cc or ():
-            if not re.match(r"^\d{1,2}\.\d$", cc):
-                raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
-            arch = matrix.arch_for_cc(cc)
-            label = f"GPU with compute capability {cc}"
-            gpus.append(GpuInfo(len(gpus), label, "nvidia", cc, arch.name if arch else None))
-    elif args.gpu or args.cc or getattr(args, "gfx", None):
-        raise UsageError("--no-gpu cannot be combined with --gpu, --cc or --gfx")
-    driver = None
-    if args.driver:
-        try:
-            driver = validate_driver(args.driver)
-        except PreferenceError as exc:
-            raise UsageError(str(exc)) from None
-    return Host(os=os_name, machine=machine, gpus=tuple(gpus), driver=driver, hypothetical=True)
-
-
-def host_from_args(args: argparse.Namespace, matrix) -> Host:  # type: ignore[no-untyped-def]
+def host_from_args(args: argparse.Namespace, matrix: Matrix) -> Host:
     """The described machine if any what-if flag is given, else this machine as detected."""
     if is_hypothetical(args):
         return hypothetical_host(args, matrix)

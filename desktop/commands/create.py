@@ -12,7 +12,7 @@ import sys
 import threading
 from typing import Any
 
-from ..cli import UsageError
+from ..errors import UsageError
 from ._common import add_pin_args, load_matrix_for_cli, prefs_from_args
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")

@@ -27,13 +27,14 @@ def format_table(rows: list[list[str]]) -> str:
     head = ["env", "python", "torch build", "GPUs covered", "verdict", "fix"]
     table = [head, *rows]
     widths = [max(len(r[i]) for r in table) for i in range(len(head) - 1)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths)) + "  " + r[-1] for r in table]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=False)) + "  " + r[-1] for r in table]
     return "\n".join(line.rstrip() for line in lines)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
-    from ..verify import env_python, verify_python
+    from ..paths import env_python
+    from ..verify import verify_python
 
     matrix = None
     if getattr(args, "matrix_file", None):

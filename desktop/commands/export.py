@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import UsageError
+from ..errors import UsageError
 from ._common import add_machine_args, add_pin_args, host_from_args, load_matrix_for_cli, prefs_from_args
 from .create import add_extra_args, add_target_args, spec_for_args
 

@@ -7,7 +7,7 @@ import argparse
 import os
 import sys
 
-from ..cli import UsageError
+from ..errors import UsageError
 from ._common import load_matrix_for_cli
 from .create import add_job_args, add_target_args, apply_sources, run_job
 

@@ -7,6 +7,7 @@ import json
 import sys
 
 from ..errors import UsageError
+from ..tables import build_amd_rows, build_rocm_rows, build_tables
 from ._common import load_matrix_for_cli
 
 TABLES = ("cuda", "driver", "torch", "gpus", "amd")
@@ -84,96 +85,6 @@ def run(args: argparse.Namespace) -> int:
     out.append(f"(compatibility data {m.data_version}; sources: torchdesk matrix --json, or matrix.json)")
     sys.stdout.write("\n".join(out) + "\n")
     return 0
-
-
-def build_tables(m, *, torch: str | None = None, cc: str | None = None, os_name: str = "linux") -> dict[str, list[dict[str, str]]]:  # type: ignore[no-untyped-def]
-    """The four tables as lists of row dicts (column -> text), filtered. Shared by the CLI and the app."""
-    from ..matrix import cc_tuple, sm_name, vtuple
-    from ..resolve import gpu_coverage
-
-    plat = f"{os_name}-x86_64"
-    cuda_rows = []
-    for tk in m.cuda_toolkits:
-        if cc and not tk.supports_cc(cc):
-            continue
-        archs = []
-        for a in m.architectures:
-            if any(tk.supports_cc(c) for c in a.cc) and a.name not in archs:
-                archs.append(a.name)
-        cuda_rows.append({
-            "CUDA": tk.version,
-            "compute capability": f"{tk.cc_min} - {tk.cc_max}" + (f" (not {', '.join(tk.dropped)})" if tk.dropped else ""),
-            "architectures": ", ".join(archs),
-            "released": tk.released or "",
-        })
-    driver_rows = []
-    for tk in m.cuda_toolkits:
-        mc = tk.minor_compat_min
-        driver_rows.append({
-            "CUDA": tk.version,
-            "Linux driver >=": tk.driver_min.get("linux", ""),
-            "Windows driver >=": tk.driver_min.get("windows", "-"),
-            "minor-version compat >= (Linux / Windows)": f"{mc.get('linux', '-')} / {mc.get('windows', '-')}" if mc else "none",
-        })
-    torch_rows = []
-    for r in m.releases:
-        if torch and vtuple(r.version)[: len(vtuple(torch))] != vtuple(torch):
-            continue
-        builds = []
-        for b in r.builds:
-            t = b.platforms.get(plat)
-            if t is None:
-                continue
-            if cc:
-                if b.kind != "cuda":
-                    continue
-                cov = gpu_coverage(t, cc)
-                if not cov.ok:
-                    continue
-                builds.append(b.variant + (" (PTX)" if cov.via_ptx else ""))
-            else:
-                builds.append(b.variant + (" [" + ",".join(sm_name(x)[3:] for x in t.sass) + "]" if b.kind == "cuda" and t.sass else ""))
-        if cc and not builds:
-            continue
-        torch_rows.append({
-            "torch": r.version,
-            "released": r.released,
-            "Python": f"{r.python[0]} - {r.python[-1]}",
-            f"builds ({plat})": " ".join(builds),
-            "default": r.default_variant.get(plat, "-"),
-            "torchvision": r.torchvision or "-",
-            "torchaudio": r.torchaudio or "-",
-            "numpy": r.numpy or "",
-        })
-    gpu_rows = []
-    for g in sorted(m.gpus, key=lambda g: (cc_tuple(g.cc), g.name)):
-        if cc and g.cc != "%d.%d" % cc_tuple(cc):
-            continue
-        a = m.arch_for_cc(g.cc)
-        gpu_rows.append({"GPU": g.name, "compute capability": g.cc, "architecture": a.name if a else "?", "segment": g.segment})
-    return {"cuda": cuda_rows, "driver": driver_rows, "torch": torch_rows, "gpus": gpu_rows}
-
-
-def build_amd_rows(m, gfx: str | None = None) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """The AMD model table (name -> gfx target), optionally only one target."""
-    return [{"GPU": g.name, "gfx target": g.gfx, "architecture": g.arch or "?", "segment": g.segment}
-            for g in m.amd_gpus if gfx is None or g.gfx == gfx]
-
-
-def build_rocm_rows(m, gfx: str, torch: str | None = None) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
-    """Every release with the ROCm builds (Linux x86_64) whose gfx list carries `gfx`."""
-    from ..matrix import vtuple
-
-    rows = []
-    for r in m.releases:
-        if torch and vtuple(r.version)[: len(vtuple(torch))] != vtuple(torch):
-            continue
-        hits = [b.variant for b in r.builds
-                if b.kind == "rocm" and "linux-x86_64" in b.platforms and gfx in b.platforms["linux-x86_64"].gfx]
-        if hits:
-            rows.append({"torch": r.version, "released": r.released, "Python": f"{r.python[0]} - {r.python[-1]}",
-                         "ROCm builds (linux-x86_64)": " ".join(hits), "torchvision": r.torchvision or "-"})
-    return rows
 
 
 def _run_gfx(m, gfx: str, args: argparse.Namespace) -> int:  # type: ignore[no-untyped-def]

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from ._common import add_machine_args, add_pin_args, host_from_args, load_matrix_for_cli, prefs_from_args
+
+if TYPE_CHECKING:  # importing the matrix module costs start-up time; run() imports it
+    from ..matrix import Matrix
+    from ..model import Host, Resolution
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -32,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if res.status == "ok" else 1
 
 
-def host_summary_json(host) -> dict:  # type: ignore[no-untyped-def]
+def host_summary_json(host: Host) -> dict[str, object]:
     return {
         "hypothetical": host.hypothetical,
         "os": host.os,
@@ -47,7 +52,7 @@ def _marks() -> tuple[str, str]:
     return ("✓", "✗") if "utf" in enc else ("+", "x")
 
 
-def format_host(host) -> list[str]:  # type: ignore[no-untyped-def]
+def format_host(host: Host) -> list[str]:
     kind = "described" if host.hypothetical else "detected"
     lines = [f"Machine ({kind}): {host.platform}" + (f", NVIDIA driver {host.driver}" if host.driver else "")]
     if not host.gpus:
@@ -66,7 +71,7 @@ def format_host(host) -> list[str]:  # type: ignore[no-untyped-def]
     return lines
 
 
-def _old_conda_line(matrix, res) -> str | None:  # type: ignore[no-untyped-def]
+def _old_conda_line(matrix: Matrix, res: Resolution) -> str | None:
     """PyTorch's own conda channel stopped at 2.5.1; for older plans show its command, for reference."""
     if res.plan is None:
         return None
@@ -75,7 +80,7 @@ def _old_conda_line(matrix, res) -> str | None:  # type: ignore[no-untyped-def]
     return b.conda if b else None
 
 
-def format_resolution(res, *, show_all: bool = False, conda_line: str | None = None) -> str:  # type: ignore[no-untyped-def]
+def format_resolution(res: Resolution, *, show_all: bool = False, conda_line: str | None = None) -> str:
     ok_mark, no_mark = _marks()
     lines = format_host(res.host)
     lines.append("")
@@ -123,13 +128,13 @@ def format_resolution(res, *, show_all: bool = False, conda_line: str | None = N
         n = len(res.alternatives)
         shown = res.alternatives if show_all else res.alternatives[:8]
         lines.append(f"Alternatives ({n} other builds also fit{'' if show_all or n <= 8 else '; --all lists every one'})")
-        for c in shown:
-            lines.append(f"  torch {c.torch:<8} {c.variant:<9} Python {', '.join(c.plan.python_choices) if c.plan else ''}")
+        for alt in shown:
+            lines.append(f"  torch {alt.torch:<8} {alt.variant:<9} Python {', '.join(alt.plan.python_choices) if alt.plan else ''}")
     if show_all and res.rejected:
         lines.append("")
         lines.append(f"Rejected ({len(res.rejected)})")
-        for c in res.rejected:
-            lines.append(f"  torch {c.torch:<8} {c.variant:<9} {'; '.join(c.reasons)}")
+        for rej in res.rejected:
+            lines.append(f"  torch {rej.torch:<8} {rej.variant:<9} {'; '.join(rej.reasons)}")
     lines.append("")
     lines.append(f"(compatibility data {res.data_version})")
     return "\n".join(lines) + "\n"

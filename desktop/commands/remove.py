@@ -17,7 +17,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from ..cli import UsageError
+    from ..errors import UsageError
     from ..engine import EngineError, find_env, is_conda_env
     from ..engine.base import remove_env
 

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def resolve_python(args: argparse.Namespace) -> str:
     """The interpreter the flags name. Unknown names and missing folders are usage errors."""
-    from ..verify import env_python
+    from ..paths import env_python
 
     if args.python:
         return str(args.python)

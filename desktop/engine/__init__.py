@@ -8,12 +8,13 @@ The pip phase and verification are not the engine's: `desktop.jobs` runs them th
 
 from __future__ import annotations
 
+from ..model import Host
 from .base import Engine, EngineError, StageCallback, env_prefix_for, find_env, is_conda_env, list_envs, register_env, unregister_env
 
 ENGINE_NAMES = ("embedded", "conda", "mamba", "micromamba")
 
 
-def get_engine(name: str = "embedded", *, exe: str | None = None, host=None) -> Engine:  # type: ignore[no-untyped-def]
+def get_engine(name: str = "embedded", *, exe: str | None = None, host: Host | None = None) -> Engine:
     """The engine called `name`. External ones are looked up on PATH (or `exe`); EngineError if none is found."""
     if name == "embedded":
         from .embedded import EmbeddedEngine

@@ -7,16 +7,20 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
 
+from ..errors import TorchDeskError
 from ..model import CondaEnv
 from ..paths import conda_environments_txt, envs_dir
+
+if TYPE_CHECKING:
+    from ..procs import CancelToken
 
 # (stage, fraction 0..1 or None when unknown, message): stage is solve | download | link
 StageCallback = Callable[[str, "float | None", str], None]
 
 
-class EngineError(Exception):
+class EngineError(TorchDeskError):
     """A conda-part failure, with the stage it happened in and a sentence for the user."""
 
     def __init__(self, stage: str, message: str) -> None:
@@ -29,7 +33,7 @@ class Engine(Protocol):
     name: str
 
     def create(self, specs: Sequence[str], channels: Sequence[str], prefix: Path, *,
-               on_line: Callable[[str], None], on_stage: StageCallback, cancel: object) -> None:
+               on_line: Callable[[str], None], on_stage: StageCallback, cancel: CancelToken) -> None:
         """Solve `specs` from `channels`, download and link them into `prefix` (which must not exist)."""
 
     def describe(self) -> str:
@@ -115,31 +119,9 @@ def _env_name(prefix: Path) -> str:
 
 def read_env_info(prefix: Path) -> CondaEnv:
     """Name, Python and torch of an env, read from its files without running it."""
-    try:
-        from ..detect import read_env  # the detection module's reader, when present
+    from ..detect_conda import read_env
 
-        return read_env(prefix, _env_name(prefix))  # type: ignore[no-any-return]
-    except ImportError:
-        pass
-    import json
-
-    python = torch = installer = build = None
-    meta = prefix / "conda-meta"
-    for f in sorted(meta.glob("*.json")):
-        try:
-            rec = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if rec.get("name") == "python":
-            python = rec.get("version")
-        elif rec.get("name") in ("pytorch", "torch"):
-            torch, build, installer = rec.get("version"), rec.get("build"), "conda"
-    if torch is None:
-        for dist in prefix.glob("lib/python3*/site-packages/torch-*.dist-info"):
-            torch, installer = dist.name[len("torch-"):-len(".dist-info")], "pip"
-        for dist in prefix.glob("Lib/site-packages/torch-*.dist-info"):
-            torch, installer = dist.name[len("torch-"):-len(".dist-info")], "pip"
-    return CondaEnv(_env_name(prefix), str(prefix), python, torch, build, installer)
+    return read_env(prefix, _env_name(prefix))
 
 
 def list_envs(extra_dirs: Iterable[Path] = ()) -> list[CondaEnv]:

@@ -27,7 +27,11 @@ def _run_cancellable(coro: Coroutine[Any, Any, T], cancel: CancelToken) -> T:
     loop = asyncio.new_event_loop()
     try:
         task = loop.create_task(coro)
-        remove = cancel.on_cancel(lambda: loop.call_soon_threadsafe(task.cancel))
+
+        def on_cancel() -> None:  # from the cancelling thread: hand the cancel to the loop's own
+            loop.call_soon_threadsafe(task.cancel)
+
+        remove = cancel.on_cancel(on_cancel)
         try:
             return loop.run_until_complete(task)
         except asyncio.CancelledError:
@@ -172,7 +176,7 @@ class EmbeddedEngine:
         plat = Subdir.current()
         try:
             return _run_cancellable(
-                solve(sources=list(channels), specs=[MatchSpec(s) for s in specs], platforms=[str(plat), "noarch"],
+                solve(sources=list(channels), specs=[MatchSpec(s) for s in specs], platforms=[plat, "noarch"],
                       virtual_packages=virtual_packages(self.host)),
                 cancel,
             )

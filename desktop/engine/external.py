@@ -143,7 +143,7 @@ class ExternalEngine:
         self.exe = exe
 
     @classmethod
-    def find(cls, kind: str, *, exe: str | None = None) -> "ExternalEngine":
+    def find(cls, kind: str, *, exe: str | None = None) -> ExternalEngine:
         """The engine for `kind`: `exe`, $TORCHDESK_<KIND>_EXE, or the first `kind` on PATH (or in MAMBA_EXE/CONDA_EXE)."""
         env_key = {"conda": "CONDA_EXE", "micromamba": "MAMBA_EXE", "mamba": "MAMBA_EXE"}[kind]
         candidates = [exe, os.environ.get(f"TORCHDESK_{kind.upper()}_EXE"), shutil.which(kind)]

@@ -241,10 +241,11 @@ def run_app(argv: list[str]) -> int:
         app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "torchdesk", *args])
         app.setApplicationName("TorchDesk")
         app.setOrganizationName("TorchDesk")
-        app.setDesktopFileName("torchdesk")  # Wayland matches the window to torchdesk.desktop and its icon
+        app.setDesktopFileName("torchdesk")  # type: ignore[attr-defined]  # a QApplication (instance() is typed as its base); Wayland matches the window to torchdesk.desktop and its icon
         from .main_window import MainWindow
+        from .settings import UiSettings
 
-        window = MainWindow(_self_test_settings()) if self_test else MainWindow()
+        window = MainWindow(UiSettings(read_only=self_test))  # a self-test never saves the user's settings
     except Exception as exc:  # noqa: BLE001 - report, never a silent crash
         if self_test:
             _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})
@@ -321,27 +322,6 @@ def _wire_self_test(app: Any, window: Any, state: dict[str, Any], t0: float) -> 
     window.startup_failed.connect(on_failed)
     window.show_error = lambda title, message, details: None  # no modal boxes in a self-test
     QTimer.singleShot(int(SELF_TEST_TIMEOUT_S * 1000), on_timeout)
-
-
-def _self_test_settings() -> Any:
-    """The user's settings, copied into a throw-away file: a self-test reads them (mirrors, engine) but never
-    writes them (closing the window stores its geometry)."""
-    import tempfile
-
-    from PySide6.QtCore import QSettings
-
-    from .settings import UiSettings
-
-    user = QSettings("TorchDesk", "TorchDesk")
-    fd, path = tempfile.mkstemp(prefix="torchdesk-self-test-", suffix=".ini")
-    os.close(fd)
-    copy = QSettings(path, QSettings.Format.IniFormat)
-    for key in user.allKeys():
-        copy.setValue(key, user.value(key))
-    import atexit
-
-    atexit.register(lambda: os.path.exists(path) and os.unlink(path))
-    return UiSettings(copy)
 
 
 def _set_icon(app: Any, window: Any) -> None:

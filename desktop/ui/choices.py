@@ -10,7 +10,8 @@ from typing import Any
 
 from ..matrix import Matrix, vtuple
 from ..model import Candidate, Host, Preferences, Resolution
-from ..resolve import newest_cuda_for_driver, resolve
+from ..resolve import resolve
+from ..rules import newest_cuda_for_driver
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Slot
+from PySide6.QtCore import Slot
 from PySide6.QtGui import QBrush, QColor, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,7 +27,7 @@ TITLES = (("cuda", "CUDA \u2194 compute capability \u2194 architecture"), ("driv
 
 def machine_rows(matrix: Any, host: Any, tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
     """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits, what its driver runs, builds for its GPUs."""
-    from ..commands.matrix import build_tables
+    from ..tables import build_tables
     from ..matrix import vtuple
 
     out: dict[str, set[int]] = {k: set() for k in tables}
@@ -118,7 +118,7 @@ class CompatibilityPanel(QWidget):
         self._matrix: Any = None
 
     def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
-        from ..commands.matrix import build_tables
+        from ..tables import build_tables
 
         os_key = "windows" if host is not None and host.os == "windows" else "linux"
         tables = build_tables(matrix, os_name=os_key)
@@ -158,7 +158,7 @@ class CompatibilityPanel(QWidget):
 
     def _rows_for_cc(self, cc: str) -> dict[str, set[int]]:
         """Row indexes per table that concern compute capability `cc` (the core's filtered tables)."""
-        from ..commands.matrix import build_tables
+        from ..tables import build_tables
 
         if getattr(self, "_cc_key", None) != cc:
             sub = build_tables(self._matrix, cc=cc, os_name=self._os_key)
@@ -167,15 +167,15 @@ class CompatibilityPanel(QWidget):
             gpus = {r["GPU"] for r in sub["gpus"]}
             key_col = {"cuda": ("CUDA", cudas), "driver": ("CUDA", cudas), "torch": ("torch", torches),
                        "gpus": ("GPU", gpus)}
-            self._cc_rows = {}
+            self._cc_rows: dict[str, set[int]] = {}
             for key, t in self.tables.items():
                 col_name, wanted = key_col[key]
-                cols = [t.horizontalHeaderItem(c).text() if t.horizontalHeaderItem(c) else ""
+                cols = [h.text() if (h := t.horizontalHeaderItem(c)) is not None else ""
                         for c in range(t.columnCount())]
                 c = cols.index(col_name) if col_name in cols else -1
-                self._cc_rows[key] = {r for r in range(t.rowCount()) if c >= 0 and t.item(r, c) is not None
-                                      and t.item(r, c).text() in wanted}
-            self._cc_key = cc
+                self._cc_rows[key] = {r for r in range(t.rowCount())
+                                      if c >= 0 and (i := t.item(r, c)) is not None and i.text() in wanted}
+            self._cc_key: str | None = cc
         return self._cc_rows
 
     def _known_ccs(self) -> set[str]:
@@ -190,7 +190,7 @@ class CompatibilityPanel(QWidget):
         cc_rows = self._rows_for_cc(cc) if cc else {}
         for key, t in self.tables.items():
             for r in range(t.rowCount()):
-                cells = " ".join(t.item(r, c).text() for c in range(t.columnCount()) if t.item(r, c)).lower()
+                cells = " ".join(i.text() for c in range(t.columnCount()) if (i := t.item(r, c)) is not None).lower()
                 match = not text or text in cells or r in cc_rows.get(key, set())
                 hide = not match or (only and r not in self.highlighted.get(key, set()))
                 t.setRowHidden(r, hide)

@@ -168,13 +168,13 @@ class MainWindow(QMainWindow):
         self.export_action = QAction("&Export environment.yml…", self, shortcut=QKeySequence("Ctrl+E"))
         self.copy_action = QAction("&Copy commands", self, shortcut=QKeySequence("Ctrl+Shift+C"))
         self.logs_action = QAction("Open &logs folder", self)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)
+        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
         for a in (self.export_action, self.copy_action, self.logs_action):
             file_menu.addAction(a)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
         tools = bar.addMenu("&Tools")
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)
+        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
         self.update_action = QAction("Check for &data updates", self)
         tools.addAction(self.settings_action)
         tools.addAction(self.update_action)
@@ -435,7 +435,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.shutdown()
-        self.settings.q.setValue("window/geometry", self.saveGeometry())
+        self.settings.set("window/geometry", self.saveGeometry())
         super().closeEvent(event)
 
     def shutdown(self) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 from typing import Any, Callable
 
 from PySide6.QtCore import Qt, Slot
@@ -27,21 +26,18 @@ NO_GPU = "(no GPU)"
 
 
 def describe_host(matrix: Any, gpu: str, driver: str, os_name: str, machine: str) -> Any:
-    """The hypothetical Host the CLI's what-if flags would build (same code path, same error messages)."""
-    from ..commands._common import hypothetical_host
+    """The hypothetical Host the CLI's what-if flags would build (same core function, same error messages)."""
+    from ..machines import describe_machine
 
-    args = argparse.Namespace(
-        gpu=[gpu] if gpu and gpu != NO_GPU else None, cc=None, gfx=None, no_gpu=(gpu == NO_GPU),
-        driver=driver or None, os=os_name, machine=machine or None,
-    )
-    return hypothetical_host(args, matrix)
+    return describe_machine(matrix, gpus=[gpu] if gpu and gpu != NO_GPU else (), no_gpu=(gpu == NO_GPU),
+                            driver=driver or None, os_name=os_name, machine=machine or None)
 
 
 class OtherMachinePanel(QWidget):
     """Describe a machine, resolve in the background, show the same RecommendationPanel, export its yml."""
 
     def __init__(self, runner: JobRunner, matrix: Callable[[], Any],
-                 export: Callable[[Any, QWidget], None], parent: QWidget | None = None) -> None:
+                 export: Callable[[Any, QWidget], object], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
         self._matrix = matrix

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -33,7 +32,7 @@ class ChoiceCombo(QComboBox):
         self.setModel(QStandardItemModel(self))
 
     def set_choices(self, choices: tuple[Choice, ...], current: str | None) -> None:
-        model: QStandardItemModel = self.model()  # type: ignore[assignment]
+        model: QStandardItemModel = self.model()  # type: ignore[assignment]  # the model __init__ set
         self.blockSignals(True)
         model.clear()
         index = 0
@@ -50,10 +49,11 @@ class ChoiceCombo(QComboBox):
         self.blockSignals(False)
 
     def value(self) -> str | None:
-        return self.currentData(Qt.ItemDataRole.UserRole)
+        data = self.currentData(Qt.ItemDataRole.UserRole)
+        return None if data is None else str(data)
 
     def item_for(self, value: str) -> QStandardItem | None:
-        model: QStandardItemModel = self.model()  # type: ignore[assignment]
+        model: QStandardItemModel = self.model()  # type: ignore[assignment]  # the model __init__ set
         for row in range(model.rowCount()):
             item = model.item(row)
             if item.data(Qt.ItemDataRole.UserRole) == value:

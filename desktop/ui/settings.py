@@ -7,6 +7,7 @@ must honour when it loads data: the dialog edits it through hosts.py, in a small
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -28,13 +29,23 @@ from PySide6.QtWidgets import (
 from ..dataupdate import DEFAULT_DATA_URL
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
+SETTINGS_ENV = "TORCHDESK_SETTINGS"  # an INI file to use instead of the platform's store (tests, portable use)
+
+
+def default_qsettings() -> QSettings:
+    """The app's QSettings: the INI file $TORCHDESK_SETTINGS names, else the platform's own store."""
+    path = os.environ.get(SETTINGS_ENV)
+    if path:
+        return QSettings(str(Path(path).expanduser()), QSettings.Format.IniFormat)
+    return QSettings("TorchDesk", "TorchDesk")
 
 
 class UiSettings:
-    """Typed access to the app's QSettings."""
+    """Typed access to the app's QSettings. A read-only one (the self-test's) never writes the user's settings."""
 
-    def __init__(self, qsettings: QSettings | None = None) -> None:
-        self.q = qsettings or QSettings("TorchDesk", "TorchDesk")
+    def __init__(self, qsettings: QSettings | None = None, *, read_only: bool = False) -> None:
+        self.q = qsettings or default_qsettings()
+        self.read_only = read_only
 
     def _get(self, key: str, default: str = "") -> str:
         v = self.q.value(key, default)
@@ -70,8 +81,9 @@ class UiSettings:
         choice = MirrorChoice(conda=self.mirror("conda"), torch=self.mirror("torch"), pypi=self.mirror("pypi"))
         return None if choice.is_default() else choice
 
-    def set(self, key: str, value: str) -> None:
-        self.q.setValue(key, value)
+    def set(self, key: str, value: Any) -> None:
+        if not self.read_only:
+            self.q.setValue(key, value)
 
 
 class SettingsDialog(QDialog):

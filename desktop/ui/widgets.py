@@ -94,7 +94,7 @@ class StageList(QListWidget):
         for key, _label in self._stages:
             self.set_state(key, "todo")
 
-    def state(self, key: str) -> str:
+    def state(self, key: str) -> str:  # type: ignore[override]  # one stage's state, not the view's edit state
         return self._state.get(key, "todo")
 
     def set_state(self, key: str, state: str) -> None:

@@ -22,12 +22,13 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from ..errors import user_message
 from .qtcompat import emit, emit_drops_true
 
 log = logging.getLogger("torchdesk.ui")
 
 # Every QThread this module started and not yet joined: the test fixture and closeEvent check it.
-_THREADS: "weakref.WeakSet[QThread]" = weakref.WeakSet()
+_THREADS: weakref.WeakSet[QThread] = weakref.WeakSet()
 
 
 def running_threads() -> list[QThread]:
@@ -66,7 +67,7 @@ def _new_token() -> Any:
 class JobContext:
     """What a job function gets: callbacks that cross to the GUI thread, and the cancel token."""
 
-    def __init__(self, worker: "_Worker", cancel: Any, lines: "deque[str]") -> None:
+    def __init__(self, worker: _Worker, cancel: Any, lines: deque[str]) -> None:
         self._worker = worker
         self._lines = lines
         self.cancel = cancel
@@ -86,7 +87,7 @@ class _Worker(QObject):
     error = Signal(object)
     stopped = Signal()
 
-    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: "deque[str]") -> None:
+    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: deque[str]) -> None:
         super().__init__()
         self._name = name
         self._fn = fn
@@ -103,7 +104,7 @@ class _Worker(QObject):
                 emit(self.stopped)
                 return
             log.exception("job %s failed", self._name)
-            msg = str(exc) or type(exc).__name__
+            msg = user_message(exc)  # a TorchDeskError's sentence and hint, as the CLI shows them
             emit(self.error, JobError(self._name, msg, traceback.format_exc(), exc))
             return
         # Core jobs report a cancel in their result (status 'cancelled'); others only through the token.
