@@ -99,6 +99,7 @@ class CompatibilityPanel(QWidget):
         self.filter_status.setWordWrap(True)
         self.filter_status.hide()
         self._cc_rows: dict[str, set[int]] = {}
+        self._cc_key: str | None = None
         self._os_key = "linux"
         row = QHBoxLayout()
         f = QLabel("Fi&lter:")
@@ -167,7 +168,7 @@ class CompatibilityPanel(QWidget):
             gpus = {r["GPU"] for r in sub["gpus"]}
             key_col = {"cuda": ("CUDA", cudas), "driver": ("CUDA", cudas), "torch": ("torch", torches),
                        "gpus": ("GPU", gpus)}
-            self._cc_rows: dict[str, set[int]] = {}
+            self._cc_rows = {}
             for key, t in self.tables.items():
                 col_name, wanted = key_col[key]
                 cols = [h.text() if (h := t.horizontalHeaderItem(c)) is not None else ""
@@ -175,7 +176,7 @@ class CompatibilityPanel(QWidget):
                 c = cols.index(col_name) if col_name in cols else -1
                 self._cc_rows[key] = {r for r in range(t.rowCount())
                                       if c >= 0 and (i := t.item(r, c)) is not None and i.text() in wanted}
-            self._cc_key: str | None = cc
+            self._cc_key = cc
         return self._cc_rows
 
     def _known_ccs(self) -> set[str]:
