@@ -105,14 +105,10 @@ def _confirm(question: str) -> bool:
 
 
 def describe_spec(spec: Any, engine: Any) -> list[str]:
-    lines = [f"Environment: {spec.label}", f"  Python {spec.python} from {', '.join(spec.channels)}"]
-    if spec.conda_extras:
-        lines.append(f"  conda extras: {' '.join(spec.conda_extras)}")
-    if spec.torch_pins:
-        src = spec.index_url or spec.find_links or "PyPI"
-        lines.append(f"  pip: {' '.join(spec.torch_requirements())}  (from {src})")
-    if spec.pip_extras:
-        lines.append(f"  pip extras: {' '.join(spec.pip_extras)}  (from {spec.extras_index_url or 'PyPI'})")
+    """What the user agrees to: every channel, package, index and pip option the job will use (secrets masked)."""
+    from ..envspec import describe_sources
+
+    lines = [f"Environment: {spec.label}", f"  Python {spec.python}", *describe_sources(spec)]
     lines.append(f"  engine: {engine.describe()}")
     return lines
 

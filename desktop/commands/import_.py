@@ -22,13 +22,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
-    from ..envspec import EnvSpecError, check_spec, read_environment_yml, with_target
+    from ..envspec import MAX_YML_BYTES, EnvSpecError, check_spec, describe_sources, read_environment_yml, with_target
 
     try:
-        with open(args.file, encoding="utf-8") as f:
-            text = f.read()
+        with open(args.file, "rb") as f:
+            raw = f.read(MAX_YML_BYTES + 1)
     except OSError as exc:
         raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
+    if len(raw) > MAX_YML_BYTES:
+        raise UsageError(f"{args.file} is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs; "
+                         "check you gave the right file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise UsageError(f"{args.file}: line {line} is not UTF-8 text; save the file as UTF-8 and try again") from None
     try:
         spec = read_environment_yml(text, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
@@ -41,9 +49,20 @@ def run(args: argparse.Namespace) -> int:
     print(check.summary[:1].upper() + check.summary[1:] + ".")
     for c in check.checks:
         print(f"  {'ok ' if c.ok else 'NO '} {c.check}: {c.detail}")
+    spec = apply_sources(spec, args)
+    unattended = not args.yes and not sys.stdin.isatty()
+    if args.check_only or unattended:
+        print("It would use:")
+        for line in describe_sources(spec):
+            print(line)
     if args.check_only:
         return 1 if check.ok is False else 0
     if check.ok is False and not args.force:
         print("not building it; pass --force to build it anyway", file=sys.stderr)
         return 1
-    return run_job(apply_sources(spec, args), args, host)
+    if unattended:
+        # Nobody can answer the confirmation: building from a file nobody agreed to is what --yes is for.
+        print("not building it: standard input is not a terminal, so nobody can confirm the list above; "
+              "pass --yes to build it without asking", file=sys.stderr)
+        return 1
+    return run_job(spec, args, host)
