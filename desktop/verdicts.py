@@ -34,6 +34,11 @@ def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = No
         return Judgement("fail", run.error, "check the path: give the environment's python, e.g. <prefix>/bin/python")
     if run.cancelled:
         return Judgement("fail", "verification was cancelled", "run `torchdesk verify` again")
+    unexpected = getattr(run, "unexpected", None)
+    if unexpected and run.report is None:
+        from .verify import UNEXPECTED, UNEXPECTED_FIX
+
+        return Judgement("fail", f"{UNEXPECTED} instead of the smoke test's report ({unexpected})", UNEXPECTED_FIX)
     report = run.report
     stage = (report or {}).get("stage", "start")
     if run.timed_out:
