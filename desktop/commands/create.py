@@ -78,7 +78,9 @@ def spec_for_args(args: argparse.Namespace, plan: Any) -> Any:
     """The EnvSpec for a resolved plan and the command's name/extras/mirror options."""
     from ..envspec import EnvSpecError, spec_from_plan
 
-    name = None if args.prefix else (args.name or default_name(plan))
+    if args.prefix is not None and not args.prefix.strip():
+        raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
+    name = None if args.prefix else (args.name if args.name is not None else default_name(plan))  # -n "": an error
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None  # --prefix=~/x: no shell ~
     try:
         return spec_from_plan(plan, name=name, prefix=prefix,

@@ -45,7 +45,22 @@ def run(args: argparse.Namespace) -> int:
 
         if not re.match(r"^\d{1,2}\.\d$", cc):
             raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
+    if args.torch is not None:
+        import re
+
+        if not re.match(r"^\d{1,3}(\.\d{1,3}){0,2}$", args.torch):
+            raise UsageError(f"--torch must look like 2.5 or 2.5.1 (got {args.torch[:40]!r})")
     tables = build_tables(m, torch=args.torch, cc=cc, os_name=args.os)
+    # A filter that matches nothing says so (and fails) instead of printing empty or unfiltered tables.
+    if args.torch is not None and not tables["torch"]:
+        print(f"no PyTorch release {'for compute capability ' + cc + ' ' if cc else ''}matches --torch {args.torch} "
+              f"in the compatibility data ({m.data_version}); `torchdesk matrix --table torch` lists them",
+              file=sys.stderr)
+        return 1
+    if cc is not None and not tables["cuda"]:
+        print(f"no CUDA toolkit in the compatibility data ({m.data_version}) supports compute capability {cc}",
+              file=sys.stderr)
+        return 1
     wanted = args.table or [t for t in TABLES if t != "gpus" or args.gpu or args.table]
     if args.json:
         json.dump({k: tables[k] for k in wanted}, sys.stdout, indent=2)

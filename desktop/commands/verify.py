@@ -57,7 +57,8 @@ def resolve_python(args: argparse.Namespace) -> str:
         if env.name == args.name:
             return str(env_python(env.prefix))  # env.python is its version, not a path
     known = ", ".join(sorted(e.name for e in envs)) or "none found"
-    raise UsageError(f"no conda environment named {args.name!r} (found: {known})")
+    shown = args.name if len(args.name) <= 80 else args.name[:80] + "..."
+    raise UsageError(f"no conda environment named {shown!r} (found: {known})")
 
 
 def print_result(r: Any, out: Any = sys.stdout) -> None:
