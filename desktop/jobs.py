@@ -55,6 +55,14 @@ class EnvResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, and "total"
     kept: bool = False  # the env exists after the job (ok, or failed verification)
 
+    def __post_init__(self) -> None:
+        # What a result says is shown and logged by both faces: never with a token from an index or channel URL.
+        from .secrets import mask_text
+
+        object.__setattr__(self, "message", mask_text(self.message))
+        object.__setattr__(self, "fix", mask_text(self.fix) if self.fix else self.fix)
+        object.__setattr__(self, "warnings", tuple(mask_text(w) for w in self.warnings))
+
     @property
     def ok(self) -> bool:
         return self.status == "ok"

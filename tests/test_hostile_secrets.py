@@ -114,3 +114,24 @@ def test_temp_log_fallback_is_private(tmp_path: Path) -> None:
         p.unlink()
     _failing_import(tmp_path, home, env)
     assert list(folder.iterdir()) == []
+
+
+def test_a_failing_create_does_not_print_the_token(tmp_path: Path) -> None:
+    # Nothing to install there: the index warns (404) and the solve fails, both naming the URLs they used.
+    empty = tmp_path / "served" / "simple"
+    empty.mkdir(parents=True)
+    served = serve_index(empty)
+    try:
+        base = served.url.rsplit("/", 1)[0].replace("http://", f"http://td-user:{TOKEN}@")
+        yml = tmp_path / "environment.yml"
+        yml.write_text(f"name: leak\nchannels:\n  - {base}/channel\ndependencies:\n  - python=3.11\n  - pip:\n"
+                       f"    - --index-url {base}/simple\n    - torch==2.5.1\n")
+        home = tmp_path / "home"
+        r = run_cli(["import", str(yml), "--yes", "--force", "--no-verify"], home, timeout=300)
+    finally:
+        served.close()
+    assert r.returncode != 0 and "Traceback" not in r.stderr
+    assert "could not" in r.stderr  # it did fail where the URLs are named
+    assert TOKEN not in r.stdout + r.stderr
+    for log in home.rglob("*.log"):
+        assert TOKEN not in log.read_text()
