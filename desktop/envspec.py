@@ -328,6 +328,18 @@ def _check_url(value: str, key: str, at: object) -> str:
     return v
 
 
+def _check_prefix(value: object, at: object) -> str:
+    """A file's `prefix:`: one absolute folder path, no control characters (it is shown, then created)."""
+    import os.path
+
+    text = str(value) if isinstance(value, (str, int, float)) else ""
+    if not text or len(text) > 1024 or any(ord(c) < 32 or ord(c) == 127 for c in text) \
+            or not (os.path.isabs(text) or re.match(r"^[A-Za-z]:[\\/]", text)):
+        raise EnvSpecError(f"line {at}: prefix {_short(value)} is not an absolute folder path; give one, or "
+                           "use --name / --prefix instead")
+    return text
+
+
 def _check_channel(value: object, at: object) -> str:
     """A conda channel: a name such as conda-forge (or owner/label) or an http(s)/file URL."""
     if not isinstance(value, str):
@@ -494,7 +506,8 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             validate_env_name(name)
         prefix = None  # conda itself prefers name
     elif prefix is not None:
-        prefix = str(prefix)
+        # With check_name=False the caller's own --name/--prefix replaces it.
+        prefix = _check_prefix(prefix, lines_of.get("prefix", "?")) if check_name else str(prefix)
     else:
         raise EnvSpecError("the file has neither 'name' nor 'prefix'; give one with --name")
     raw_channels = data.get("channels") or []

@@ -115,3 +115,22 @@ def test_import_without_a_terminal_needs_yes(tmp_path: Path) -> None:
     assert "--yes" in r.stderr and "It would use:" in r.stdout
     assert "[1/" not in r.stdout  # no stage started
     assert not any(p.name == "hostile" for p in home.rglob("hostile"))
+
+
+@pytest.mark.parametrize("prefix", ["relative/env", "'/tmp/x\\e[2Jy'", "'/tmp/a\\nb'", "[1, 2]"],
+                         ids=["relative", "escape", "newline", "list"])
+def test_a_prefix_must_be_one_absolute_path(prefix: str, tmp_path: Path) -> None:
+    yml = tmp_path / "environment.yml"
+    yml.write_text(f"prefix: {prefix.replace(chr(39), chr(34))}\nchannels: [conda-forge]\ndependencies: [python=3.11]\n")
+    r = run_cli(["import", str(yml), "--check-only"], tmp_path / "home")
+    assert_clean_error(r, 2)
+    assert "line 1" in r.stderr and "absolute" in r.stderr and "\x1b" not in r.stderr
+    # the user's own target replaces the file's
+    r = run_cli(["import", str(yml), "--check-only", "-n", "mine"], tmp_path / "home")
+    assert r.returncode in (0, 1) and "Traceback" not in r.stderr
+
+
+def test_an_absurd_gpu_name_is_not_echoed(tmp_path: Path) -> None:
+    r = run_cli(["matrix", "--gpu", "x" * 100_000], tmp_path / "home")
+    assert_clean_error(r, 2)
+    assert "unknown GPU" in r.stderr and len(r.stderr) < 1000

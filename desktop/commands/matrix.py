@@ -38,13 +38,14 @@ def run(args: argparse.Namespace) -> int:
         g = m.find_gpu(args.gpu)
         if g is None:
             close = m.suggest_gpus(args.gpu)
-            raise UsageError(f"unknown GPU {args.gpu!r}" + (f"; did you mean: {', '.join(close)}?" if close else ""))
+            shown = args.gpu if len(args.gpu) <= 80 else args.gpu[:80] + "..."
+            raise UsageError(f"unknown GPU {shown!r}" + (f"; did you mean: {', '.join(close)}?" if close else ""))
         cc = g.cc
     if cc is not None:
         import re
 
         if not re.match(r"^\d{1,2}\.\d$", cc):
-            raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
+            raise UsageError(f"--cc must look like 8.6 (got {cc[:40]!r})")
     if args.torch is not None:
         import re
 
