@@ -186,3 +186,25 @@ def test_create_keeps_the_fresh_env_when_its_report_is_not_an_object(repo: Local
     assert r.returncode == 1 and "the environment printed something unexpected" in r.stderr, r.stdout + r.stderr
     prefix = home / "envs" / "odd"
     assert (prefix / "conda-meta" / "history").is_file() and "was kept" in r.stderr
+
+
+def test_doctor_escapes_what_an_env_names_and_prints(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    conda = home / "miniconda3" / "bin" / "conda"  # an installation, so detection walks its envs/
+    conda.parent.mkdir(parents=True)
+    conda.write_text("#!/bin/sh\nexit 1\n")
+    conda.chmod(0o755)
+    prefix = home / "miniconda3" / "envs" / "e\x1b[2Jvil"
+    (prefix / "conda-meta").mkdir(parents=True)
+    (prefix / "conda-meta" / "history").write_text("")
+    dist = prefix / "lib" / "python3.11" / "site-packages" / "torch-2.5.1.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: torch\nVersion: 2.5.1\n")
+    py = fake_python(prefix, "\x1b]0;pwned\x07\nTORCHDESK_REPORT {\"complete\": true, \"import_torch\": 1}\n")
+    assert py == prefix / "bin" / "python"
+    for args in (["doctor"], ["doctor", "--json"]):
+        r = run_cli(args, home)
+        assert "Traceback" not in r.stderr, r.stderr
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "\x1b" not in r.stdout + r.stderr and "\x07" not in r.stdout + r.stderr
+    assert "the environment printed something unexpected" in r.stdout

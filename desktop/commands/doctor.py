@@ -41,6 +41,7 @@ def format_table(rows: list[list[str]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
+    from ..sanitize import escape_controls
     from ..verify import env_python, verify_python
 
     matrix = None
@@ -60,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
     for env in envs:
         python = str(env_python(env.prefix))  # env.python is its version, not a path
         if not args.json:
-            print(f"verifying {env.name} ...", file=sys.stderr, flush=True)
+            print(f"verifying {escape_controls(env.name)} ...", file=sys.stderr, flush=True)
         r = verify_python(python, timeout=args.timeout, matrix=matrix)
         failed |= r.verdict == "fail"
         row = _row(env, r)
