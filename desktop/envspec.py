@@ -480,6 +480,21 @@ def _conda_python(dep: str) -> str | None:
     return m.group(1) if m else None
 
 
+def read_environment_yml_file(path: str | Path, *, check_name: bool = True) -> EnvSpec:
+    """read_environment_yml on a file: at most MAX_YML_BYTES, UTF-8 (a BOM allowed). OSError if unreadable."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_YML_BYTES + 1)
+    if len(raw) > MAX_YML_BYTES:
+        raise EnvSpecError(f"the file is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs; "
+                           "check you gave the right file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise EnvSpecError(f"line {line} is not UTF-8 text; save the file as UTF-8 and try again") from None
+    return read_environment_yml(text, check_name=check_name)
+
+
 def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
     """Read an environment.yml (ours or anyone's) into an EnvSpec, pip section and index options included.
 

@@ -31,12 +31,14 @@ def test_bad_names_are_usage_errors(args: list[str], words: str, tmp_path: Path)
     assert not (home / ".local" / "share" / "torchdesk" / "envs").exists()  # nothing was started
 
 
-def test_import_with_a_100k_name(tmp_path: Path) -> None:
+@pytest.mark.parametrize("target,words", [(["-n", LONG], "100000 characters"), (["-n", ""], "empty"),
+                                          (["-p", ""], "empty")], ids=["100k-name", "empty-name", "empty-prefix"])
+def test_import_target_checks(target: list[str], words: str, tmp_path: Path) -> None:
     yml = tmp_path / "environment.yml"
     yml.write_text("name: ok\nchannels: [conda-forge]\ndependencies: [python=3.11]\n")
-    r = run_cli(["import", str(yml), "-n", LONG, "--check-only"], tmp_path / "home")
+    r = run_cli(["import", str(yml), *target, "--check-only"], tmp_path / "home")
     assert_clean_error(r, 2)
-    assert "100000 characters" in r.stderr and len(r.stderr) < 1000
+    assert words in r.stderr and len(r.stderr) < 1000
 
 
 @pytest.mark.parametrize("args,code,words", [

@@ -22,25 +22,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
-    from ..envspec import MAX_YML_BYTES, EnvSpecError, check_spec, describe_sources, read_environment_yml, with_target
+    from ..envspec import EnvSpecError, check_spec, describe_sources, read_environment_yml_file, with_target
 
+    if args.prefix is not None and not args.prefix.strip():
+        raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
     try:
-        with open(args.file, "rb") as f:
-            raw = f.read(MAX_YML_BYTES + 1)
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
-    if len(raw) > MAX_YML_BYTES:
-        raise UsageError(f"{args.file} is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs; "
-                         "check you gave the right file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[:exc.start].count(b"\n") + 1
-        raise UsageError(f"{args.file}: line {line} is not UTF-8 text; save the file as UTF-8 and try again") from None
-    try:
-        spec = read_environment_yml(text, check_name=not (args.name or args.prefix))
+        spec = read_environment_yml_file(args.file, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
         spec = with_target(spec, name=args.name, prefix=prefix)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except EnvSpecError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     matrix = load_matrix_for_cli(args)
