@@ -26,3 +26,17 @@ def escape_controls(text: str) -> str:
 def escape_line(text: str) -> str:
     """One line of someone else's output for a terminal: control characters escaped, trailing CR dropped."""
     return escape_controls(text.rstrip("\r"))
+
+
+def tolerate_unencodable_output() -> None:
+    """Make stdout/stderr show what they cannot encode as escapes instead of raising.
+
+    A folder name that is not valid UTF-8 (Python holds its bytes as lone surrogates) or a character the
+    console's code page lacks would otherwise crash a command halfway, after it did its work (`remove`)."""
+    import sys
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.reconfigure(errors="backslashreplace")  # type: ignore[union-attr]
+        except (AttributeError, ValueError, OSError):
+            pass  # not a TextIOWrapper (a test's capture, a GUI's stand-in): nothing to do

@@ -82,3 +82,18 @@ def test_absurd_conda_meta_and_dist_info_are_shown_safely(tmp_path: Path) -> Non
     assert r.returncode == 0 and "\x1b" not in r.stdout
     r = run_cli(["remove", "escapes", "--yes"], home)
     assert r.returncode == 0 and not b.exists()
+
+
+def test_an_undecodable_env_folder_name_does_not_crash_envs_or_remove(tmp_path: Path) -> None:
+    import os
+
+    home = tmp_path / "home"
+    name = os.fsdecode(b"bad\xff")  # what Python makes of a folder name that is not UTF-8
+    prefix = fake_env(home / ".local" / "share" / "torchdesk" / "envs" / name)
+    env = cli_env(home, PYTHONIOENCODING="utf-8")  # strict, as on a terminal whose locale is en_US.UTF-8
+    r = run_cli(["envs"], home, env=env)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert "bad\\udcff" in r.stdout
+    r = run_cli(["remove", name, "--yes"], home, env=env)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    assert not prefix.exists()
