@@ -572,7 +572,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
     pins: list[str] = []
     numpy: str | None = None
     extras: list[str] = []
-    for at, raw in pip_lines:
+    for where, raw in pip_lines:
         line = raw.split(" #", 1)[0].strip()
         if not line:
             continue
@@ -582,18 +582,18 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             kind = _OPT_WITH_VALUE.get(key)
             if _is_file_option(key):
                 # conda reads these relative to the yml; passed on as-is they would be dropped or hit torch's index
-                raise EnvSpecError(f"line {at}: pip entry {_short(line)} refers to a file or folder next to the yml, "
+                raise EnvSpecError(f"line {where}: pip entry {_short(line)} refers to a file or folder next to the yml, "
                                    "which TorchDesk does not read; list those packages in the pip: section instead")
             if kind is None and key not in _OPT_FLAGS:
-                raise EnvSpecError(f"line {at}: pip option {_short(line)} is not allowed: an environment.yml may "
+                raise EnvSpecError(f"line {where}: pip option {_short(line)} is not allowed: an environment.yml may "
                                    f"only give {', '.join(_ALLOWED_OPTIONS)} (with an http(s) or file URL) and "
                                    f"{', '.join(_OPT_FLAGS)}")
             if key in _OPT_FLAGS and value:
-                raise EnvSpecError(f"line {at}: pip option {key} takes no value (got {_short(line)})")
+                raise EnvSpecError(f"line {where}: pip option {key} takes no value (got {_short(line)})")
             if kind and not value:
-                raise EnvSpecError(f"line {at}: pip option {key} has no value")
+                raise EnvSpecError(f"line {where}: pip option {key} has no value")
             if kind:
-                value = _check_url(value or "", key, at)
+                value = _check_url(value or "", key, where)
             if kind == "index":
                 primary = value
             elif kind == "extra":
@@ -606,7 +606,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
         try:
             req = Requirement(line)
         except InvalidRequirement as exc:
-            raise EnvSpecError(f"line {at}: pip entry {_short(line)} is not a requirement: {exc}") from None
+            raise EnvSpecError(f"line {where}: pip entry {_short(line)} is not a requirement: {exc}") from None
         n = req.name.lower()
         if n in TORCH_PACKAGES:
             pins.append(line.replace(" ", ""))
