@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # this, or a line longer than any path, is not a registry and is read only up to here.
 REGISTRY_MAX_BYTES = 4 << 20
 _PATH_MAX = 4096
+_NAME_MAX = 255  # one folder name: longer ones make every stat() fail with ENAMETOOLONG
 _warned: set[str] = set()
 
 
@@ -35,6 +36,8 @@ def read_registry(path: Path) -> list[str]:
     """The prefixes listed in an environments.txt; undecodable, control-character, relative or absurdly long
     lines are skipped with a warning (never an exception), and so is everything past REGISTRY_MAX_BYTES."""
     try:
+        if not path.is_file():  # absent, a folder, or a FIFO that would block the read forever
+            return []
         with open(path, "rb") as f:
             data = f.read(REGISTRY_MAX_BYTES + 1)
     except (OSError, ValueError):
@@ -53,6 +56,7 @@ def read_registry(path: Path) -> list[str]:
         if not line:
             continue
         if len(line) > _PATH_MAX or any(ord(c) < 32 or ord(c) == 127 for c in line) \
+                or any(len(part.encode()) > _NAME_MAX for part in re.split(r"[\\/]", line)) \
                 or not (line.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", line) or line.startswith("\\\\")):
             bad.append(n)
             continue

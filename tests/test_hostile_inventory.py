@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from desktop.envspec import spec_from_plan, with_sources, write_environment_yml
 from hostile import cli_env, run_cli
 from localrepo import LocalRepo
@@ -97,3 +99,25 @@ def test_an_undecodable_env_folder_name_does_not_crash_envs_or_remove(tmp_path: 
     r = run_cli(["remove", name, "--yes"], home, env=env)
     assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
     assert not prefix.exists()
+
+
+@pytest.mark.parametrize("kind", ["fifo", "folder", "huge"])
+def test_a_registry_that_is_not_a_small_file(kind: str, tmp_path: Path) -> None:
+    import os
+
+    home = tmp_path / "home"
+    good = fake_env(tmp_path / "elsewhere" / "mine")
+    reg = home / ".conda" / "environments.txt"
+    reg.parent.mkdir(parents=True)
+    if kind == "fifo":
+        os.mkfifo(reg)  # opening it for reading would wait for a writer forever
+    elif kind == "folder":
+        reg.mkdir()
+    else:
+        with open(reg, "wb") as f:
+            f.write(f"{good}\n".encode())
+            f.write((b"/" + b"y" * 1000 + b"\n") * 6000)  # 6 MB of lines that are not envs
+    r = run_cli(["envs"], home, timeout=60)
+    assert r.returncode == 0 and "Traceback" not in r.stderr, r.stderr
+    if kind == "huge":
+        assert str(good) in r.stdout and "only its first part was read" in r.stderr
