@@ -112,6 +112,7 @@ def fake_python(tmp_path: Path, output: str) -> Path:
 
 
 ODD_REPORTS = {
+    "no-report": "just some text, and exit 0\n",
     "list": "TORCHDESK_REPORT [1, 2]\n",
     "string": 'TORCHDESK_REPORT "complete"\n',
     "not-json": "TORCHDESK_REPORT {complete: yes\n",
