@@ -373,34 +373,31 @@ def _check_match_spec(text: str, at: object, channels: Sequence[str]) -> str:
     return text
 
 
-class _StrictLoader:
-    """Factory for a PyYAML SafeLoader that refuses anchors, aliases and deep nesting while composing.
+def _strict_loader(text: str) -> Any:
+    """A PyYAML SafeLoader over `text` that refuses anchors, aliases and deep nesting while composing.
 
     An alias bomb (a few hundred bytes that expand to gigabytes) is refused at its first anchor, before any
     expansion; nesting is capped before PyYAML's recursive composer can hit Python's recursion limit."""
+    import yaml
 
-    @staticmethod
-    def make(text: str):  # type: ignore[no-untyped-def]
-        import yaml
+    class Loader(yaml.SafeLoader):
+        depth = 0
 
-        class Loader(yaml.SafeLoader):
-            depth = 0
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            event = self.peek_event()
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise EnvSpecError(f"line {event.start_mark.line + 1}: YAML anchors and aliases (& and *) are "
+                                   "not allowed in an environment.yml; write each entry out")
+            self.depth += 1
+            if self.depth > MAX_YML_DEPTH:
+                raise EnvSpecError(f"line {event.start_mark.line + 1}: the file is nested more than "
+                                   f"{MAX_YML_DEPTH} levels deep, which no environment.yml needs")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
-            def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-                event = self.peek_event()
-                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-                    raise EnvSpecError(f"line {event.start_mark.line + 1}: YAML anchors and aliases (& and *) are "
-                                       "not allowed in an environment.yml; write each entry out")
-                self.depth += 1
-                if self.depth > MAX_YML_DEPTH:
-                    raise EnvSpecError(f"line {event.start_mark.line + 1}: the file is nested more than "
-                                       f"{MAX_YML_DEPTH} levels deep, which no environment.yml needs")
-                try:
-                    return super().compose_node(parent, index)
-                finally:
-                    self.depth -= 1
-
-        return Loader(text)
+    return Loader(text)
 
 
 def _load_yml(text: str) -> tuple[Any, dict[Any, int]]:
@@ -411,7 +408,7 @@ def _load_yml(text: str) -> tuple[Any, dict[Any, int]]:
         raise EnvSpecError(f"the file is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs")
     if "\x00" in text:
         raise EnvSpecError("the file contains NUL characters: it is not a text file")
-    loader = _StrictLoader.make(text)
+    loader = _strict_loader(text)
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
@@ -793,8 +790,13 @@ def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None 
     if recorded.is_file():
         from .secrets import strip_credentials_text
 
+        with open(recorded, "rb") as f:
+            raw = f.read(MAX_YML_BYTES + 1)
+        if len(raw) > MAX_YML_BYTES:
+            raise EnvSpecError(f"{recorded} is larger than {MAX_YML_BYTES // 1024} KiB: it is not the file "
+                               "TorchDesk wrote; delete it to export from the environment's packages instead")
         # Older records (and hand-edited ones) may still carry a token: the export never does.
-        return strip_credentials_text(recorded.read_text(encoding="utf-8", errors="replace"))
+        return strip_credentials_text(raw.decode("utf-8", errors="replace"))
     env = read_env(p, p.name)
     if not env.python:
         raise EnvSpecError(f"{p} has no Python in conda-meta/: is it a conda environment?")

@@ -135,3 +135,18 @@ def test_a_failing_create_does_not_print_the_token(tmp_path: Path) -> None:
     assert TOKEN not in r.stdout + r.stderr
     for log in home.rglob("*.log"):
         assert TOKEN not in log.read_text()
+
+
+def test_export_of_an_env_record_strips_tokens_and_refuses_a_huge_one(tmp_path: Path) -> None:
+    # The app's Export of an existing env (no CLI command): the core function the envs panel calls.
+    from desktop.envspec import EnvSpecError, export_env_yml
+
+    record = tmp_path / "env" / "conda-meta" / "torchdesk-environment.yml"
+    record.parent.mkdir(parents=True)
+    record.write_text(f"name: e\ndependencies:\n  - pip:\n    - --index-url https://td-user:{TOKEN}@h.example/simple\n")
+    text = export_env_yml(tmp_path / "env")
+    assert TOKEN not in text and "https://h.example/simple" in text
+    with open(record, "wb") as f:
+        f.truncate(64 << 20)  # sparse: 64 MiB of NULs, never read whole
+    with pytest.raises(EnvSpecError, match="larger than"):
+        export_env_yml(tmp_path / "env")
