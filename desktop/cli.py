@@ -76,6 +76,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Import only the module of the command being run: `torchdesk recommend` must start fast.
     parser = build_parser(only=_command_in(argv))
     args = parser.parse_args(argv)
+    from .sanitize import tolerate_unencodable_output
+
+    tolerate_unencodable_output()  # an undecodable env folder name must not crash `envs` or `remove` mid-way
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0

@@ -56,6 +56,14 @@ class EnvResult:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, and "total"
     kept: bool = False  # the env exists after the job (ok, or failed verification)
 
+    def __post_init__(self) -> None:
+        # What a result says is shown and logged by both faces: never with a token from an index or channel URL.
+        from .secrets import mask_text
+
+        object.__setattr__(self, "message", mask_text(self.message))
+        object.__setattr__(self, "fix", mask_text(self.fix) if self.fix else self.fix)
+        object.__setattr__(self, "warnings", tuple(mask_text(w) for w in self.warnings))
+
     @property
     def ok(self) -> bool:
         return self.status == "ok"
@@ -172,32 +180,51 @@ def _pip_env() -> dict[str, str]:
 # --- the job ------------------------------------------------------------------------------------------------------
 
 class _Log:
-    """Tees lines to the caller and the job's log file."""
+    """Tees lines to the caller and the job's log file (0600: it may name private indexes), credentials masked."""
 
     def __init__(self, label: str, on_line: Callable[[str], None]) -> None:
+        from .paths import temp_log_dir
+
         self._on_line = on_line
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         safe = re.sub(r"[^A-Za-z0-9._-]", "_", label)[-40:]
-        self.path: Path
-        self._f: TextIO
-        for folder in (log_dir(), Path(tempfile.gettempdir()) / "torchdesk-logs"):
+        self.path = Path(os.devnull)
+        self._f: TextIO | None = None
+        for where in (log_dir, temp_log_dir):
             try:
-                folder.mkdir(parents=True, exist_ok=True)
-                self.path = folder / f"create-{safe}-{stamp}-{os.getpid()}.log"
-                self._f = open(self.path, "a", encoding="utf-8")
+                folder = where()
+                folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._f = self._open_new(folder, f"create-{safe}-{stamp}-{os.getpid()}")
                 break
             except OSError:
                 continue
-        else:  # no writable log folder anywhere: keep going, the lines still reach the caller
-            self.path = Path(os.devnull)
+        if self._f is None:  # no writable log folder anywhere: keep going, the lines still reach the caller
             self._f = open(os.devnull, "w", encoding="utf-8")
 
+    def _open_new(self, folder: Path, stem: str) -> TextIO:
+        # A new file only (O_EXCL, never through a symlink), readable by the user alone.
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0)
+        for n in range(100):
+            path = folder / (f"{stem}.log" if n == 0 else f"{stem}-{n}.log")
+            try:
+                fd = os.open(path, flags, 0o600)
+            except FileExistsError:
+                continue
+            self.path = path
+            return os.fdopen(fd, "a", encoding="utf-8", errors="replace")
+        raise FileExistsError(f"no free log file name in {folder}")
+
     def __call__(self, line: str) -> None:
+        from .secrets import mask_text
+
+        line = mask_text(line)
+        assert self._f is not None
         self._f.write(line + "\n")
         self._on_line(line)
 
     def close(self) -> None:
-        self._f.close()
+        if self._f is not None:
+            self._f.close()
 
 
 def create_env(
@@ -442,10 +469,10 @@ SPEC_RECORD = Path("conda-meta") / "torchdesk-environment.yml"
 
 def _record_spec(spec: EnvSpec, prefix: Path, log: Callable[[str], None]) -> None:
     """Keep the environment.yml this env was built from inside it, so Export gives back exactly that."""
-    from .envspec import write_environment_yml
+    from .envspec import write_environment_yml, without_credentials
 
     try:
-        (prefix / SPEC_RECORD).write_text(write_environment_yml(spec), encoding="utf-8")
+        (prefix / SPEC_RECORD).write_text(write_environment_yml(without_credentials(spec)), encoding="utf-8")
     except OSError as exc:
         log(f"note: could not record the spec in {prefix / SPEC_RECORD}: {exc}")
 

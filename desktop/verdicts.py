@@ -63,6 +63,13 @@ def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = No
         return Judgement("fail", run.error, "check the path: give the environment's python, e.g. <prefix>/bin/python")
     if run.cancelled:
         return Judgement("fail", "verification was cancelled", "run `torchdesk verify` again")
+    unexpected = getattr(run, "unexpected", None)
+    if run.report is None and not run.timed_out and (unexpected or run.returncode == 0):
+        # Our script always ends with its report; exit 0 without one means something else answered.
+        from .verify import UNEXPECTED, UNEXPECTED_FIX
+
+        what = unexpected or f"it exited with 0 without one; last line: {_last_line(run.log)}"
+        return Judgement("fail", f"{UNEXPECTED} instead of the smoke test's report ({what})", UNEXPECTED_FIX)
     report = run.report
     stage = (report or {}).get("stage", "start")
     if run.timed_out:

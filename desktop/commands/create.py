@@ -78,7 +78,9 @@ def spec_for_args(args: argparse.Namespace, plan: Any) -> Any:
     """The EnvSpec for a resolved plan and the command's name/extras/mirror options."""
     from ..envspec import EnvSpecError, spec_from_plan
 
-    name = None if args.prefix else (args.name or default_name(plan))
+    if args.prefix is not None and not args.prefix.strip():
+        raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
+    name = None if args.prefix else (args.name if args.name is not None else default_name(plan))  # -n "": an error
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None  # --prefix=~/x: no shell ~
     try:
         return spec_from_plan(plan, name=name, prefix=prefix,
@@ -105,14 +107,10 @@ def _confirm(question: str) -> bool:
 
 
 def describe_spec(spec: Any, engine: Any) -> list[str]:
-    lines = [f"Environment: {spec.label}", f"  Python {spec.python} from {', '.join(spec.channels)}"]
-    if spec.conda_extras:
-        lines.append(f"  conda extras: {' '.join(spec.conda_extras)}")
-    if spec.torch_pins:
-        src = spec.index_url or spec.find_links or "PyPI"
-        lines.append(f"  pip: {' '.join(spec.torch_requirements())}  (from {src})")
-    if spec.pip_extras:
-        lines.append(f"  pip extras: {' '.join(spec.pip_extras)}  (from {spec.extras_index_url or 'PyPI'})")
+    """What the user agrees to: every channel, package, index and pip option the job will use (secrets masked)."""
+    from ..envspec import describe_sources
+
+    lines = [f"Environment: {spec.label}", f"  Python {spec.python}", *describe_sources(spec)]
     lines.append(f"  engine: {engine.describe()}")
     return lines
 

@@ -59,13 +59,10 @@ def protected_env(prefix: Path) -> str | None:
 
 
 def _read_registry() -> list[str]:
-    path = conda_environments_txt()
-    try:
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except FileNotFoundError:
-        return []
-    except OSError:
-        return []
+    # Undecodable or absurd lines (another tool's bug, a hostile edit) are skipped with a warning, never a crash.
+    from ..detect_conda import read_registry
+
+    return read_registry(conda_environments_txt())
 
 
 def register_env(prefix: Path) -> None:
@@ -85,13 +82,13 @@ def register_env(prefix: Path) -> None:
 def unregister_env(prefix: Path) -> None:
     """Drop `prefix` from ~/.conda/environments.txt (leaving every other line as it was)."""
     path = conda_environments_txt()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    try:  # bytes: a line that is not UTF-8 is someone else's and stays exactly as it was
+        lines = path.read_bytes().splitlines(keepends=True)
     except OSError:
         return
-    keep = [line for line in lines if line.strip() != str(prefix)]
+    keep = [line for line in lines if line.strip() != os.fsencode(str(prefix))]
     if keep != lines:
-        path.write_text("".join(keep), encoding="utf-8")
+        path.write_bytes(b"".join(keep))
 
 
 def env_prefix_for(name: str, base: Path | None = None) -> Path:
