@@ -57,6 +57,11 @@ class Judgement:
     warnings: tuple[str, ...] = field(default=())
 
 
+UNEXPECTED = "the environment printed something unexpected"
+UNEXPECTED_FIX = ("something in the environment (a sitecustomize.py, a .pth file, a wrapper around python) writes "
+                  "to its output; see the log, remove it, then verify again")
+
+
 def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = None, timeout: float = 300) -> Judgement:
     """Judge a SmokeRun: start/timeout/crash problems first, then the report."""
     if run.error:
@@ -66,8 +71,6 @@ def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = No
     unexpected = getattr(run, "unexpected", None)
     if run.report is None and not run.timed_out and (unexpected or run.returncode == 0):
         # Our script always ends with its report; exit 0 without one means something else answered.
-        from .verify import UNEXPECTED, UNEXPECTED_FIX
-
         what = unexpected or f"it exited with 0 without one; last line: {_last_line(run.log)}"
         return Judgement("fail", f"{UNEXPECTED} instead of the smoke test's report ({what})", UNEXPECTED_FIX)
     report = run.report

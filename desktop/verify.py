@@ -21,7 +21,7 @@ from .paths import env_python
 from .sanitize import escape_controls, escape_line
 from .smoke import REPORT_MARKER
 # The verdicts live in verdicts.py; judge, gpu_fix and Judgement are also imported from here by callers.
-from .verdicts import VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
+from .verdicts import UNEXPECTED, UNEXPECTED_FIX, VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
 
 SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
 
@@ -63,7 +63,6 @@ class VerifyResult:
 
 # The most of the environment's output kept as its report: a real one is a few KiB per GPU.
 MAX_REPORT_CHARS = 4 << 20
-UNEXPECTED = "the environment printed something unexpected"
 
 
 def _child_env() -> dict[str, str]:
@@ -162,8 +161,6 @@ def verify_python(python: str | os.PathLike[str], *, expect_gpu: bool | None = N
                         tuple(escape_controls(w) for w in j.warnings), os.fspath(python), run.seconds)
 
 
-UNEXPECTED_FIX = ("something in the environment (a sitecustomize.py, a .pth file, a wrapper around python) writes "
-                  "to its output; see the log, remove it, then verify again")
 
 
 def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:

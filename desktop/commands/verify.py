@@ -64,7 +64,7 @@ def resolve_python(args: argparse.Namespace) -> str:
 def print_result(r: Any, out: Any = sys.stdout) -> None:
     """The human-readable verdict: a headline, the checks, cause and fix (control characters escaped)."""
     from ..sanitize import escape_controls
-    from ..verify import UNEXPECTED
+    from ..verdicts import UNEXPECTED
 
     head = {"pass": "PASS", "warn": "PASS (with warnings)", "fail": "FAIL"}[r.verdict]
     print(escape_controls(f"{head}: {r.cause}"), file=out)
