@@ -178,8 +178,15 @@ def recorded_prefixes() -> list[Path]:
         return out
     for f in owners:
         holder = _holder(_read_json(f))
-        if holder is not None and not is_locked(Path(holder.prefix)):
+        if holder is None or is_locked(Path(holder.prefix)):
+            continue
+        if has_marker(Path(holder.prefix)):
             out.append(Path(holder.prefix))
+        else:  # that job's folder is gone or finished: the note has done its work
+            try:
+                f.unlink()
+            except OSError:
+                pass
     return out
 
 

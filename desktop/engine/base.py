@@ -205,21 +205,29 @@ def find_env(name_or_prefix: str) -> Path | None:
 
 
 def remove_env(prefix: Path) -> None:
-    """Delete a conda env and unregister it. Refuses anything that is not identifiably a conda env (or the folder
-    of a TorchDesk job that was killed: it carries the job's marker), and the envs that `protected_env` names."""
-    from ..locks import read_marker
+    """Delete a conda env and unregister it, holding the prefix's lock (a running job on it refuses this).
+    Refuses anything that is not identifiably a conda env (or the folder of a TorchDesk job that was killed:
+    it carries the job's marker), and the envs that `protected_env` names."""
+    from ..locks import EnvLock, LockError, read_marker
 
-    if _is_unfinished(prefix):
-        m = read_marker(prefix)
-        if m is not None and m.alive():
-            raise EngineError("remove", f"{prefix} is being created by TorchDesk (pid {m.pid}); not removing it")
-        shutil.rmtree(prefix)
-        unregister_env(prefix)
-        return
-    if not is_conda_env(prefix):
-        raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
     why = protected_env(prefix)
     if why:
         raise EngineError("remove", f"{why}; not removing it")
-    shutil.rmtree(prefix)
-    unregister_env(prefix)
+    try:
+        lock = EnvLock(prefix).acquire()
+    except LockError as exc:
+        raise EngineError("remove", f"{exc.message}; {exc.fix}") from None
+    try:
+        if _is_unfinished(prefix):
+            m = read_marker(prefix)
+            if m is None and not is_conda_env(prefix):
+                raise EngineError("remove", f"{prefix} has an unreadable TorchDesk marker and is not a conda environment;"
+                                  " not removing it")
+            if m is not None and m.alive():
+                raise EngineError("remove", f"{prefix} is being created by TorchDesk (pid {m.pid}); not removing it")
+        elif not is_conda_env(prefix):
+            raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
+        shutil.rmtree(prefix)
+        unregister_env(prefix)
+    finally:
+        lock.release()

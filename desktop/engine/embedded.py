@@ -164,10 +164,13 @@ class SolvedPackage:
 
 
 def child_command() -> list[str]:
-    """How to start the engine's child process: this interpreter with `-m desktop.engine.embedded`; a frozen
-    bundle's executable takes `--embedded-engine-child` instead (its entry point dispatches that flag)."""
+    """How to start the engine's child process: this interpreter with `-m desktop.engine.embedded`; in a frozen
+    bundle, its console executable with `--embedded-engine-child` (the bundle's entry point dispatches that
+    flag to `child_main`; the console one, because a windowed executable may have no stdout to report on)."""
     if getattr(sys, "frozen", False):
-        return [sys.executable, CHILD_FLAG]
+        exe = Path(sys.executable)
+        console = exe.with_name("torchdesk" + exe.suffix)
+        return [str(console if console.is_file() else exe), CHILD_FLAG]
     return [sys.executable, "-m", "desktop.engine.embedded"]
 
 
