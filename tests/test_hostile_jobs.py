@@ -188,6 +188,39 @@ def test_a_signal_during_pip_cancels_kills_pip_and_removes_the_env(repo: LocalRe
     assert "sig" not in r.stdout
 
 
+CONDA_STAGES = ["[1/6] preflight", "[2/6] solve", "[3/6] download", "[4/6] link"]
+
+
+@pytest.mark.parametrize("stage", CONDA_STAGES)
+def test_ctrl_c_at_each_stage_leaves_nothing(repo: LocalRepo, home: Path, stalled: Any, stage: str) -> None:
+    # pip stalls, so the job cannot finish first: whatever step the signal lands in, it must cancel and clean
+    job = Running(create_argv(repo, "-n", "st", index=stalled.url))
+    job.wait_for(stage)
+    job.proc.send_signal(signal.SIGINT)
+    assert job.finish() == 130, job.output
+    prefix = envs_dir() / "st"
+    assert not prefix.exists() and no_process_uses(prefix)
+    assert not conda_environments_txt().exists() or str(prefix) not in conda_environments_txt().read_text()
+
+
+@pytest.mark.parametrize("stage", CONDA_STAGES)
+def test_kill_9_at_each_stage_leaves_nothing_or_what_remove_deletes(repo: LocalRepo, home: Path, stalled: Any,
+                                                                     stage: str) -> None:
+    job = Running(create_argv(repo, "-n", "k", index=stalled.url))
+    job.wait_for(stage)
+    job.proc.kill()
+    job.finish()
+    prefix = envs_dir() / "k"
+    assert no_process_uses(prefix)
+    if prefix.exists():
+        assert (prefix / MARKER).is_file()
+        assert f"{prefix}  incomplete (creation interrupted)" in cli("envs").stdout
+        r = cli("remove", "k", "--yes")
+        assert r.returncode == 0, r.stderr
+        assert not prefix.exists()
+    assert "k " not in cli("envs").stdout
+
+
 def test_kill_9_leaves_a_marked_folder_that_envs_remove_and_replace_handle(repo: LocalRepo, home: Path,
                                                                            stalled: Any) -> None:
     prefix = envs_dir() / "k9"
