@@ -16,6 +16,7 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import list_envs
     from ..engine.base import unfinished_envs
     from ..jobs import recover_envs_moved_aside
+    from ..model import CondaEnv
 
     for note in recover_envs_moved_aside():  # a killed `create --replace` left the old env aside: put it back
         print(f"note: {note}", file=sys.stderr)
@@ -23,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     unfinished = sorted(unfinished_envs(), key=lambda u: str(u[0]))
     if args.json:
         items = [dict(asdict(e), state="ok") for e in envs]
-        items += [{"name": p.name, "prefix": str(p), "state": state} for p, state in unfinished]
+        items += [dict(asdict(CondaEnv(p.name, str(p))), state=state) for p, state in unfinished]
         json.dump(items, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Coroutine, Sequence, TypeVar
@@ -284,7 +285,14 @@ def _child(request: dict[str, Any]) -> int:
     def line(text: str) -> None:
         _emit({"l": text})
 
+    last = [0.0]
+
     def stage(st: str, frac: float | None, msg: str) -> None:
+        # byte counts arrive per network chunk: ten reports a second are plenty for a progress bar
+        now = time.monotonic()
+        if st == "download" and frac not in (0.0, 1.0) and now - last[0] < 0.1:
+            return
+        last[0] = now
         _emit({"s": [st, frac, msg]})
 
     try:
