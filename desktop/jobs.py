@@ -373,11 +373,11 @@ def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *
     except EnvSpecError as exc:
         raise JobFailed("preflight", str(exc), "pick a name made of letters, digits, '.', '_' and '-'") from None
     what = f"an environment named {spec.name!r}" if spec.name else "an environment"
-    if prefix.is_symlink() and replace:
-        # renaming the link aside and building a folder in its place would leave the link (and its env) dangling
+    if prefix.is_symlink():
+        # building (or replacing) through a link would move the link aside and leave it, or its env, dangling
         target = os.path.realpath(prefix)
-        raise JobFailed("preflight", f"{prefix} is a symbolic link to {target}; not replacing through a link",
-                        f"to rebuild that environment, pass --prefix {target} --replace")
+        raise JobFailed("preflight", f"{prefix} is a symbolic link to {target}; not building through a link",
+                        f"give the real folder: --prefix {target}" + (" --replace" if replace else ""))
     if prefix.is_dir() and not prefix.is_symlink() and has_marker(prefix):
         m = read_marker(prefix)
         since = f", started {m.started}" if m else ""
