@@ -147,6 +147,7 @@ def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]
             p.kill()
         except psutil.NoSuchProcess:
             pass
+    psutil.wait_procs(alive, timeout=TERM_GRACE_S)  # return only once they are gone, as kill_tree does
     # Started in its own session: the group also holds children forked after the tree was listed.
     if pgid is not None and pgid == popen.pid:
         try:
