@@ -242,6 +242,7 @@ def create_env(
     created = False
     marker: Marker | None = None
     kept_folder = False  # an empty folder the user gave: clean-up empties it but keeps it
+    listed_before = True  # the registry listed the prefix before the job: clean-up leaves that line alone
     lock: EnvLock | None = None
     moved_aside: Path | None = None
     verify_result: Any = None
@@ -259,6 +260,7 @@ def create_env(
         except LockError as exc:
             raise JobFailed("preflight", exc.message, exc.fix) from None
         recover_replaced(prefix.parent, log, only=prefix.name)
+        listed_before = _is_registered(prefix)
         prefix = _preflight(spec, log, warnings, replace=replace, host=host, size_mib=size_mib,
                             envs_root=envs_root, check_index=check_index, matrix=matrix)
         cancel.raise_if_cancelled()
@@ -312,7 +314,7 @@ def create_env(
                     # a step the cancel killed fails in its own words; the job was still cancelled
                     status, message = "cancelled", f"cancelled during {current[0]}"
                 _clean_up(prefix if created else None, moved_aside, log, registry_before, marker=marker,
-                          keep_folder=kept_folder)
+                          keep_folder=kept_folder, unregister=not listed_before)
             elif moved_aside is not None:
                 _discard_moved_aside(moved_aside, log, warnings)
         finally:
@@ -559,9 +561,9 @@ def _empty_folder(folder: Path) -> None:
 
 def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str], None],
               registry_before: tuple[bool, bool] = (True, True), *, marker: Marker | None = None,
-              keep_folder: bool = False) -> None:
-    """Remove what this job created (the prefix, if it carries this job's marker; a registry file it made), put
-    back an env moved aside; touch nothing else."""
+              keep_folder: bool = False, unregister: bool = True) -> None:
+    """Remove what this job created (the prefix, if it carries this job's marker; a registry line or file it
+    made), put back an env moved aside; touch nothing else."""
     if prefix is not None and (prefix.exists() or prefix.is_symlink()):
         mine = read_marker(prefix) if prefix.is_dir() and not prefix.is_symlink() else None
         if marker is None or mine is None or mine.job != marker.job:
@@ -573,7 +575,7 @@ def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str]
             remove_marker(prefix)
         else:
             shutil.rmtree(prefix, ignore_errors=True)
-    if prefix is not None:
+    if prefix is not None and unregister:  # an external engine (conda) registers what it creates
         unregister_env(prefix)
     if moved_aside is not None and prefix is not None:
         os.rename(moved_aside, prefix)
@@ -590,6 +592,12 @@ def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str]
             txt.parent.rmdir()
     except OSError:
         pass
+
+
+def _is_registered(prefix: Path) -> bool:
+    from .engine.base import _read_registry
+
+    return str(prefix) in _read_registry()
 
 
 def _discard_moved_aside(moved_aside: Path, log: Callable[[str], None], warnings: list[str]) -> None:

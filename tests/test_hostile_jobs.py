@@ -403,3 +403,16 @@ def test_matrix_file_sizes_reach_the_disk_check(repo: LocalRepo, home: Path, tmp
     r = subprocess.run([*create_argv(repo, "-n", "big")[:3], "--matrix-file", str(mf), *create_argv(repo, "-n", "big")[3:]],
                        cwd=ROOT, capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120)
     assert r.returncode == 1 and "not enough free space" in r.stderr, r.stderr
+
+
+def test_a_failed_job_leaves_registry_lines_it_did_not_write(repo: LocalRepo, home: Path) -> None:
+    # clean-up removes only what the job created: a line the user's registry already had for that path stays
+    prefix = envs_dir() / "listed"
+    conda_environments_txt().parent.mkdir(parents=True)
+    text = f"/opt/other/env\n{prefix}\n"
+    conda_environments_txt().write_text(text)
+    r = subprocess.run(create_argv(repo, "-n", "listed", "--extra", "no-such-pkg"), cwd=ROOT, capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode == 1 and "no-such-pkg" in r.stderr, r.stdout + r.stderr
+    assert not prefix.exists()
+    assert conda_environments_txt().read_text() == text
