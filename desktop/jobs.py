@@ -7,6 +7,11 @@ folder and the result links to it.
 Never leaves half an environment behind: on failure or cancel before verification, the prefix this job
 created is removed (and an env moved aside for --replace is put back); nothing else is touched. A failed
 verification fails the job but keeps the env, so the user can look inside.
+
+One owner per environment (issue #10): the job holds the prefix's OS lock (desktop.locks) from preflight to
+the end, and marks the folder it creates until it commits. Clean-up removes a folder only if it carries this
+job's marker; after a kill -9 the marker stays, so `envs` can call the folder incomplete and `remove` or
+`create --replace` can delete it, and an env a killed --replace moved aside is put back (recover_replaced).
 """
 
 from __future__ import annotations
