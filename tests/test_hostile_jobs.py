@@ -416,3 +416,30 @@ def test_a_failed_job_leaves_registry_lines_it_did_not_write(repo: LocalRepo, ho
     assert r.returncode == 1 and "no-such-pkg" in r.stderr, r.stdout + r.stderr
     assert not prefix.exists()
     assert conda_environments_txt().read_text() == text
+
+
+def test_a_planted_marker_does_not_make_a_folder_removable(home: Path, tmp_path: Path) -> None:
+    # a marker file alone (say, out of an archive) must not turn "not a conda environment" into "removable"
+    folder = tmp_path / "documents"
+    folder.mkdir()
+    (folder / "thesis.tex").write_text("years of work\n")
+    (folder / MARKER).write_text(json.dumps({"job": "x", "pid": 999999, "pid_started": 1.0, "started": "then"}))
+    before = tree_state(folder)
+    r = cli("remove", str(folder), "--yes")
+    assert r.returncode == 1 and "not removing it" in r.stderr, r.stderr
+    assert tree_state(folder) == before
+
+
+def test_kill_9_of_a_prefix_job_elsewhere_is_found_by_envs_and_removed(repo: LocalRepo, home: Path, stalled: Any,
+                                                                      tmp_path: Path) -> None:
+    # a --prefix outside every envs folder: the killed job's lock note is how envs and remove find it
+    prefix = tmp_path / "anywhere" / "proj-env"
+    job = Running(create_argv(repo, "--prefix", str(prefix), index=stalled.url))
+    job.wait_for("Downloading")
+    job.proc.kill()
+    job.finish()
+    assert no_process_uses(prefix) and (prefix / MARKER).is_file()
+    assert f"{prefix}  incomplete (creation interrupted)" in cli("envs").stdout
+    r = cli("remove", str(prefix), "--yes")
+    assert r.returncode == 0, r.stderr
+    assert not prefix.exists() and str(prefix) not in cli("envs").stdout

@@ -204,6 +204,16 @@ def find_env(name_or_prefix: str) -> Path | None:
     return None
 
 
+def _made_by_a_job(prefix: Path) -> bool:
+    """Is `prefix` in TorchDesk's envs folder, or named by the lock note of a job that was killed?"""
+    from ..locks import lock_key, recorded_prefixes
+
+    key = lock_key(prefix)
+    if lock_key(prefix.parent) == lock_key(envs_dir()):
+        return True
+    return any(lock_key(p) == key for p in recorded_prefixes())
+
+
 def remove_env(prefix: Path) -> None:
     """Delete a conda env and unregister it, holding the prefix's lock (a running job on it refuses this).
     Refuses anything that is not identifiably a conda env (or the folder of a TorchDesk job that was killed:
@@ -220,9 +230,11 @@ def remove_env(prefix: Path) -> None:
     try:
         if _is_unfinished(prefix):
             m = read_marker(prefix)
-            if m is None and not is_conda_env(prefix):
-                raise EngineError("remove", f"{prefix} has an unreadable TorchDesk marker and is not a conda environment;"
-                                  " not removing it")
+            if not is_conda_env(prefix) and (m is None or not _made_by_a_job(prefix)):
+                # a marker file alone proves nothing (it could come out of an archive): the folder must also be
+                # where TorchDesk creates envs, or where a job's lock note says it was working
+                raise EngineError("remove", f"{prefix} is not a conda environment, and no TorchDesk job is known to"
+                                  " have created it; not removing it")
             if m is not None and m.alive():
                 raise EngineError("remove", f"{prefix} is being created by TorchDesk (pid {m.pid}); not removing it")
         elif not is_conda_env(prefix):
