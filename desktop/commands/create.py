@@ -7,10 +7,12 @@ Also holds what `import` shares with it: the source/engine options and running t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import UsageError
 from ._common import add_pin_args, load_matrix_for_cli, prefs_from_args
@@ -115,6 +117,49 @@ def describe_spec(spec: Any, engine: Any) -> list[str]:
     return lines
 
 
+def _say(text: str, *, err: bool = False) -> None:
+    """Print, but never let a gone terminal (SIGHUP, a closed pipe) stop the job or its clean-up."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+_CANCEL_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
+    """While inside, SIGINT/SIGTERM/SIGHUP cancel `token` (killing the job's child trees) instead of stopping
+    this process; the list it yields holds the first signal caught. A second signal during clean-up only
+    says so: interrupting the clean-up would leave half a folder behind."""
+    caught: list[signal.Signals] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        sig = signal.Signals(signum)
+        if caught:
+            _say("still cleaning up; please wait (it stops by itself)", err=True)
+            return
+        caught.append(sig)
+        _say("cancelling: stopping the running step and removing what the job created...", err=True)
+        # cancel() waits for processes to die: not in the handler, which runs on the main thread's stack
+        threading.Thread(target=token.cancel, name="torchdesk-cancel", daemon=True).start()
+
+    old: dict[int, Any] = {}
+    for name in _CANCEL_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            old[sig] = signal.signal(sig, handler)
+    try:
+        yield caught
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
 def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     """Run the create job on the terminal: stage lines, the log, Ctrl-C to cancel. Returns the exit code."""
     from ..engine import EngineError, get_engine
@@ -138,31 +183,39 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
         if not shown or shown[-1] != p.stage:
             shown.append(p.stage)
             n = STAGES.index(p.stage) + 1 if p.stage in STAGES else 0
-            print(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}", flush=True)
+            _say(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}")
 
     def on_line(line: str) -> None:
         # Warnings and the final status line are printed once, in plain words, by report_result.
         if not line.startswith(("warning: ", "== ok:", "== failed:", "== cancelled:")):
-            print(f"    {line}", flush=True)
+            _say(f"    {line}")
 
+    matrix = load_matrix_for_cli(args) if getattr(args, "matrix_file", None) else None
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
-        box["result"] = create_env(spec, engine=engine, on_line=on_line, on_progress=on_progress, cancel=token,
-                                   verify=not args.no_verify, replace=args.replace, host=host)
-
-    t = threading.Thread(target=work, name="torchdesk-create", daemon=True)
-    t.start()
-    while t.is_alive():
         try:
-            t.join(0.2)
-        except KeyboardInterrupt:
-            print("cancelling: stopping the running step and removing the partial environment...", file=sys.stderr)
-            token.cancel()
+            box["result"] = create_env(spec, engine=engine, on_line=on_line, on_progress=on_progress, cancel=token,
+                                       verify=not args.no_verify, replace=args.replace, host=host, matrix=matrix)
+        finally:
+            done.set()
+
+    with cancel_on_signals(token) as caught:
+        t = threading.Thread(target=work, name="torchdesk-create", daemon=True)
+        t.start()
+        # Wait on an Event, never on Thread.join(timeout): on Python 3.11 a signal that interrupts join() can
+        # leave is_alive() False while the thread is still cleaning up. cancel_on_signals' handler never raises.
+        while not done.wait(0.5):
+            pass
+        t.join()
     res = box.get("result")
     if res is None:
         print("error: the job stopped without a result", file=sys.stderr)
         return 1
+    if caught and not res.ok:
+        _say(f"cancelled by {caught[0].name}; what the job created was removed. log: {res.log_path}", err=True)
+        return 128 + int(caught[0])
     return report_result(spec, res)
 
 
@@ -179,7 +232,7 @@ def report_result(spec: Any, res: Any) -> int:
         print(f"  log: {res.log_path}")
         return 0
     if res.status == "cancelled":
-        print(f"cancelled; nothing was left behind. log: {res.log_path}", file=sys.stderr)
+        print(f"cancelled; what the job created was removed. log: {res.log_path}", file=sys.stderr)
         return 130
     plain = explain_job_failure(res.message, read_log_tail(res.log_path))
     if plain:

@@ -434,7 +434,12 @@ class MainWindow(QMainWindow):
                                      "What it created so far will be removed."):
             event.ignore()
             return
-        self.shutdown()
+        if not self.shutdown():
+            # a clean-up still running (removing a big partial env): wait for it; a QThread must not outlive
+            # the window, and a half-removed folder is worse than a window that closes a little later
+            self.setEnabled(False)
+            for r in self.runners:
+                r.shutdown(timeout_ms=None)
         self.settings.set("window/geometry", self.saveGeometry())
         super().closeEvent(event)
 
