@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from ..model import Check, GpuInfo, Host, Preferences, Resolution
-from ..resolve import resolve
+from ..resolve import covering_builds, resolve
 from ..matrix import vtuple
 from .inventory import NodeClass
 
@@ -86,7 +86,9 @@ def plan_fleet(matrix: Any, classes: Sequence[NodeClass], prefs: Preferences = P
                                               "a site mapping file or run `fleet inventory --probe`", None))
     if res.status == "ok":
         return FleetPlan("ok", res, tuple(head) + res.checks, driver=drv, driver_class=drv_class)
-    per_class = tuple((c.name, resolve(matrix, fleet_host([c], matrix, driver=drv), prefs)) for c in classes)
+    # Each class alone, with its own driver (or the one given): what a per-class environment would be.
+    per_class = tuple((c.name, resolve(matrix, fleet_host([c], matrix, driver=driver or c.driver), prefs))
+                      for c in classes)
     alone_fail = [n for n, r in per_class if r.status != "ok"]
     blockers = list(alone_fail)
     if not blockers and len(classes) > 1:  # each fits alone, not together: blame those whose removal unblocks
@@ -95,12 +97,21 @@ def plan_fleet(matrix: Any, classes: Sequence[NodeClass], prefs: Preferences = P
             if resolve(matrix, fleet_host(rest, matrix, driver=drv), prefs).status == "ok":
                 blockers.append(c.name)
     why = list(head)
+    by_name = {c.name: c for c in classes}
     for n in blockers:
         r = dict(per_class)[n]
-        reason = next((c.detail for c in r.checks if not c.ok), None) if r.status != "ok" else None
+        reason = _blocking_reason(matrix, by_name[n], r) if r.status != "ok" else None
         why.append(Check("fleet", False, f"class {n} blocks one plan for all classes"
                                          + (f": {reason}" if reason else ": no build covers it together with the others"), None))
     why.extend(c for c in res.checks if not c.ok)
     status = "split" if any(r.status == "ok" for _, r in per_class) else "none"
     return FleetPlan(status, res, tuple(why), tuple(blockers), per_class, drv, drv_class)
 
+
+
+def _blocking_reason(matrix: Any, cls: NodeClass, alone: Resolution) -> str | None:
+    """Why no build runs on this class alone: no kernels for its GPU anywhere in the data, else the first failure."""
+    if cls.cc and not covering_builds(matrix, cls.cc):
+        return (f"no CUDA build in the data ({alone.data_version}) carries kernels for {gpu_label(cls)}, "
+                f"compute capability {cls.cc}")
+    return next((c.detail for c in alone.checks if not c.ok), None)

@@ -45,6 +45,13 @@ def probe_task(class_name: str, *, timeout: float = 120) -> dict[str, Any]:
     return out
 
 
+def create_task(cli_args: Sequence[str], *, timeout: float = 7000) -> dict[str, Any]:
+    """Run `torchdesk <cli_args>` (a create) here and return its exit code and output."""
+    cmd = [sys.executable, "-m", "desktop.cli", *cli_args]
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
+    return {"kind": "create", **_where(), "returncode": p.returncode, "log": p.stdout[-20000:]}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m desktop.fleet.task")
     ap.add_argument("what", choices=("verify", "probe"))

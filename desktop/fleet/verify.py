@@ -62,8 +62,14 @@ def verdict_from_result(cls: str, result: dict[str, Any], job_id: str = "-") -> 
         node=str(result.get("node") or "-"),
         gpu="; ".join(str(g.get("name")) for g in gpus) or "none used",
         cc="; ".join(str(g.get("cc")) for g in gpus if g.get("cc")) or "-", driver=str(drv),
-        devices=str(slurm.get("CUDA_VISIBLE_DEVICES", "-")), job_id=str(slurm.get("SLURM_JOB_ID", job_id)),
+        devices=_devices(slurm), job_id=str(slurm.get("SLURM_JOB_ID", job_id)),
         torch=str(torch), checks=checks, fix=str(v.get("fix") or ""))
+
+
+def _devices(slurm: dict[str, Any]) -> str:
+    if "CUDA_VISIBLE_DEVICES" not in slurm:
+        return "-"
+    return str(slurm["CUDA_VISIBLE_DEVICES"]) or "(none)"  # set but empty: no GPU given to the task
 
 
 def verdict_from_outcome(o: TaskOutcome) -> ClassVerdict:
