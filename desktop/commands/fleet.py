@@ -287,18 +287,21 @@ def _create_on_node(args: argparse.Namespace, inv: Any, plan: Any) -> int:
 def _interruptible(work: Callable[[], Any], token: Any) -> Any:
     """Run `work` in a thread; Ctrl-C cancels the token (which scancels the jobs) and waits for `work` to end."""
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = work()
         except BaseException as exc:  # handed to the main thread
             box["error"] = exc
+        finally:
+            done.set()
 
-    t = threading.Thread(target=target, name="torchdesk-fleet", daemon=True)
-    t.start()
-    while t.is_alive():
+    # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread looking finished (Python < 3.13).
+    threading.Thread(target=target, name="torchdesk-fleet", daemon=True).start()
+    while not done.is_set():
         try:
-            t.join(0.2)
+            done.wait(0.2)
         except KeyboardInterrupt:
             print("cancelling: scancel-ing the jobs and waiting until squeue shows none left...", file=sys.stderr,
                   flush=True)

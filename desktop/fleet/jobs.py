@@ -106,10 +106,11 @@ def run_per_class(classes: Sequence[NodeClass | None], fn: Callable[..., dict[st
     folder.mkdir(parents=True, exist_ok=True)
     jobs: list[tuple[str, Any]] = []
     cancelled_jobs: list[Any] = []
+    finished: set[str] = set()
 
-    def cancel_all() -> None:
-        for _name, job in jobs:
-            if job not in cancelled_jobs:
+    def cancel_all() -> None:  # the jobs still running; one that already finished keeps its result
+        for name, job in jobs:
+            if name not in finished and job not in cancelled_jobs:
                 cancelled_jobs.append(job)
                 try:
                     job.cancel(check=False)
@@ -136,6 +137,7 @@ def run_per_class(classes: Sequence[NodeClass | None], fn: Callable[..., dict[st
             for name, job in jobs:
                 if name in pending and job.done():
                     pending.discard(name)
+                    finished.add(name)
                     say(f"class {name}: job {job.job_id} finished")
             if pending and cancel.wait(poll_s):
                 say(f"cancelling {len(pending)} job{'s' if len(pending) != 1 else ''}: "
@@ -158,7 +160,7 @@ def _state(job: Any) -> str:
 
 def _outcome(name: str, job: Any, *, cancelled: bool) -> TaskOutcome:
     state = _state(job)
-    if cancelled and not job.paths.result_pickle.exists():
+    if cancelled:  # even if the task wrote a result: it is the result of a run killed part-way
         return TaskOutcome(name, str(job.job_id), None, "cancelled", "CANCELLED")
     try:
         return TaskOutcome(name, str(job.job_id), job.result(), None, state)

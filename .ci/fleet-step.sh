@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# CI step for issue #16 (torchdesk fleet): a real single-node Slurm up, the Slurm-marked fleet tests, Slurm down.
+# Called from .ci/run after the main test step, from the repository root. Needs root for apt-get and the daemons.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
+fi
+python3 -m pip install -q -e ".[fleet]"
+export TORCHDESK_SLURM_DIR="${TORCHDESK_SLURM_DIR:-$(mktemp -d /tmp/torchdesk-slurm.XXXXXX)}"
+trap '.ci/slurm-down.sh "$TORCHDESK_SLURM_DIR"' EXIT
+eval "$(.ci/slurm-up.sh "$TORCHDESK_SLURM_DIR")"
+python3 -m pytest -q -p no:cacheprovider -m slurm tests/test_fleet_slurm.py
