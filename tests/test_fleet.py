@@ -294,3 +294,19 @@ def test_cli_verify_local_exit_code_and_json(tmp_path: Path) -> None:
     assert out["ok"] is False and out["classes"][0]["verdict"] == "fail"
     p = _cli("fleet", "verify", "--prefix", str(tmp_path / "missing"), "--local")
     assert p.returncode == 2 and "no environment at" in p.stderr
+
+
+def test_probe_reads_the_jobs_own_gpu(matrix: Any) -> None:
+    # `torchdesk detect --json` (host_to_json) on a node with two GPU types: NVML lists both, Slurm gave GPU 1.
+    detect = {"driver": "535.104.05", "gpus": [
+        {"index": 0, "name": "NVIDIA A100-SXM4-80GB", "vendor": "nvidia", "cc": "8.0"},
+        {"index": 1, "name": "Tesla V100-SXM2-32GB", "vendor": "nvidia", "cc": "7.0"}]}
+    from desktop.fleet.inventory import apply_probe
+
+    lab = build_inventory(parse_sinfo_nodes(SINFO.read_text()), matrix).find("labgpu")
+    assert lab is not None
+    got = apply_probe(lab, detect, matrix, job_gpus="1")
+    assert (got.model, got.cc, got.driver, got.source) == ("Tesla V100-SXM2-32GB", "7.0", "535.104.05", "probe")
+    assert apply_probe(lab, detect, matrix, job_gpus=None).cc == "8.0"
+    none_seen = apply_probe(lab, {"driver": None, "gpus": []}, matrix, job_gpus="1")
+    assert (none_seen.model, none_seen.source) == (None, "unknown")  # nothing learned: keep what was known

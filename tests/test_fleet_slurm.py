@@ -113,6 +113,19 @@ def test_plan_covers_both_classes_or_names_the_blocker(node: str, site_maps: dic
     assert "class v100: torch" in p.stdout  # the other class still gets its own plan
 
 
+def test_probe_runs_detect_on_each_class(node: str, tmp_path: Path) -> None:
+    env = dict(os.environ, TORCHDESK_FLEET_JOBS=str(tmp_path / "jobs"), HOME=str(tmp_path / "home"))
+    p = _cli("fleet", "inventory", "--probe", "--json", env=env)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout)
+    # one detect job per class ran on the node; its GPUs are /dev/null, so detect finds none there and says so
+    assert "class labgpu: job" in p.stderr and "class v100: job" in p.stderr
+    for name in ("labgpu", "v100"):
+        assert any(f"class {name}: `torchdesk detect` on {node} found no NVIDIA GPU" in w for w in out["warnings"])
+    assert {c["name"]: c["model"] for c in out["classes"]}["v100"] == "Tesla V100-SXM2-16GB"
+    assert list((tmp_path / "jobs" / "probe").glob("*/*_result.pkl"))
+
+
 @pytest.fixture(scope="module")
 def fleet_env(node: str, shared: Path, site_maps: dict[str, Path], tmp_path_factory: pytest.TempPathFactory,
               repo: Any, pkgs: Path) -> Iterator[tuple[Path, dict[str, str]]]:
@@ -172,6 +185,20 @@ def test_verify_runs_one_real_job_per_class(node: str, fleet_env: tuple[Path, di
 
     assert {key(r) for r in by_hand.values()} == {key(r) for r in rows.values()}
     assert {r["job_id"] for r in by_hand.values()} == set(ids)
+
+
+def test_create_on_node_builds_as_a_slurm_job(node: str, fleet_env: tuple[Path, dict[str, str]], repo: Any,
+                                              site_maps: dict[str, Path], shared: Path) -> None:
+    _prefix, env = fleet_env
+    prefix = shared / "envs" / "built-on-node"
+    p = _cli("fleet", "create", "--prefix", str(prefix), "--on-node", "v100", "--site-map", str(site_maps["covered"]),
+             "--torch", "2.5.1", "--variant", "cpu", "--python", "3.11", "--engine", "embedded",
+             "--channel", repo.channel_url, "--pip-index-url", repo.torch_index_url,
+             "--extras-index-url", repo.extras_index_url, "--no-verify", "-y", env=env, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-3000:]
+    assert "class v100: job" in p.stdout and "submitted on gpu:v100:1" in p.stdout
+    assert f"Created {prefix.name}" in p.stdout or str(prefix) in p.stdout
+    assert (prefix / "bin" / "python").exists() and (prefix / "conda-meta").is_dir()
 
 
 def test_ctrl_c_cancels_the_jobs(node: str, shared: Path, site_maps: dict[str, Path]) -> None:

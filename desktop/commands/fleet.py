@@ -13,6 +13,7 @@ import json
 import os
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable
 
@@ -114,11 +115,11 @@ def _probe(inv: Any, matrix: Any, args: argparse.Namespace) -> Any:
     from dataclasses import replace
 
     from ..fleet.inventory import apply_probe
-    from ..fleet.jobs import run_per_class
+    from ..fleet.jobs import jobs_root, run_per_class
     from ..fleet.task import probe_task
     from ..procs import CancelToken
 
-    folder = Path(os.environ.get("TORCHDESK_FLEET_JOBS", Path.cwd() / ".torchdesk-fleet")) / "probe"
+    folder = jobs_root() / "probe" / time.strftime("%Y%m%d-%H%M%S")
     token = CancelToken()
     outcomes = _interruptible(lambda: run_per_class(
         list(inv.classes), probe_task, lambda c: (c.name,), kind="slurm", folder=folder,
@@ -133,7 +134,7 @@ def _probe(inv: Any, matrix: Any, args: argparse.Namespace) -> Any:
             warnings.append(f"class {c.name}: probe failed ({why})")
             classes.append(c)
             continue
-        new = apply_probe(c, o.result["detect"], matrix)
+        new = apply_probe(c, o.result["detect"], matrix, (o.result.get("slurm") or {}).get("SLURM_JOB_GPUS"))
         if new.source != "probe":
             warnings.append(f"class {c.name}: `torchdesk detect` on {o.result.get('node')} found no NVIDIA GPU "
                             f"(CUDA_VISIBLE_DEVICES={(o.result.get('slurm') or {}).get('CUDA_VISIBLE_DEVICES', '-')}); "

@@ -356,13 +356,17 @@ def _run_slurm(cmd: list[str]) -> str:
     return p.stdout
 
 
-def apply_probe(cls: NodeClass, detect: Mapping[str, Any], matrix: Any) -> NodeClass:
-    """A class updated from a node's `torchdesk detect --json`: the real GPU model, capability and driver."""
+def apply_probe(cls: NodeClass, detect: Mapping[str, Any], matrix: Any, job_gpus: str | None = None) -> NodeClass:
+    """A class updated from a node's `torchdesk detect --json`: the real GPU model, capability and driver.
+
+    NVML lists every GPU of the node whatever the job was given, so on a node with two types the one to read is
+    the job's own: `job_gpus` is Slurm's SLURM_JOB_GPUS (node-wide indices, e.g. "1" or "2,3")."""
     gpus = [g for g in detect.get("gpus") or () if g.get("vendor", "nvidia") == "nvidia"]
     driver = detect.get("driver") or cls.driver
     if not gpus:
         return replace(cls, driver=driver, probe=dict(detect))
-    g = gpus[0]
+    first = (job_gpus or "").split(",")[0].strip()
+    g = next((x for x in gpus if first.isdigit() and x.get("index") == int(first)), gpus[0])
     model = matrix.find_gpu(g.get("name") or "") if matrix is not None else None
     return replace(cls, model=model.name if model else g.get("name"), cc=g.get("cc") or (model.cc if model else cls.cc),
                    driver=driver, source="probe", probe=dict(detect))

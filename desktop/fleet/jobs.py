@@ -12,6 +12,7 @@ its result (or its error) is then in submitit's folder.
 from __future__ import annotations
 
 import getpass
+import os
 import subprocess
 import time
 from dataclasses import dataclass
@@ -185,6 +186,16 @@ def wait_until_gone(job_ids: Sequence[str], *, timeout: float = 60) -> list[str]
         time.sleep(0.5)
         left = jobs_listed(job_ids)
     return left
+
+
+def jobs_root() -> Path:
+    """Where probe jobs keep submitit's files: $TORCHDESK_FLEET_JOBS, else the user cache (home is shared on clusters)."""
+    env = os.environ.get("TORCHDESK_FLEET_JOBS")
+    if env:
+        return Path(env).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("torchdesk")) / "fleet"
 
 
 def default_jobs_folder(prefix: Path | str) -> Path:
