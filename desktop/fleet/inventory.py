@@ -320,9 +320,9 @@ class Inventory:
                            "gpus": [{"type": g.type, "count": g.count} for g in n.gpus]} for n in self.nodes]}
 
 
-def slurm_available() -> bool:
-    """True when the Slurm client (`sinfo`) is on PATH."""
-    return shutil.which("sinfo") is not None
+def slurm_available(path: str | None = None) -> bool:
+    """True when the Slurm client (`sinfo`) is on PATH (or on `path`, a PATH-style string)."""
+    return shutil.which("sinfo", path=path) is not None
 
 
 def build_inventory(nodes: list[NodeRecord], matrix: Any, site: Mapping[str, SiteEntry] | None = None) -> Inventory:
