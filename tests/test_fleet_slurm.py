@@ -262,3 +262,30 @@ def test_real_cpu_torch_passes_on_every_class(node: str, torch_venv: Path, site_
     for r in rows.values():
         assert r["verdict"] in ("pass", "warn") and r["torch"].startswith("2.13.0")
         assert r["checks"] and all(c["ok"] for c in r["checks"])
+
+
+def test_cluster_tab_reads_and_verifies_on_slurm(qtbot: Any, node: str, fleet_env: tuple[Path, dict[str, str]],
+                                                 site_maps: dict[str, Path], tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pytestqt")
+    from desktop.ui.cluster_panel import ClusterPanel
+    from desktop.ui.worker import JobRunner
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    prefix, _env = fleet_env
+    runner = JobRunner("cluster")
+    panel = ClusterPanel(runner, lambda: None)
+    qtbot.addWidget(panel)
+    panel.site_edit.setText(str(site_maps["covered"]))
+    with qtbot.waitSignal(runner.succeeded, timeout=60_000):
+        assert panel.read()
+    names = [panel.classes_table.item(r, 0).text() for r in range(panel.classes_table.rowCount())]
+    assert names == ["labgpu", "v100"] and "One plan for every class" in panel.plan_label.text()
+    panel.prefix_edit.setText(str(prefix))
+    with qtbot.waitSignal(runner.succeeded, timeout=300_000):
+        assert panel.verify()
+    rows = [[panel.verdict_table.item(r, c).text() for c in range(panel.verdict_table.columnCount())]
+            for r in range(panel.verdict_table.rowCount())]
+    assert [r[0] for r in rows] == ["labgpu", "v100"] and {r[1] for r in rows} == {"FAIL"}
+    assert sorted(r[7] for r in rows) == ["0", "1"] and {r[2] for r in rows} == {node}
+    assert runner.shutdown()
