@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 if command -v apt-get >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends slurmctld slurmd slurm-client munge >/dev/null
 fi
-python3 -m pip install -q -e ".[fleet]"
+# The `fleet` extra (pyproject.toml) is only submitit; install it alone so the editable install .ci/run made stays.
+python3 -m pip install -q "submitit>=1.5"
 export TORCHDESK_SLURM_DIR="${TORCHDESK_SLURM_DIR:-$(mktemp -d /tmp/torchdesk-slurm.XXXXXX)}"
 trap '.ci/slurm-down.sh "$TORCHDESK_SLURM_DIR"' EXIT
 eval "$(.ci/slurm-up.sh "$TORCHDESK_SLURM_DIR")"
