@@ -201,10 +201,11 @@ def test_create_on_node_builds_as_a_slurm_job(node: str, fleet_env: tuple[Path, 
     assert (prefix / "bin" / "python").exists() and (prefix / "conda-meta").is_dir()
 
 
-def test_ctrl_c_cancels_the_jobs(node: str, shared: Path, site_maps: dict[str, Path]) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "kill"])
+def test_ctrl_c_cancels_the_jobs(node: str, shared: Path, site_maps: dict[str, Path], sig: int) -> None:
     # An 'environment' whose python hangs without a word: the jobs run until cancelled.
     prefix = shared / "envs" / "sleeper"
-    (prefix / "bin").mkdir(parents=True)
+    (prefix / "bin").mkdir(parents=True, exist_ok=True)
     py = prefix / "bin" / "python"
     py.write_text("#!/bin/sh\nsleep 600\n")  # the shell keeps this path in its command line
     py.chmod(0o755)
@@ -222,7 +223,7 @@ def test_ctrl_c_cancels_the_jobs(node: str, shared: Path, site_maps: dict[str, P
                 break
             time.sleep(0.3)
         assert len(running) == 2, f"the two jobs did not start: {proc.poll()} {running}"
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(sig)
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import threading
 import time
@@ -298,15 +299,23 @@ def _interruptible(work: Callable[[], Any], token: Any) -> Any:
         finally:
             done.set()
 
+    def on_signal(signum: int, _frame: Any) -> None:  # kill, or the login session's hangup: cancel as Ctrl-C does
+        raise KeyboardInterrupt
+
     # An Event, not Thread.join: a join interrupted by Ctrl-C can leave the thread looking finished (Python < 3.13).
     threading.Thread(target=target, name="torchdesk-fleet", daemon=True).start()
-    while not done.is_set():
-        try:
-            done.wait(0.2)
-        except KeyboardInterrupt:
-            print("cancelling: scancel-ing the jobs and waiting until squeue shows none left...", file=sys.stderr,
-                  flush=True)
-            token.cancel()
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, getattr(signal, "SIGHUP", signal.SIGTERM))}
+    try:
+        while not done.is_set():
+            try:
+                done.wait(0.2)
+            except KeyboardInterrupt:
+                print("cancelling: scancel-ing the jobs and waiting until squeue shows none left...", file=sys.stderr,
+                      flush=True)
+                token.cancel()
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
     if "error" in box:
         raise box["error"]
     return box.get("value")
