@@ -151,8 +151,10 @@ def test_verify_runs_one_real_job_per_class(node: str, fleet_env: tuple[Path, di
     prefix, env = fleet_env
     p = _cli("fleet", "verify", "--prefix", str(prefix), "--site-map", str(site_maps["covered"]), "--json", env=env)
     assert p.returncode == 1, p.stderr  # the stand-in torch fails the smoke test: exit 1
-    rows = {r["class"]: r for r in json.loads(p.stdout)["classes"]}
+    out = json.loads(p.stdout)
+    rows = {r["class"]: r for r in out["classes"]}
     assert set(rows) == {"v100", "labgpu"}
+    assert list(Path(out["jobs_folder"]).glob("*_log.out"))  # a class failed: its job logs are kept to look into
     # each class ran as its own Slurm job on the node, and Slurm gave each its own GPU of the requested type
     assert {r["node"] for r in rows.values()} == {node}
     assert len({r["job_id"] for r in rows.values()}) == 2
@@ -258,6 +260,7 @@ def test_real_cpu_torch_passes_on_every_class(node: str, torch_venv: Path, site_
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     out = json.loads(p.stdout)
     assert out["ok"] is True
+    assert out["jobs_folder"] is None and not (torch_venv.parent / ".torchdesk-fleet-cpu-torch").exists()  # cleaned
     rows = {r["class"]: r for r in out["classes"]}
     assert set(rows) == {"v100", "labgpu"}
     for r in rows.values():

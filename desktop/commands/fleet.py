@@ -341,6 +341,8 @@ def format_verdicts(fv: Any) -> str:
     lines.append("")
     n_ok = sum(1 for r in fv.rows if r.ok)
     lines.append(f"{n_ok} of {len(fv.rows)} classes pass" + ("" if fv.ok else "; the environment is NOT proven on every class"))
+    if getattr(fv, "jobs_folder", None):
+        lines.append(f"job logs: {fv.jobs_folder}")
     return "\n".join(lines) + "\n"
 
 

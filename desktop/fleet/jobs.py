@@ -11,6 +11,7 @@ its result (or its error) is then in submitit's folder.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 import subprocess
@@ -40,8 +41,9 @@ def require_submitit() -> Any:
     return submitit
 
 
+@functools.lru_cache(maxsize=None)
 def _squeue_executor_classes() -> tuple[Any, Any]:
-    """submitit's SlurmExecutor and SlurmJob, with a watcher that reads states from squeue."""
+    """submitit's SlurmExecutor and SlurmJob, with a watcher that reads states from squeue (one, shared)."""
     from submitit.slurm import slurm as ss
 
     class SqueueInfoWatcher(ss.SlurmInfoWatcher):  # type: ignore[misc, name-defined]
@@ -199,7 +201,11 @@ def jobs_root() -> Path:
 
 
 def default_jobs_folder(prefix: Path | str) -> Path:
-    """Where submitit keeps a fleet run's pickles and logs: next to the env, on the shared filesystem."""
-    p = Path(prefix)
-    return p.parent / f".torchdesk-fleet-{p.name}" / time.strftime("%Y%m%d-%H%M%S")
+    """Where submitit keeps a verify run's pickles and logs: next to the env (on the shared filesystem by
+    definition), or under jobs_root() where that folder is not writable."""
+    p = Path(prefix).absolute()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    if os.access(p.parent, os.W_OK):
+        return p.parent / f".torchdesk-fleet-{p.name}" / stamp
+    return jobs_root() / "verify" / f"{p.name}-{stamp}"
 

@@ -50,7 +50,7 @@ class FleetPlan:
     blockers: tuple[str, ...] = ()
     per_class: tuple[tuple[str, Resolution], ...] = ()
     driver: str | None = None
-    driver_class: str | None = None
+    driver_class: str | None = None  # the class whose driver is the oldest; None when given with --driver
 
     @property
     def plan(self) -> Any:
@@ -69,13 +69,13 @@ def plan_fleet(matrix: Any, classes: Sequence[NodeClass], prefs: Preferences = P
                driver: str | None = None) -> FleetPlan:
     """Resolve one plan that runs on every class, else name the blocking classes and plan each class alone."""
     classes = list(classes)
-    drv, drv_class = (driver, "--driver") if driver else oldest_driver(classes)
+    drv, drv_class = (driver, None) if driver else oldest_driver(classes)
     res = resolve(matrix, fleet_host(classes, matrix, driver=drv), prefs)
     head: list[Check] = [Check("fleet", True, f"{len(classes)} node class{'es' if len(classes) != 1 else ''}: "
                                + ", ".join(f"{c.name} ({c.model or 'model unknown'}, {len(c.nodes)} node"
                                            f"{'s' if len(c.nodes) != 1 else ''})" for c in classes), None)]
     if drv:
-        head.append(Check("fleet", True, f"oldest driver {drv}" + (f" (class {drv_class})" if drv_class != "--driver"
+        head.append(Check("fleet", True, f"oldest driver {drv}" + (f" (class {drv_class})" if drv_class
                                                                    else " (as given with --driver)"), None))
     elif classes:
         head.append(Check("fleet", True, "drivers unknown: give --driver, a driver per type in the site mapping "

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -87,13 +88,15 @@ class FleetVerify:
 
     prefix: str
     rows: tuple[ClassVerdict, ...]
+    jobs_folder: str | None = None  # submitit's files (job logs), kept when a class did not pass
 
     @property
     def ok(self) -> bool:
         return bool(self.rows) and all(r.ok for r in self.rows)
 
     def to_json(self) -> dict[str, Any]:
-        return {"prefix": self.prefix, "ok": self.ok, "classes": [r.to_json() for r in self.rows]}
+        return {"prefix": self.prefix, "ok": self.ok, "classes": [r.to_json() for r in self.rows],
+                "jobs_folder": self.jobs_folder}
 
 
 def env_python_for(prefix: str | Path) -> str:
@@ -112,14 +115,25 @@ def verify_fleet(prefix: str | Path, classes: Sequence[NodeClass], *, kind: str 
                  on_line: Callable[[str], None] | None = None, cancel: CancelToken | None = None) -> FleetVerify:
     """Run the smoke test with the env's python once per class (a Slurm job each, or locally) and tabulate."""
     python = env_python_for(prefix)
+    own_parent = folder is None
     folder = folder or default_jobs_folder(prefix)
+    created = not folder.exists()
     targets: list[NodeClass | None] = list(classes) if kind == "slurm" else (list(classes) or [None])
     outcomes = run_per_class(
         targets, functools.partial(verify_task, expect_gpu=expect_gpu, timeout=max(60, timeout_min * 60 - 30)),
         lambda c: (python, c.name if c is not None else "local"),
         kind=kind, folder=folder, job_name=f"torchdesk-verify-{Path(prefix).name}", timeout_min=timeout_min,
         cancel=cancel, on_line=on_line)
-    return FleetVerify(str(prefix), tuple(verdict_from_outcome(o) for o in outcomes))
+    fv = FleetVerify(str(prefix), tuple(verdict_from_outcome(o) for o in outcomes), str(folder))
+    if fv.ok and created:  # nothing to look into: remove this run's files (only what this run created)
+        shutil.rmtree(folder, ignore_errors=True)
+        if own_parent:
+            try:
+                folder.parent.rmdir()  # the .torchdesk-fleet-NAME folder, if no other run's files are in it
+            except OSError:
+                pass
+        fv = FleetVerify(fv.prefix, fv.rows, None)
+    return fv
 
 
 def collect_results(folder: str | Path, classes: Sequence[str] = ()) -> FleetVerify:
