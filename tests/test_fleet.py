@@ -310,3 +310,13 @@ def test_probe_reads_the_jobs_own_gpu(matrix: Any) -> None:
     assert apply_probe(lab, detect, matrix, job_gpus=None).cc == "8.0"
     none_seen = apply_probe(lab, {"driver": None, "gpus": []}, matrix, job_gpus="1")
     assert (none_seen.model, none_seen.source) == (None, "unknown")  # nothing learned: keep what was known
+
+
+@pytest.mark.parametrize("data", [
+    {"verify": "x", "slurm": 5, "node": ["a"]},
+    {"verify": {"verdict": "pass!", "report": {"gpus": [1, None], "checks": "all", "driver": []}}},
+    {},
+])
+def test_odd_result_files_read_as_errors_not_crashes(data: dict[str, Any]) -> None:
+    row = verdict_from_result("c", data)
+    assert row.verdict == "error" and not row.ok  # never a pass from a file that does not say one properly

@@ -46,7 +46,7 @@ def _squeue_executor_classes() -> tuple[Any, Any]:
     """submitit's SlurmExecutor and SlurmJob, with a watcher that reads states from squeue (one, shared)."""
     from submitit.slurm import slurm as ss
 
-    class SqueueInfoWatcher(ss.SlurmInfoWatcher):  # type: ignore[misc, name-defined]
+    class SqueueInfoWatcher(ss.SlurmInfoWatcher):  # type: ignore[misc, unused-ignore]
         def _make_command(self) -> list[str] | None:
             if not (self._registered - self._finished):
                 return None
@@ -60,10 +60,10 @@ def _squeue_executor_classes() -> tuple[Any, Any]:
                     info[jid] = {"JobID": jid, "State": "NOT_LISTED", "NodeList": ""}
             return info
 
-    class FleetSlurmJob(ss.SlurmJob):  # type: ignore[misc, name-defined]
+    class FleetSlurmJob(ss.SlurmJob[Any]):  # type: ignore[misc, unused-ignore]
         watcher = SqueueInfoWatcher(delay_s=1)
 
-    class FleetSlurmExecutor(ss.SlurmExecutor):  # type: ignore[misc, name-defined]
+    class FleetSlurmExecutor(ss.SlurmExecutor):  # type: ignore[misc, unused-ignore]
         job_class = FleetSlurmJob
 
     return FleetSlurmExecutor, FleetSlurmJob

@@ -48,18 +48,27 @@ class ClassVerdict:
                 "torch": self.torch, "checks": [{"name": n, "ok": ok} for n, ok in self.checks], "fix": self.fix}
 
 
+def _obj(x: Any) -> dict[str, Any]:
+    return x if isinstance(x, dict) else {}
+
+
+def _seq(x: Any) -> list[Any]:
+    return list(x) if isinstance(x, list) else []
+
+
 def verdict_from_result(cls: str, result: dict[str, Any], job_id: str = "-") -> ClassVerdict:
-    """A table row from a node's task result (verify_task's dict)."""
-    v = result.get("verify") or {}
-    rep = v.get("report") or {}
-    gpus = rep.get("gpus") or []
-    drv = ((rep.get("driver") or {}).get("nvml") or {}).get("driver") or "-"
-    slurm = result.get("slurm") or {}
+    """A table row from a node's task result (verify_task's dict); odd shapes (a hand-edited file) read as gaps."""
+    v = _obj(result.get("verify"))
+    rep = _obj(v.get("report"))
+    gpus = [_obj(g) for g in _seq(rep.get("gpus"))]
+    drv = _obj(_obj(rep.get("driver")).get("nvml")).get("driver") or "-"
+    slurm = _obj(result.get("slurm"))
     checks = tuple((str(c.get("name")) + ("" if c.get("gpu") is None else f"[{c['gpu']}]"), bool(c.get("ok")))
-                   for c in rep.get("checks") or ())
-    torch = (rep.get("torch") or {}).get("version") or (rep.get("dists") or {}).get("torch") or "-"
+                   for c in map(_obj, _seq(rep.get("checks"))))
+    torch = _obj(rep.get("torch")).get("version") or _obj(rep.get("dists")).get("torch") or "-"
+    verdict = v.get("verdict") if v.get("verdict") in ("pass", "warn", "fail") else "error"
     return ClassVerdict(
-        cls=cls, verdict=str(v.get("verdict") or "error"), cause=str(v.get("cause") or "no verdict in the result"),
+        cls=cls, verdict=verdict, cause=str(v.get("cause") or "no verdict in the result"),
         node=str(result.get("node") or "-"),
         gpu="; ".join(str(g.get("name")) for g in gpus) or "none used",
         cc="; ".join(str(g.get("cc")) for g in gpus if g.get("cc")) or "-", driver=str(drv),
@@ -147,7 +156,8 @@ def collect_results(folder: str | Path, classes: Sequence[str] = ()) -> FleetVer
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except ValueError:
             meta = {}
-    names = list(classes) or [str(c) for c in meta.get("classes") or []] or sorted(p.stem for p in res_dir.glob("*.json"))
+    names = (list(classes) or [str(c) for c in _seq(_obj(meta).get("classes"))]
+             or sorted(p.stem for p in res_dir.glob("*.json")))
     if not names:
         raise UsageError(f"{root} holds no fleet verify scripts or results; write them with --print-sbatch {root}")
     rows = []
@@ -165,4 +175,4 @@ def collect_results(folder: str | Path, classes: Sequence[str] = ()) -> FleetVer
             rows.append(ClassVerdict(name, "error", f"unreadable result {f}: not a JSON object"))
             continue
         rows.append(verdict_from_result(name, data))
-    return FleetVerify(str(meta.get("prefix") or "-"), tuple(rows))
+    return FleetVerify(str(_obj(meta).get("prefix") or "-"), tuple(rows))
