@@ -66,7 +66,7 @@ def verdict_from_result(cls: str, result: dict[str, Any], job_id: str = "-") -> 
     checks = tuple((str(c.get("name")) + ("" if c.get("gpu") is None else f"[{c['gpu']}]"), bool(c.get("ok")))
                    for c in map(_obj, _seq(rep.get("checks"))))
     torch = _obj(rep.get("torch")).get("version") or _obj(rep.get("dists")).get("torch") or "-"
-    verdict = v.get("verdict") if v.get("verdict") in ("pass", "warn", "fail") else "error"
+    verdict = str(v["verdict"]) if v.get("verdict") in ("pass", "warn", "fail") else "error"
     return ClassVerdict(
         cls=cls, verdict=verdict, cause=str(v.get("cause") or "no verdict in the result"),
         node=str(result.get("node") or "-"),
