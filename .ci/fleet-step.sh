@@ -12,3 +12,5 @@ export TORCHDESK_SLURM_DIR="${TORCHDESK_SLURM_DIR:-$(mktemp -d /tmp/torchdesk-sl
 trap '.ci/slurm-down.sh "$TORCHDESK_SLURM_DIR"' EXIT
 eval "$(.ci/slurm-up.sh "$TORCHDESK_SLURM_DIR")"
 python3 -m pytest -q -p no:cacheprovider -m slurm tests/test_fleet_slurm.py
+# The Slurm-free fleet tests once more, now that submitit is installed (the main step skips its local-executor ones).
+python3 -m pytest -q -p no:cacheprovider tests/test_fleet.py tests/test_fleet_ui.py
