@@ -53,7 +53,7 @@ MEM_MB="$(awk '/MemTotal/ {print int($2/1024/2)}' /proc/meminfo)"
 cat > "$CONF" <<CONF
 # Written by .ci/slurm-up.sh for TorchDesk's fleet tests; throw-away.
 ClusterName=torchdesk
-SlurmctldHost=$NODE
+SlurmctldHost=$NODE(127.0.0.1)
 SlurmctldPort=$PORT_CTLD
 SlurmdPort=$PORT_D
 SlurmUser=root
@@ -81,7 +81,7 @@ MinJobAge=300
 ReturnToService=2
 MpiDefault=none
 GresTypes=gpu
-NodeName=$NODE CPUs=$CPUS RealMemory=$MEM_MB Gres=gpu:v100:1,gpu:labgpu:1 State=UNKNOWN Feature=volta,lab
+NodeName=$NODE NodeAddr=127.0.0.1 CPUs=$CPUS RealMemory=$MEM_MB Gres=gpu:v100:1,gpu:labgpu:1 State=UNKNOWN Feature=volta,lab
 PartitionName=volta Nodes=$NODE Default=YES MaxTime=INFINITE State=UP
 PartitionName=lab Nodes=$NODE Default=NO MaxTime=INFINITE State=UP
 CONF
