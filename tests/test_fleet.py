@@ -320,3 +320,31 @@ def test_probe_reads_the_jobs_own_gpu(matrix: Any) -> None:
 def test_odd_result_files_read_as_errors_not_crashes(data: dict[str, Any]) -> None:
     row = verdict_from_result("c", data)
     assert row.verdict == "error" and not row.ok  # never a pass from a file that does not say one properly
+
+
+def test_without_slurm_or_submitit_print_sbatch_still_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    from desktop import cli
+
+    monkeypatch.setitem(sys.modules, "submitit", None)  # not installed
+    env = tmp_path / "env"
+    venv.create(env, with_pip=False)
+    out = tmp_path / "sb"
+    code = cli.main(["fleet", "verify", "--prefix", str(env), "--sinfo-output", str(SINFO), "--print-sbatch", str(out)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "#SBATCH --gres=gpu:labgpu:1" in printed and f"torchdesk fleet verify --collect {out}" in printed
+    assert sorted(p.name for p in out.glob("*.sbatch")) == ["verify-labgpu.sbatch", "verify-v100.sbatch"]
+    # submitting needs submitit: the error says how to get it and what works without it
+    code = cli.main(["fleet", "verify", "--prefix", str(env), "--sinfo-output", str(SINFO)])
+    err = capsys.readouterr().err
+    assert code == 2 and "pip install 'torchdesk[fleet]'" in err and "--print-sbatch" in err
+
+
+def test_create_refuses_when_no_one_build_runs_everywhere(tmp_path: Path) -> None:
+    site = tmp_path / "site.yml"
+    site.write_text("gpu_types:\n  labgpu: Tesla K40m\n")
+    p = _cli("fleet", "create", "--prefix", str(tmp_path / "envs" / "x"), "--sinfo-output", str(SINFO),
+             "--site-map", str(site), "-y")
+    assert p.returncode == 1 and "build per class with --class NAME" in p.stderr
+    assert not (tmp_path / "envs").exists()  # nothing created

@@ -246,7 +246,10 @@ def run_create(args: argparse.Namespace) -> int:
     if args.on_node:
         return _create_on_node(args, inv, fp.plan)
     spec = apply_sources(spec_for_args(args, fp.plan), args)
-    return run_job(spec, args, host=None)
+    code = run_job(spec, args, host=None)
+    if code == 0:
+        print(f"next: prove it on every class: torchdesk fleet verify --prefix {spec.prefix}")
+    return code
 
 
 def _create_on_node(args: argparse.Namespace, inv: Any, plan: Any) -> int:
