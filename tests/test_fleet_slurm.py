@@ -189,6 +189,21 @@ def test_verify_runs_one_real_job_per_class(node: str, fleet_env: tuple[Path, di
     assert {r["job_id"] for r in by_hand.values()} == set(ids)
 
 
+def test_verify_says_why_a_job_waits(node: str, fleet_env: tuple[Path, dict[str, str]], shared: Path) -> None:
+    prefix, env = fleet_env
+    cpus = _run("sinfo", "-h", "-N", "-o", "%c").stdout.split()[0]
+    blocker = _run("sbatch", "--parsable", "-c", cpus, "-J", "torchdesk-test-blocker", "-o", "/dev/null",
+                   "--wrap", "sleep 8", cwd=str(shared))
+    assert blocker.returncode == 0, blocker.stderr
+    try:
+        p = _cli("fleet", "verify", "--prefix", str(prefix), "--class", "v100", env=env)
+    finally:
+        _run("scancel", blocker.stdout.strip().split(";")[0])
+    assert p.returncode == 1
+    assert "class v100: job" in p.stderr and "pending: " in p.stderr  # e.g. "pending: Resources"
+    assert "v100" in p.stdout and "labgpu" not in p.stdout.split("CLASS", 1)[1]  # --class: only that class ran
+
+
 def test_create_on_node_builds_as_a_slurm_job(node: str, fleet_env: tuple[Path, dict[str, str]], repo: Any,
                                               site_maps: dict[str, Path], shared: Path) -> None:
     _prefix, env = fleet_env

@@ -50,7 +50,8 @@ def _squeue_executor_classes() -> tuple[Any, Any]:
         def _make_command(self) -> list[str] | None:
             if not (self._registered - self._finished):
                 return None
-            return ["squeue", "--states=all", "-h", "-o", "%i|%T|%N", "-u", getpass.getuser()]
+            # %R: the node list once running, "(Reason)" while pending
+            return ["squeue", "--states=all", "-h", "-o", "%i|%T|%R", "-u", getpass.getuser()]
 
         def read_info(self, string: bytes | str) -> dict[str, dict[str, str]]:
             text = string.decode() if isinstance(string, bytes) else string
@@ -136,12 +137,18 @@ def run_per_class(classes: Sequence[NodeClass | None], fn: Callable[..., dict[st
     remove = cancel.on_cancel(cancel_all)
     try:
         pending = {name for name, _ in jobs}
+        reasons: dict[str, str] = {}
         while pending:
             for name, job in jobs:
                 if name in pending and job.done():
                     pending.discard(name)
                     finished.add(name)
                     say(f"class {name}: job {job.job_id} finished")
+                elif name in pending and kind == "slurm":
+                    why = _pending_reason(job)
+                    if why and reasons.get(name) != why:  # say why it waits (Resources, ReqNodeNotAvail...)
+                        reasons[name] = why
+                        say(f"class {name}: job {job.job_id} pending: {why}")
             if pending and cancel.wait(poll_s):
                 say(f"cancelling {len(pending)} job{'s' if len(pending) != 1 else ''}: "
                     + ", ".join(j.job_id for n, j in jobs if n in pending))
@@ -152,6 +159,18 @@ def run_per_class(classes: Sequence[NodeClass | None], fn: Callable[..., dict[st
     finally:
         remove()
     return [_outcome(name, job, cancelled=job in cancelled_jobs) for name, job in jobs]
+
+
+def _pending_reason(job: Any) -> str | None:
+    """Slurm's reason a pending job waits, from the watcher's last squeue (no extra call)."""
+    try:
+        info = job.watcher.get_info(job.job_id, mode="cache")
+    except Exception:
+        return None
+    where = str(info.get("NodeList") or "")
+    if info.get("State") == "PENDING" and where.startswith("(") and where != "(None)":
+        return where.strip("()")
+    return None
 
 
 def _state(job: Any) -> str:
