@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -118,7 +119,7 @@ class MainWindow(QMainWindow):
         self.envs_runner = JobRunner("envs", self)
         self.other_runner = JobRunner("other-machine", self)
         self.update_runner = JobRunner("data-update", self)
-        self.runners = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
+        self.runners: tuple[JobRunner, ...] = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
                         self.other_runner, self.update_runner)
 
         self.machine_panel = MachinePanel()
@@ -140,6 +141,16 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.envs_panel, "&Environments")
         self.tabs.addTab(self.compat_panel, "C&ompatibility")
         self.tabs.addTab(self.other_panel, "&Plan for another machine")
+        self.cluster_panel: Any = None  # the Cluster tab (torchdesk fleet), only where Slurm's sinfo is on PATH
+        from ..fleet.inventory import slurm_available
+
+        if slurm_available((env if env is not None else os.environ).get("PATH")):
+            from .cluster_panel import ClusterPanel
+
+            self.cluster_runner = JobRunner("cluster", self)
+            self.runners += (self.cluster_runner,)
+            self.cluster_panel = ClusterPanel(self.cluster_runner, lambda: self.matrix)
+            self.tabs.addTab(self.cluster_panel, "C&luster")
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self.statusBar().showMessage("Detecting this machine…")
