@@ -238,8 +238,9 @@ def test_byte_progress_never_goes_back_nor_past_the_total() -> None:
     p = ByteProgress(plan, clock=lambda: t[0])
     assert p.total == 1000
     t[0] = 1.0
-    assert p.update("a", 400) and p.bytes_done == 400 and p.speed == pytest.approx(400)
+    assert p.update("a", 100) and p.bytes_done == 100 and p.speed == 0  # no speed from a single reading
     t[0] = 2.0
+    assert p.update("a", 400) and p.bytes_done == 400 and p.speed == pytest.approx(300)
     assert not p.update("a", 300) and p.bytes_done == 400  # a redraw from before
     assert p.update("a", 5000) and p.bytes_done == 1000  # capped at the planned size
     assert not p.finish("a")
@@ -284,3 +285,54 @@ def test_cancelled_create_removes_the_env_and_the_cache_still_serves(repo, home:
                           cancel=CancelToken(), size_mib=10, verify=False)
     assert res2.ok, res2.message
     assert env_import(envs_dir() / "c1", "import torch; print(torch.__version__)") == "2.5.1+cpu"
+
+
+# --- showing it: the CLI's renderer, the space check -------------------------------------------------------------
+
+def _p(stage: str, done: int | None = None, total: int | None = None, speed: float | None = None):  # type: ignore[no-untyped-def]
+    from desktop.jobs import Progress
+
+    return Progress(stage, None, f"{stage} message", bytes_done=done, bytes_total=total, speed=speed)
+
+
+def test_cli_draws_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
+    import io
+
+    from desktop.commands.create import ProgressPrinter
+
+    mib = 1024 * 1024
+    events = [_p("link"), _p("pip", 0, 100 * mib), _p("pip", 25 * mib, 100 * mib, 5 * mib),
+              _p("pip", 26 * mib, 100 * mib, 5 * mib), _p("pip", 100 * mib, 100 * mib, 5 * mib), _p("verify")]
+    tty = io.StringIO()
+    pr = ProgressPrinter(tty, tty=True, width=100)
+    for i, e in enumerate(events):
+        pr.progress(e)
+        if i == 2:
+            pr.line("    a log line")
+    out = tty.getvalue()
+    assert "[5/6] pip: pip message\n" in out
+    assert "\r\x1b[2K    [##########..............................] 25.0 of 100.0 MiB, 5.0 MiB/s, 15 s left" in out
+    # a log line clears the bar, prints, and redraws it
+    assert "\r\x1b[2K    a log line\n    [##########" in out
+    assert "100.0 of 100.0 MiB, 5.0 MiB/s\n[6/6] verify" in out
+    plain = io.StringIO()
+    pr = ProgressPrinter(plain, tty=False)
+    for e in events:
+        pr.progress(e)
+    assert "\r" not in plain.getvalue() and "\x1b" not in plain.getvalue()
+    assert [ln for ln in plain.getvalue().splitlines() if "downloaded" in ln] == [
+        "    downloaded 0.0 of 100.0 MiB", "    downloaded 25.0 of 100.0 MiB, 5.0 MiB/s, 15 s left",
+        "    downloaded 100.0 of 100.0 MiB, 5.0 MiB/s"]
+
+
+def test_space_check_counts_only_what_is_not_cached(tmp_path: Path) -> None:
+    from desktop.jobs import JobFailed
+    from desktop.wheelstage import check_space
+
+    free = shutil.disk_usage(tmp_path).free
+    huge = WheelPlan((PlannedWheel("torch", "1", "t.whl", False, free), PlannedWheel("x", "1", "x.whl", True, free)))
+    with pytest.raises(JobFailed) as exc:
+        check_space(huge, tmp_path / "cache", tmp_path / "env" / "bin" / "python", "hardlink")
+    assert exc.value.message.startswith(f"not enough free space in {tmp_path / 'cache'}") and "cache clean" in (exc.value.fix or "")
+    cached = WheelPlan((PlannedWheel("torch", "1", "t.whl", True, free),))
+    check_space(cached, tmp_path / "cache", tmp_path / "env" / "bin" / "python", "hardlink")  # all cached: nothing to check
