@@ -27,6 +27,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("remove", "remove", "remove a conda environment"),
     ("verify", "verify", "run the CUDA smoke test in an environment"),
     ("doctor", "doctor", "verify every environment that has torch in it"),
+    ("cache", "cache", "show the package caches and clean what no environment links to"),
 )
 
 

@@ -10,12 +10,15 @@ from dataclasses import asdict
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--sizes", action="store_true", help="also each env's own disk use and the part it shares (hardlinks counted once)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import list_envs
 
     envs = sorted(list_envs(), key=lambda e: (e.name.lower(), e.prefix))
+    if getattr(args, "sizes", False):
+        return run_sizes(envs, as_json=args.json)
     if args.json:
         json.dump([asdict(e) for e in envs], sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -28,4 +31,31 @@ def run(args: argparse.Namespace) -> int:
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+    return 0
+
+
+def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
+    """`envs --sizes`: each env's own bytes, its shared bytes, and everything together counted once."""
+    from ..diskuse import disk_total, tree_size
+    from ..paths import pkgs_dir, uv_cache_dir
+
+    sizes = [tree_size(e.prefix) for e in envs]
+    all_bytes = disk_total([e.prefix for e in envs])
+    with_caches = disk_total([*(e.prefix for e in envs), pkgs_dir(), uv_cache_dir()])
+    if as_json:
+        rows = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in zip(envs, sizes)]
+        json.dump({"envs": rows, "envs_bytes": all_bytes, "envs_and_caches_bytes": with_caches}, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
+
+    def mib(n: int) -> str:
+        return f"{n / 1024 / 1024:,.1f} MiB"
+
+    rows = [("NAME", "OWN", "SHARED", "PREFIX")]
+    rows += [(e.name, mib(s.own_bytes), mib(s.shared_bytes), e.prefix) for e, s in zip(envs, sizes)]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    print(f"all environments: {mib(all_bytes)} on disk; with TorchDesk's caches: {mib(with_caches)} "
+          "(hardlinked files counted once; OWN is what removing an environment frees)")
     return 0
