@@ -9,7 +9,7 @@ macOS) so a second env of the same build costs seconds and almost no disk. The r
 - the extras are installed under the torch pins as constraints: they cannot replace the planned torch;
 - the CancelToken kills uv's (or pip's) whole tree; every line of output goes to the log.
 
-Before downloading, a verbose dry run says what uv will install and which of it is already in its cache;
+Before downloading, a dry run (with uv's resolver and installer logging on) says what uv will install and which of it is already in its cache;
 the index's JSON API (PEP 691/700 `size`), else HEAD requests, give the sizes, so the job knows the total
 bytes up front. On POSIX uv then runs under a pseudo-terminal so it draws its per-file byte counters, which
 are read back (ANSI stripped) into bytes done / total / speed; elsewhere its plain "Downloading"/"Downloaded"
@@ -355,9 +355,11 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
     env = uv_env(cache)
     base = [uv, "pip", "install", "--python", str(python), "--no-config", "--index-strategy", "unsafe-best-match",
             "--link-mode", mode, *args, *reqs]
-    # 1. what will be installed, and which of it is cached: a verbose dry run (uses and fills uv's metadata cache)
+    # 1. what will be installed, and which of it is cached: a dry run (uses and fills uv's metadata cache) with
+    # debug logging from the two parts of uv that say so; cheaper than -v, which logs everything (0.07 vs 0.13 s)
     dry: list[str] = []
-    code = run_streaming([*base[:3], "--dry-run", "-v", *base[3:]], on_line=dry.append, cancel=cancel, env=env)
+    code = run_streaming([*base[:3], "--dry-run", *base[3:]], on_line=dry.append, cancel=cancel,
+                         env={**env, "RUST_LOG": "uv_installer=debug,uv_resolver=debug"})
     if cancel.is_cancelled:
         raise Cancelled()
     if code == 2 and any("unexpected argument" in line or "unrecognized" in line for line in dry):

@@ -166,6 +166,21 @@ def test_pip_is_the_fallback_and_the_log_says_so(big_index: Path, uv_cache: Path
     assert env_import(prefix, "import tdbig; print(tdbig.__file__)").startswith(str(prefix))
 
 
+def test_an_option_uv_refuses_hands_over_to_pip(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
+    prefix = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", "--without-pip", str(prefix)], check=True)
+    rec = Rec()
+    with ThrottledIndex(big_index, delay=0) as index:
+        spec = EnvSpec(python="3.11", prefix=str(prefix), torch_pins=("tdbig==1.0",), index_url=index.url,
+                       pip_options=("--no-clean",))  # a pip option from an environment.yml that uv does not have
+        run_wheel_stage(spec, prefix, rec.log, rec.enter, CancelToken())
+    assert any(line.startswith("installer: uv") for line in rec.lines)
+    assert ("installer: pip from here on, because uv refused the options "
+            "(error: unexpected argument '--no-clean' found)") in rec.lines
+    assert any(" -m pip install --progress-bar off --index-url" in line and "--no-clean" in line for line in rec.lines)
+    assert env_import(prefix, "import tdbig; print(tdbig.__file__)").startswith(str(prefix))
+
+
 def test_cancel_during_the_download_kills_uv(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
     from desktop.procs import Cancelled
 

@@ -18,6 +18,7 @@ import time
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import unquote
 
 
 def make_big_wheel(out_dir: Path, name: str, version: str, blob_bytes: int, *, seed: int = 1) -> Path:
@@ -56,6 +57,19 @@ class ThrottledIndex:
     _stop: threading.Event = field(default_factory=threading.Event)
     _server: http.server.ThreadingHTTPServer | None = None
 
+    _digests: dict[tuple[str, float], str] = field(default_factory=dict)
+
+    def digest(self, path: Path) -> str:
+        """sha256 of a file, remembered by path and mtime (a 200 MB wheel is not hashed per page request)."""
+        key = (str(path), path.stat().st_mtime)
+        if key not in self._digests:
+            h = hashlib.sha256()
+            with open(path, "rb") as f:
+                for block in iter(lambda: f.read(1 << 20), b""):
+                    h.update(block)
+            self._digests[key] = h.hexdigest()
+        return self._digests[key]
+
     @property
     def files(self) -> Path:
         return self.root / "files"
@@ -81,7 +95,7 @@ class ThrottledIndex:
                 self._answer(body=True)
 
             def _answer(self, body: bool) -> None:
-                parts = [p for p in self.path.split("?")[0].split("/") if p]
+                parts = [unquote(p) for p in self.path.split("?")[0].split("/") if p]
                 if len(parts) == 2 and parts[0] == "simple":
                     return self._page(parts[1], body)
                 if len(parts) == 2 and parts[0] == "files" and (index.files / parts[1]).is_file():
@@ -99,8 +113,7 @@ class ThrottledIndex:
                     if not meta.exists():
                         with zipfile.ZipFile(w) as z:
                             meta.write_bytes(z.read(next(n for n in z.namelist() if n.endswith("METADATA"))))
-                    entries.append((w, hashlib.sha256(w.read_bytes()).hexdigest(),
-                                    hashlib.sha256(meta.read_bytes()).hexdigest()))
+                    entries.append((w, index.digest(w), index.digest(meta)))
                 if index.json_api and "application/vnd.pypi.simple.v1+json" in self.headers.get("Accept", ""):
                     data = {"meta": {"api-version": "1.1"}, "name": project, "versions": [],
                             "files": [{"filename": w.name, "url": f"../../files/{w.name}", "hashes": {"sha256": d},
@@ -119,24 +132,24 @@ class ThrottledIndex:
                     self.wfile.write(out)
 
             def _file(self, path: Path, body: bool) -> None:
-                data = path.read_bytes()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/octet-stream")
-                self.send_header("Content-Length", str(len(data)))
+                self.send_header("Content-Length", str(path.stat().st_size))
                 self.end_headers()
                 if not body:
                     return
-                throttle = path.suffix == ".whl"
-                if throttle:
+                wheel = path.suffix == ".whl"
+                if wheel:
                     index.wheel_started.set()
                 try:
-                    for i in range(0, len(data), index.chunk if throttle else len(data) or 1):
-                        if index._stop.is_set():
-                            return
-                        self.wfile.write(data[i:i + index.chunk] if throttle else data)
-                        self.wfile.flush()
-                        if throttle:
-                            time.sleep(index.delay)
+                    with open(path, "rb") as f:
+                        for block in iter(lambda: f.read(index.chunk), b""):
+                            if index._stop.is_set():
+                                return
+                            self.wfile.write(block)
+                            if wheel and index.delay:
+                                self.wfile.flush()
+                                time.sleep(index.delay)
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
