@@ -414,7 +414,7 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
     cmd = base
     log("$ " + " ".join(cmd))
     screen = _Screen(log, on_bytes, on_done)
-    if os.name == "posix":
+    if os.name == "posix" and plan.to_download:  # a terminal only where there are bytes to show: it costs time
         code = _run_pty(cmd, env, screen.feed, cancel)
     else:
         code = run_streaming(cmd, on_line=lambda ln: screen.feed(ln + "\n"), cancel=cancel, env=env)
