@@ -117,3 +117,12 @@ def test_tree_size_counts_links_inside_the_tree_as_own(tmp_path: Path) -> None:
     assert s.files == 2
     assert s.own_bytes == os.lstat(env / "a").st_blocks * 512
     assert s.shared_bytes == os.lstat(env / "b").st_blocks * 512
+
+
+def test_cache_alone_shows_the_info(caches) -> None:  # type: ignore[no-untyped-def]
+    pkgs, uv = caches
+    out = cli("cache")
+    assert out.returncode == 0, out.stderr
+    assert f"conda packages (rattler): {pkgs}" in out.stdout and f"wheels (uv): {uv}" in out.stdout
+    out = cli("cache", "clean", "--dry-run")
+    assert out.returncode == 0 and out.stdout.startswith("would remove 0 cache entries")

@@ -25,9 +25,10 @@ def run(args: argparse.Namespace) -> int:
     from ..diskuse import cache_info, clean_caches
 
     action = getattr(args, "action", None) or "info"
+    as_json = bool(getattr(args, "json", False))
     if action == "info":
         infos = cache_info()
-        if args.json:
+        if as_json:
             out = [{"cache": i.cache, "path": i.path, "total_bytes": i.total_bytes, "in_use_bytes": i.in_use_bytes,
                     "freeable_bytes": i.freeable_bytes, "entries": len(i.entries),
                     "entries_in_use": sum(e.in_use for e in i.entries)} for i in infos]
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
                   f"environments ({sum(e.in_use for e in i.entries)} entries); clean would free {_mib(i.freeable_bytes)}")
         return 0
     res = clean_caches(dry_run=args.dry_run)
-    if args.json:
+    if as_json:
         json.dump(asdict(res), sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 1 if res.errors else 0
