@@ -153,7 +153,12 @@ class ThrottledIndex:
                 except (BrokenPipeError, ConnectionResetError):
                     pass
 
-        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        class Server(http.server.ThreadingHTTPServer):
+            # uv opens a connection per project page at once; with socketserver's backlog of 5 the rest of
+            # the SYNs are dropped and retried a second later, which timed as a 1 s stall of the installer
+            request_queue_size = 128
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
