@@ -351,3 +351,17 @@ def test_space_check_counts_only_what_is_not_cached(tmp_path: Path) -> None:
     assert exc.value.message.startswith(f"not enough free space in {tmp_path / 'cache'}") and "cache clean" in (exc.value.fix or "")
     cached = WheelPlan((PlannedWheel("torch", "1", "t.whl", True, free),))
     check_space(cached, tmp_path / "cache", tmp_path / "env" / "bin" / "python", "hardlink")  # all cached: nothing to check
+
+
+def test_link_mode_copies_across_filesystems_and_says_why(tmp_path: Path) -> None:
+    from desktop.wheelstage import link_mode
+
+    mode, why = link_mode(tmp_path / "cache" / "uv", tmp_path / "envs" / "e1")
+    assert (mode, why.split(" from")[0]) == (("clone", "files are cloned") if sys.platform == "darwin"
+                                             else ("hardlink", "files are hardlinked"))
+    other = Path("/dev/shm")
+    if sys.platform == "darwin" or not other.is_dir() or other.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("no second filesystem here")
+    mode, why = link_mode(other / "td-cache-not-created", tmp_path / "envs" / "e1")
+    assert mode == "copy" and "on another filesystem" in why
+    assert not (other / "td-cache-not-created").exists()
