@@ -36,15 +36,13 @@ def run(args: argparse.Namespace) -> int:
 
 def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
     """`envs --sizes`: each env's own bytes, its shared bytes, and everything together counted once."""
-    from ..diskuse import disk_total, tree_size
-    from ..paths import pkgs_dir, uv_cache_dir
+    from ..diskuse import disk_report
 
-    sizes = [tree_size(e.prefix) for e in envs]
-    all_bytes = disk_total([e.prefix for e in envs])
-    with_caches = disk_total([*(e.prefix for e in envs), pkgs_dir(), uv_cache_dir()])
+    rep = disk_report(envs)
     if as_json:
-        rows = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in zip(envs, sizes)]
-        json.dump({"envs": rows, "envs_bytes": all_bytes, "envs_and_caches_bytes": with_caches}, sys.stdout, indent=2)
+        rows = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
+        json.dump({"envs": rows, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
+                  indent=2)
         sys.stdout.write("\n")
         return 0
 
@@ -52,10 +50,10 @@ def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
         return f"{n / 1024 / 1024:,.1f} MiB"
 
     rows = [("NAME", "OWN", "SHARED", "PREFIX")]
-    rows += [(e.name, mib(s.own_bytes), mib(s.shared_bytes), e.prefix) for e, s in zip(envs, sizes)]
+    rows += [(e.name, mib(s.own_bytes), mib(s.shared_bytes), e.prefix) for e, s in rep.envs]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
-    print(f"all environments: {mib(all_bytes)} on disk; with TorchDesk's caches: {mib(with_caches)} "
+    print(f"all environments: {mib(rep.envs_bytes)} on disk; with TorchDesk's caches: {mib(rep.all_bytes)} "
           "(hardlinked files counted once; OWN is what removing an environment frees)")
     return 0
