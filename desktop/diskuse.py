@@ -17,7 +17,7 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 from .paths import pkgs_dir, uv_cache_dir
 
@@ -217,19 +217,19 @@ def clean_caches(*, dry_run: bool = False) -> CleanResult:
 
 @dataclass(frozen=True)
 class DiskReport:
-    envs: tuple[tuple[object, TreeSize], ...]  # (engine.base.CondaEnv, its sizes)
+    envs: tuple[tuple[Any, TreeSize], ...]  # (engine.base.CondaEnv, its sizes)
     caches: tuple[CacheInfo, ...]
     envs_bytes: int  # all environments together, hardlinks counted once
     all_bytes: int  # environments and both caches together
 
 
-def disk_report(envs: Iterable[object] | None = None) -> DiskReport:
+def disk_report(envs: Iterable[Any] | None = None) -> DiskReport:
     """Each environment's own and shared bytes, the caches, and the totals with hardlinks counted once."""
     if envs is None:
         from .engine import list_envs
 
         envs = sorted(list_envs(), key=lambda e: (e.name.lower(), e.prefix))
     envs = list(envs)
-    prefixes = [Path(getattr(e, "prefix")) for e in envs]
+    prefixes = [Path(e.prefix) for e in envs]
     return DiskReport(tuple((e, tree_size(p)) for e, p in zip(envs, prefixes)), cache_info(),
                       disk_total(prefixes), disk_total([*prefixes, pkgs_dir(), uv_cache_dir()]))

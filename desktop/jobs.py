@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, TextIO
 
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name

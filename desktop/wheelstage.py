@@ -329,11 +329,11 @@ class _Screen:
 
     def fragment(self, raw: str) -> None:
         frag = _ANSI.sub("", raw).rstrip()
-        for m in _BAR.finditer(frag):
-            if m.group(1) not in self.started:  # the log gets one line per download, as uv writes off a terminal
-                self.started.add(m.group(1))
-                self.log(f"Downloading {m.group(1)} ({m.group(3)})")
-            self.on_bytes(m.group(1), parse_bytes(m.group(2)), parse_bytes(m.group(3)))
+        for bar in _BAR.finditer(frag):
+            if bar.group(1) not in self.started:  # the log gets one line per download, as uv writes off a terminal
+                self.started.add(bar.group(1))
+                self.log(f"Downloading {bar.group(1)} ({bar.group(3)})")
+            self.on_bytes(bar.group(1), parse_bytes(bar.group(2)), parse_bytes(bar.group(3)))
         if m := _PLAIN_DL.match(frag):
             self.on_bytes(m.group(1), 0, parse_bytes(m.group(2)))
         elif m := _PLAIN_DONE.match(frag):

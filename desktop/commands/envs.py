@@ -40,8 +40,8 @@ def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
 
     rep = disk_report(envs)
     if as_json:
-        rows = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
-        json.dump({"envs": rows, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
+        data = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
+        json.dump({"envs": data, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
                   indent=2)
         sys.stdout.write("\n")
         return 0
