@@ -313,7 +313,7 @@ class _Screen:
     on_done: Callable[[str], None]
     buf: str = ""
     last: str = ""
-    errors: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # what went to the log, for the error sentence
     started: set[str] = field(default_factory=set)
 
     def feed(self, text: str) -> None:
@@ -342,8 +342,17 @@ class _Screen:
             return
         self.last = frag
         self.log(frag)
-        if frag.lstrip().startswith("error:") or frag.startswith("  × ") or frag.startswith("  ╰─▶ "):
-            self.errors.append(frag.strip().removeprefix("error:").strip(" ×╰─▶"))
+        self.lines.append(frag)
+
+
+def uv_error(lines: Sequence[str], code: int) -> str:
+    """uv's error in one sentence: its 'error:' line and, where it gave them, its innermost cause."""
+    error = next((ln.strip().removeprefix("error:").strip() for ln in lines if ln.lstrip().startswith("error:")), "")
+    causes = [ln.strip().split(":", 1)[1].strip() for ln in lines
+              if ln.strip().lower().startswith(("cause:", "caused by:"))]
+    if not error:
+        return f"uv exited with code {code}"
+    return f"{error} ({causes[-1]})" if causes else error
 
 
 class _UvRefused(Exception):
@@ -370,9 +379,7 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
         for line in dry:
             if not line.startswith(("DEBUG ", "TRACE ")):
                 log(line)
-        detail = next((ln.strip().removeprefix("error:").strip(" ×╰─▶") for ln in dry
-                       if ln.lstrip().startswith(("error:", "×", "╰─▶"))), f"uv exited with code {code}")
-        _fail(f"uv could not install {what}: {detail}")
+        _fail(f"uv could not install {what}: {uv_error(dry, code)}")
     planned = parse_dry_run(dry)
     need = {w[2]: w[0] for w in planned if w[2] and not w[3] and w[2].endswith(".whl")}
     sizes: dict[str, int | None] = {}
@@ -422,7 +429,7 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
     if cancel.is_cancelled:
         raise Cancelled()
     if code != 0:
-        _fail(f"uv could not install {what}: {screen.errors[0] if screen.errors else f'uv exited with code {code}'}")
+        _fail(f"uv could not install {what}: {uv_error(screen.lines, code)}")
     for w in plan.to_download:  # done: each planned file is in, whatever the last redraw showed
         progress.finish(w.name)
     enter("pip", 1.0, f"installed {what}", bytes_done=progress.total, bytes_total=progress.total,

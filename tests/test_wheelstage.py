@@ -365,3 +365,21 @@ def test_link_mode_copies_across_filesystems_and_says_why(tmp_path: Path) -> Non
     mode, why = link_mode(other / "td-cache-not-created", tmp_path / "envs" / "e1")
     assert mode == "copy" and "on another filesystem" in why
     assert not (other / "td-cache-not-created").exists()
+
+
+@pytest.mark.parametrize("lines,expected", [
+    (["Using Python 3.11.7 environment at: /e", "error: Request failed after 3 retries in 10.8s",
+      "  cause: error sending request for url (http://127.0.0.1:9/simple/torch/)", "  cause: client error (Connect)",
+      "  cause: Connection refused (os error 111)"],
+     "Request failed after 3 retries in 10.8s (Connection refused (os error 111))"),
+    (["error: No solution found when resolving dependencies",
+      "  cause: Because torch was not found in the package registry and you require torch==2.5.1, we can conclude "
+      "that your requirements are unsatisfiable."],
+     "No solution found when resolving dependencies (Because torch was not found in the package registry and you "
+     "require torch==2.5.1, we can conclude that your requirements are unsatisfiable.)"),
+    (["something else"], "uv exited with code 2"),
+])  # captured from uv 0.13.9: an index nobody answers, an index without the pinned torch
+def test_uv_error_sentence(lines: list[str], expected: str) -> None:
+    from desktop.wheelstage import uv_error
+
+    assert uv_error(lines, 2) == expected
