@@ -70,9 +70,15 @@ def pip_env() -> dict[str, str]:
     return env
 
 
+# uv variables that say how to reach an index, never which one: kept, so a user behind a TLS-inspecting proxy
+# (UV_NATIVE_TLS) or a slow link (timeouts, retries) is served as their own uv would be.
+UV_TRANSPORT_VARS = ("UV_NATIVE_TLS", "UV_HTTP_TIMEOUT", "UV_HTTP_RETRIES", "UV_CONCURRENT_DOWNLOADS")
+
+
 def uv_env(cache: Path) -> dict[str, str]:
-    """The environment for uv: no UV_*/PIP_* variables (uv reads both), our cache, no colours."""
+    """The environment for uv: no UV_*/PIP_* variables (uv reads both) but the transport ones, our cache, no colours."""
     env = _clean_env()
+    env.update({k: os.environ[k] for k in UV_TRANSPORT_VARS if k in os.environ})
     env.update(UV_CACHE_DIR=str(cache), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never", NO_COLOR="1",
                PYTHONNOUSERSITE="1")
     env.setdefault("TERM", "xterm")

@@ -383,3 +383,17 @@ def test_uv_error_sentence(lines: list[str], expected: str) -> None:
     from desktop.wheelstage import uv_error
 
     assert uv_error(lines, 2) == expected
+
+
+def test_uv_env_keeps_transport_settings_and_drops_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from desktop.wheelstage import uv_env
+
+    monkeypatch.setenv("UV_NATIVE_TLS", "1")
+    monkeypatch.setenv("UV_HTTP_TIMEOUT", "120")
+    monkeypatch.setenv("UV_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("UV_CACHE_DIR", "/somewhere/else")
+    monkeypatch.setenv("PIP_EXTRA_INDEX_URL", "http://127.0.0.1:9/simple")
+    env = uv_env(tmp_path / "c")
+    assert env["UV_NATIVE_TLS"] == "1" and env["UV_HTTP_TIMEOUT"] == "120"
+    assert env["UV_CACHE_DIR"] == str(tmp_path / "c") and env["UV_NO_CONFIG"] == "1"
+    assert "UV_INDEX_URL" not in env and "PIP_EXTRA_INDEX_URL" not in env
