@@ -582,19 +582,23 @@ def run_wheel_stage(spec: EnvSpec, prefix: Path, log: Log, enter: Enter, cancel:
         enter("pip", 1.0, "no pip packages")
         return
     use_uv = os.environ.get("TORCHDESK_INSTALLER", "uv") != "pip"
+    made: list[_Installer] = []
+
+    def installer() -> _Installer:  # made at the first install, so its choice is logged under the stage header
+        if not made:
+            made.append(_Installer(prefix, log, enter, cancel, use_uv=use_uv))
+        return made[0]
+
     if spec.torch_requirements():
         enter("pip", 0.0, "installing " + " ".join(spec.torch_pins or spec.torch_requirements()))
-        inst = _Installer(prefix, log, enter, cancel, use_uv=use_uv)
-        inst.install(spec.torch_index_args(), spec.torch_requirements(), "the torch build")
+        installer().install(spec.torch_index_args(), spec.torch_requirements(), "the torch build")
     if spec.pip_extras:
         enter("pip", None, "installing your extra packages: " + " ".join(spec.pip_extras))
-        if not spec.torch_requirements():
-            inst = _Installer(prefix, log, enter, cancel, use_uv=use_uv)
         # torch is held by its pins as constraints: the extras cannot move it to another build or index.
         with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="torchdesk-constraints-", delete=False) as f:
             f.write("".join(p + "\n" for p in spec.torch_pins))
         try:
-            inst.install([*spec.extras_index_args(), "-c", f.name], spec.pip_extras, "your extras")
+            installer().install([*spec.extras_index_args(), "-c", f.name], spec.pip_extras, "your extras")
         finally:
             os.unlink(f.name)
     enter("pip", 1.0, "pip done")

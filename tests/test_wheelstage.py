@@ -397,3 +397,14 @@ def test_uv_env_keeps_transport_settings_and_drops_sources(tmp_path: Path, monke
     assert env["UV_NATIVE_TLS"] == "1" and env["UV_HTTP_TIMEOUT"] == "120"
     assert env["UV_CACHE_DIR"] == str(tmp_path / "c") and env["UV_NO_CONFIG"] == "1"
     assert "UV_INDEX_URL" not in env and "PIP_EXTRA_INDEX_URL" not in env
+
+
+def test_extras_alone(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
+    prefix = make_env(tmp_path / "env")
+    rec = Rec()
+    with ThrottledIndex(big_index, delay=0) as index:
+        spec = EnvSpec(python="3.11", prefix=str(prefix), pip_extras=("tdbig",), extras_index_url=index.url)
+        run_wheel_stage(spec, prefix, rec.log, rec.enter, CancelToken())
+    assert env_import(prefix, "import tdbig; print(tdbig.__version__)") == "1.0"
+    assert [ln for ln in rec.lines if ln.startswith("installer:")] == [rec.lines[0]]
+    assert rec.events[0][2] == "installing your extra packages: tdbig" and rec.events[-1][2] == "pip done"
