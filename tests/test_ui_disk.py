@@ -51,10 +51,22 @@ def test_disk_dialog_shows_sizes_and_cleans_safely(qtbot: Any, repo: Any, caches
     assert not dlg.runner.busy
 
 
-def test_tools_menu_has_the_disk_entry(qtbot: Any, tmp_path: Path) -> None:
+def test_tools_menu_and_environments_tab_open_the_disk_dialog(qtbot: Any, tmp_path: Path, home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     from test_ui import make_window
 
+    from desktop.ui.disk_dialog import DiskDialog
+
+    opened: list[DiskDialog] = []
+    monkeypatch.setattr(DiskDialog, "exec", lambda self: opened.append(self) or 0)  # not modal in a test
     w = make_window(qtbot, tmp_path, dict(os.environ), {})
     tools = next(a.menu() for a in w.menuBar().actions() if a.text() == "&Tools")
     assert w.disk_action in tools.actions()
+    w.disk_action.trigger()
+    w.envs_panel.disk_button.click()
+    assert len(opened) == 2
+    for d in opened:
+        qtbot.waitUntil(lambda d=d: d.report is not None, timeout=60_000)
+        d.close()
+        assert not d.runner.busy
     w.shutdown()

@@ -181,6 +181,7 @@ class MainWindow(QMainWindow):
         self.disk_action = QAction("&Disk use and caches…", self)
         tools.addAction(self.disk_action)
         self.disk_action.triggered.connect(self._on_disk_action_triggered)
+        self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
         help_menu = bar.addMenu("&Help")
         self.about_action = QAction("&About TorchDesk", self)
         help_menu.addAction(self.about_action)
