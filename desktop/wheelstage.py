@@ -267,6 +267,10 @@ def byte_summary(done: int, total: int, speed: float | None = None, cached: int 
 
 # --- running the installers --------------------------------------------------------------------------------------
 
+class _NoPty(Exception):
+    """This system gives no pseudo-terminal."""
+
+
 def _run_pty(cmd: Sequence[str], env: dict[str, str], on_text: Callable[[str], None], cancel: CancelToken) -> int:
     """Run `cmd` with its output on a pseudo-terminal (so uv draws byte counters); feed decoded text."""
     import fcntl
@@ -274,7 +278,10 @@ def _run_pty(cmd: Sequence[str], env: dict[str, str], on_text: Callable[[str], N
     import struct
     import termios
 
-    master, slave = pty.openpty()
+    try:
+        master, slave = pty.openpty()
+    except OSError as exc:
+        raise _NoPty(exc.strerror or str(exc)) from None
     try:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 250, 0, 0))
         proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
@@ -427,9 +434,13 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
     cmd = base
     log("$ " + " ".join(cmd))
     screen = _Screen(log, on_bytes, on_done)
+    code: int | None = None
     if os.name == "posix" and plan.to_download:  # a terminal only where there are bytes to show: it costs time
-        code = _run_pty(cmd, env, screen.feed, cancel)
-    else:
+        try:
+            code = _run_pty(cmd, env, screen.feed, cancel)
+        except _NoPty as exc:  # a locked-down container: uv's plain lines instead
+            log(f"note: no pseudo-terminal here ({exc}); progress per file, not per byte")
+    if code is None:
         code = run_streaming(cmd, on_line=lambda ln: screen.feed(ln + "\n"), cancel=cancel, env=env)
     screen.flush()
     if cancel.is_cancelled:

@@ -408,3 +408,24 @@ def test_extras_alone(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
     assert env_import(prefix, "import tdbig; print(tdbig.__version__)") == "1.0"
     assert [ln for ln in rec.lines if ln.startswith("installer:")] == [rec.lines[0]]
     assert rec.events[0][2] == "installing your extra packages: tdbig" and rec.events[-1][2] == "pip done"
+
+
+def test_without_a_pseudo_terminal_progress_goes_per_file(big_index: Path, uv_cache: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import pty
+
+    def no_pty() -> tuple[int, int]:
+        raise OSError(2, "out of pty devices")
+
+    monkeypatch.setattr(pty, "openpty", no_pty)  # as in a container without /dev/ptmx
+    prefix = make_env(tmp_path / "env")
+    rec = Rec()
+    size = next((big_index / "files").glob("*.whl")).stat().st_size
+    with ThrottledIndex(big_index, delay=0.02) as index:
+        spec = EnvSpec(python="3.11", prefix=str(prefix), torch_pins=("tdbig==1.0",), index_url=index.url)
+        run_wheel_stage(spec, prefix, rec.log, rec.enter, CancelToken())
+    assert "note: no pseudo-terminal here (out of pty devices); progress per file, not per byte" in rec.lines
+    assert any(line.startswith("Downloading tdbig (") for line in rec.lines)  # uv's own plain line
+    done = [e["bytes_done"] for e in rec.byte_events]
+    assert done[0] == 0 and done[-1] == size and done == sorted(done)
+    assert env_import(prefix, "import tdbig; print(tdbig.__version__)") == "1.0"
