@@ -434,14 +434,15 @@ def _uv_install(uv: str, python: Path, args: Sequence[str], reqs: Sequence[str],
     cmd = base
     log("$ " + " ".join(cmd))
     screen = _Screen(log, on_bytes, on_done)
-    code: int | None = None
+    result: int | None = None
     if os.name == "posix" and plan.to_download:  # a terminal only where there are bytes to show: it costs time
         try:
-            code = _run_pty(cmd, env, screen.feed, cancel)
+            result = _run_pty(cmd, env, screen.feed, cancel)
         except _NoPty as exc:  # a locked-down container: uv's plain lines instead
             log(f"note: no pseudo-terminal here ({exc}); progress per file, not per byte")
-    if code is None:
-        code = run_streaming(cmd, on_line=lambda ln: screen.feed(ln + "\n"), cancel=cancel, env=env)
+    if result is None:
+        result = run_streaming(cmd, on_line=lambda ln: screen.feed(ln + "\n"), cancel=cancel, env=env)
+    code = result
     screen.flush()
     if cancel.is_cancelled:
         raise Cancelled()
