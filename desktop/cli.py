@@ -28,6 +28,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("verify", "verify", "run the CUDA smoke test in an environment"),
     ("doctor", "doctor", "verify every environment that has torch in it"),
     ("fleet", "fleet", "plan, build and verify one environment across a Slurm cluster's GPU node classes"),
+    ("cache", "cache", "show the package caches and clean what no environment links to"),
 )
 
 

@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence, TextIO
+from typing import Any, Callable, TextIO
 
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .locks import MARKER, EnvLock, LockError, Marker, has_marker, new_marker, read_marker, remove_marker, write_marker
@@ -34,6 +34,8 @@ from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
 from .wheels import WheelCheck, check_wheels  # noqa: F401  (WheelCheck, check_wheels: also imported from here)
+from .wheelstage import pip_env as _pip_env
+from .wheelstage import run_wheel_stage
 
 STAGES = ("preflight", "solve", "download", "link", "pip", "verify")
 # Used when the matrix cannot be read; the matrix's env_size_mib is the source of truth.
@@ -46,6 +48,11 @@ class Progress:
     stage: str  # one of STAGES
     fraction: float | None  # 0..1 within the stage; None: indeterminate
     message: str
+    # the wheel stage's downloads, where known: bytes so far / in all (known before they start), bytes per second
+    bytes_done: int | None = None
+    bytes_total: int | None = None
+    speed: float | None = None
+    cached: int | None = None  # files taken from the cache instead of downloaded
 
 
 @dataclass(frozen=True)
@@ -141,48 +148,6 @@ def check_writable(folder: Path) -> str | None:
     return None
 
 
-# --- pip output -> progress ---------------------------------------------------------------------------------------
-
-_PIP_COLLECT = re.compile(r"^Collecting (\S+)")
-_PIP_DOWNLOAD = re.compile(r"^\s*Downloading (\S+)(?: \(([^)]+)\))?")
-_PIP_INSTALLING = re.compile(r"^Installing collected packages: (.*)$")
-_PIP_DONE = re.compile(r"^Successfully installed (.*)$")
-
-
-class PipProgress:
-    """Turns pip's output lines into (fraction, message): collecting, downloading, installing."""
-
-    def __init__(self, expected: int) -> None:
-        self.expected = max(expected, 1)
-        self.collected = 0
-        self.downloaded = 0
-
-    def feed(self, line: str) -> tuple[float | None, str] | None:
-        if m := _PIP_COLLECT.match(line):
-            self.collected += 1
-            return None, f"collecting {m.group(1)}"
-        if m := _PIP_DOWNLOAD.match(line):
-            self.downloaded += 1
-            total = max(self.collected, self.expected)
-            size = f" ({m.group(2)})" if m.group(2) else ""
-            name = m.group(1).rsplit("/", 1)[-1]
-            return min(0.8 * self.downloaded / total, 0.8), f"downloading {name}{size}"
-        if m := _PIP_INSTALLING.match(line):
-            return 0.85, f"installing {m.group(1)}"
-        if m := _PIP_DONE.match(line):
-            return 1.0, f"installed {m.group(1)}"
-        return None
-
-
-def _pip_env() -> dict[str, str]:
-    """The environment for the new env's pip: no user pip config or PIP_* variables, so the spec's index
-    options are the only sources (a pip.conf extra-index-url would silently widen where torch comes from)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "PYTHON", "CONDA_", "VIRTUAL_ENV"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1", PIP_ROOT_USER_ACTION="ignore",
-               PYTHONNOUSERSITE="1")
-    return env
-
-
 # --- the job ------------------------------------------------------------------------------------------------------
 
 class _Log:
@@ -260,7 +225,7 @@ def create_env(
     warnings: list[str] = []
     registry_before = _registry_snapshot()
 
-    def enter(stage: str, fraction: float | None, message: str) -> None:
+    def enter(stage: str, fraction: float | None, message: str, **extra: Any) -> None:
         if stage != current[0]:
             now = time.perf_counter()
             timings[current[0]] = timings.get(current[0], 0.0) + now - stage_t[0]
@@ -269,7 +234,7 @@ def create_env(
             if stage != "done":
                 log(f"== {stage}: {message}")
         if stage != "done":
-            on_progress(Progress(stage, fraction, message))
+            on_progress(Progress(stage, fraction, message, **extra))
 
     prefix = Path(spec.prefix or spec.name or ".")
     created = False
@@ -307,7 +272,7 @@ def create_env(
         created = True
         engine.create(spec.conda_specs(), spec.channels, prefix, on_line=log, on_stage=enter, cancel=cancel)
         cancel.raise_if_cancelled()
-        _pip_phase(spec, prefix, log, enter, cancel)
+        run_wheel_stage(spec, prefix, log, enter, cancel)
         _record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")
@@ -467,51 +432,6 @@ def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *
         if not wc.warnings:
             log("wheels: every pinned wheel exists for this Python and platform")
     return prefix
-
-
-def _pip(python: Path, args: Sequence[str], reqs: Sequence[str], log: Callable[[str], None],
-         enter: Callable[[str, float | None, str], None], cancel: CancelToken, what: str) -> None:
-    cmd = [str(python), "-m", "pip", "install", "--progress-bar", "off", *args, *reqs]
-    log("$ " + " ".join(cmd))
-    progress = PipProgress(len(reqs))
-    errors: list[str] = []
-
-    def on_line(line: str) -> None:
-        log(line)
-        if line.startswith("ERROR:"):
-            errors.append(line[6:].strip())
-        got = progress.feed(line)
-        if got is not None:
-            enter("pip", got[0], got[1])
-
-    try:
-        code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=_pip_env())
-    except FileNotFoundError:
-        raise JobFailed("pip", f"the new environment has no python at {python}", "see the log") from None
-    if cancel.is_cancelled:
-        raise Cancelled()
-    if code != 0:
-        detail = errors[0] if errors else f"pip exited with code {code}"
-        raise JobFailed("pip", f"pip could not install {what}: {detail}",
-                        "check the index URL and that you are online; the log has pip's full output")
-
-
-def _pip_phase(spec: EnvSpec, prefix: Path, log: Callable[[str], None],
-               enter: Callable[[str, float | None, str], None], cancel: CancelToken) -> None:
-    python = env_python(prefix)
-    if spec.torch_requirements():
-        enter("pip", 0.0, "installing " + " ".join(spec.torch_pins or spec.torch_requirements()))
-        _pip(python, spec.torch_index_args(), spec.torch_requirements(), log, enter, cancel, "the torch build")
-    if spec.pip_extras:
-        enter("pip", None, "installing your extra packages: " + " ".join(spec.pip_extras))
-        # torch is held by its pins as constraints: the extras cannot move it to another build or index.
-        with tempfile.NamedTemporaryFile("w", suffix=".txt", prefix="torchdesk-constraints-", delete=False) as f:
-            f.write("".join(p + "\n" for p in spec.torch_pins))
-        try:
-            _pip(python, [*spec.extras_index_args(), "-c", f.name], spec.pip_extras, log, enter, cancel, "your extras")
-        finally:
-            os.unlink(f.name)
-    enter("pip", 1.0, "pip done")
 
 
 _FALLBACK_CHECK = (

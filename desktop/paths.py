@@ -54,10 +54,23 @@ def envs_dir() -> Path:
 
 
 def pkgs_dir() -> Path:
-    """The embedded engine's package cache: $TORCHDESK_PKGS_DIR, else <user cache dir>/pkgs."""
+    """The embedded engine's package cache: $TORCHDESK_PKGS_DIR, else <cache dir>/pkgs."""
+    return _override("TORCHDESK_PKGS_DIR") or cache_dir() / "pkgs"
+
+
+def cache_dir() -> Path:
+    """TorchDesk's cache folder, holding both package caches: $TORCHDESK_CACHE_DIR, else the user cache dir."""
     import platformdirs
 
-    return _override("TORCHDESK_PKGS_DIR") or Path(platformdirs.user_cache_dir(APP, appauthor=False)) / "pkgs"
+    return _override("TORCHDESK_CACHE_DIR") or Path(platformdirs.user_cache_dir(APP, appauthor=False))
+
+
+def uv_cache_dir() -> Path:
+    """uv's wheel cache for the wheel stage: $TORCHDESK_UV_CACHE_DIR, else <cache dir>/uv (beside pkgs/).
+
+    Our own folder, not uv's default: `torchdesk cache` can then account for and clean exactly what TorchDesk
+    put there, and a user's uv settings or `uv cache clean` never change what a create does."""
+    return _override("TORCHDESK_UV_CACHE_DIR") or cache_dir() / "uv"
 
 
 def conda_environments_txt() -> Path:

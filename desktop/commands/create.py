@@ -160,10 +160,87 @@ def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
             signal.signal(sig, h)
 
 
+def render_bar(done: int, total: int, speed: float | None, cached: int | None, width: int = 80) -> str:
+    """One terminal line: a bar, bytes done of total, speed, time left, cache hits."""
+    from ..wheelstage import byte_summary
+
+    text = byte_summary(done, total, speed, cached)
+    cells = max(10, min(40, width - len(text) - 12))
+    filled = int(cells * done / total) if total else cells
+    return f"    [{'#' * filled}{'.' * (cells - filled)}] {text}"[: max(width - 1, 20)]
+
+
+class ProgressPrinter:
+    """The create job's progress on a terminal: a line per stage, and for the downloads a bar redrawn in
+    place on a TTY, or plain lines (at each tenth, and the end) when the output is a file or a pipe."""
+
+    def __init__(self, out: Any, *, tty: bool | None = None, width: int | None = None) -> None:
+        import shutil
+
+        self.out = out
+        self.tty = out.isatty() if tty is None else tty
+        self.width = width or shutil.get_terminal_size((100, 24)).columns
+        self.shown: list[str] = []
+        self.bar = ""  # what is drawn on the current line (TTY), to redraw after a log line
+        self.tenth = -1
+
+    def _write(self, text: str) -> None:
+        try:  # a gone terminal (SIGHUP, a closed pipe) must not stop the job or its clean-up
+            self.out.write(text)
+            self.out.flush()
+        except (OSError, ValueError):
+            pass
+
+    def _clear(self) -> None:
+        if self.bar:
+            self._write("\r\x1b[2K")
+
+    def line(self, text: str) -> None:
+        self._clear()
+        self._write(text + "\n")
+        if self.bar:
+            self._write(self.bar)
+
+    def finish(self) -> None:
+        """End a bar left on the line (a cancelled download), so what follows starts on its own line."""
+        if self.bar:
+            self._write("\n")
+            self.bar = ""
+
+    def progress(self, p: Any) -> None:
+        from ..jobs import STAGES
+
+        if not self.shown or self.shown[-1] != p.stage:
+            self.shown.append(p.stage)
+            n = STAGES.index(p.stage) + 1 if p.stage in STAGES else 0
+            self._clear()
+            self.bar = ""
+            self.tenth = -1
+            self._write(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}\n")
+        total = getattr(p, "bytes_total", None)
+        if not total:
+            return
+        done = min(getattr(p, "bytes_done", None) or 0, total)
+        speed, cached = getattr(p, "speed", None), getattr(p, "cached", None)
+        if self.tty:
+            self.bar = render_bar(done, total, speed, cached, self.width)
+            self._write("\r\x1b[2K" + self.bar)
+            if done >= total:
+                self._write("\n")
+                self.bar = ""
+            return
+        tenth = 10 * done // total
+        if tenth > self.tenth:
+            self.tenth = tenth
+            from ..wheelstage import byte_summary
+
+            self._write(f"    downloaded {byte_summary(done, total, speed, cached)}\n")
+
+
 def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     """Run the create job on the terminal: stage lines, the log, Ctrl-C to cancel. Returns the exit code."""
     from ..engine import EngineError, get_engine
-    from ..jobs import STAGES, Progress, create_env
+    from ..jobs import create_env
     from ..procs import CancelToken
 
     try:
@@ -177,18 +254,13 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
         print("nothing done")
         return 1
     token = CancelToken()
-    shown: list[str] = []
-
-    def on_progress(p: Progress) -> None:
-        if not shown or shown[-1] != p.stage:
-            shown.append(p.stage)
-            n = STAGES.index(p.stage) + 1 if p.stage in STAGES else 0
-            _say(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}")
+    printer = ProgressPrinter(sys.stdout)
+    on_progress = printer.progress
 
     def on_line(line: str) -> None:
         # Warnings and the final status line are printed once, in plain words, by report_result.
         if not line.startswith(("warning: ", "== ok:", "== failed:", "== cancelled:")):
-            _say(f"    {line}")
+            printer.line(f"    {line}")
 
     matrix = load_matrix_for_cli(args) if getattr(args, "matrix_file", None) else None
     box: dict[str, Any] = {}
@@ -209,6 +281,7 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
         while not done.wait(0.5):
             pass
         t.join()
+    printer.finish()
     res = box.get("result")
     if res is None:
         print("error: the job stopped without a result", file=sys.stderr)

@@ -189,6 +189,10 @@ class MainWindow(QMainWindow):
         self.update_action = QAction("Check for &data updates", self)
         tools.addAction(self.settings_action)
         tools.addAction(self.update_action)
+        self.disk_action = QAction("&Disk use and caches…", self)
+        tools.addAction(self.disk_action)
+        self.disk_action.triggered.connect(self._on_disk_action_triggered)
+        self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
         help_menu = bar.addMenu("&Help")
         self.about_action = QAction("&About TorchDesk", self)
         help_menu.addAction(self.about_action)
@@ -360,6 +364,12 @@ class MainWindow(QMainWindow):
         from ..paths import log_dir
 
         open_folder(log_dir())
+
+    @Slot()
+    def _on_disk_action_triggered(self) -> None:
+        from .disk_dialog import DiskDialog
+
+        DiskDialog(self).exec()
 
     @Slot()
     def _on_settings_action_triggered(self) -> None:
