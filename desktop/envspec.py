@@ -58,6 +58,7 @@ class EnvSpec:
     variant: str | None = None  # cu121 | cpu | rocm6.2 | default
     cuda: str | None = None
     mirrors: MirrorChoice | None = None
+    jupyter: bool = False  # also install ipykernel and register a Jupyter kernel (desktop/kernels.py)
 
     # --- derived ----------------------------------------------------------------------------------------------
     @property

@@ -21,6 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Sequence, TextIO
 
+from .daytwo import apply_day_two, undo_day_two
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .model import Host
@@ -253,6 +254,7 @@ def create_env(
         engine.create(spec.conda_specs(), spec.channels, prefix, on_line=log, on_stage=enter, cancel=cancel)
         cancel.raise_if_cancelled()
         _pip_phase(spec, prefix, log, enter, cancel)
+        apply_day_two(spec, prefix, on_line=log, cancel=cancel)  # drift guard, Jupyter kernel (desktop/daytwo.py)
         _record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")
@@ -285,6 +287,8 @@ def create_env(
             log(line)
     finally:
         if status != "ok" and not kept:
+            if created and moved_aside is None:  # a replaced env's own kernelspec stays with it
+                undo_day_two(prefix)
             _clean_up(prefix if created else None, moved_aside, log, registry_before)
         elif moved_aside is not None:
             shutil.rmtree(moved_aside, ignore_errors=True)

@@ -7,6 +7,7 @@ Also holds what `import` shares with it: the source/engine options and running t
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import threading
@@ -31,6 +32,7 @@ def add_job_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--no-verify", action="store_true", help="skip the smoke test after installing")
     p.add_argument("--replace", action="store_true", help="rebuild an existing conda environment of that name")
+    p.add_argument("--jupyter", action="store_true", help="also install ipykernel and register a Jupyter kernel")
     g = p.add_argument_group("package sources (default: conda-forge and the build's PyTorch index)")
     g.add_argument("--channel", action="append", metavar="URL",
                    help="conda channel to use instead (repeatable; env TORCHDESK_CHANNEL, comma-separated)")
@@ -133,6 +135,8 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     if not args.yes and sys.stdin.isatty() and not _confirm("Create it?"):
         print("nothing done")
         return 1
+    if getattr(args, "jupyter", False):
+        spec = dataclasses.replace(spec, jupyter=True)
     token = CancelToken()
     shown: list[str] = []
 

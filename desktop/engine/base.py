@@ -168,3 +168,6 @@ def remove_env(prefix: Path) -> None:
         raise EngineError("remove", f"{why}; not removing it")
     shutil.rmtree(prefix)
     unregister_env(prefix)
+    from ..kernels import remove_kernels  # its Jupyter kernelspec, only the one TorchDesk wrote
+
+    remove_kernels(prefix)

@@ -1,0 +1,60 @@
+"""Day-two additions to a freshly built environment: the drift guard (always) and a Jupyter kernel (on request).
+
+The create job calls `apply_day_two` once, after its pip stage and before verification; a failure here fails the
+job like any other stage, and the job's clean-up removes the env it created. The kernelspec lives outside the
+env, so it is removed here when a later step fails (`undo_day_two`).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .driftguard import CONSTRAINTS, _clean_env, write_guard
+
+
+def _pip_runner(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Callable[[list[str], list[str], str], None]:
+    from .jobs import JobFailed
+    from .paths import env_python
+    from .procs import Cancelled, run_streaming
+
+    def pip(args: Sequence[str], reqs: Sequence[str], what: str) -> None:
+        cmd = [str(env_python(prefix)), "-m", "pip", "install", "--progress-bar", "off", *args, *reqs]
+        on_line("$ " + " ".join(cmd))
+        errors: list[str] = []
+
+        def line(text: str) -> None:
+            on_line(text)
+            if text.startswith("ERROR:"):
+                errors.append(text[6:].strip())
+
+        code = run_streaming(cmd, on_line=line, cancel=cancel, env=_clean_env())
+        if cancel is not None and cancel.is_cancelled:
+            raise Cancelled()
+        if code != 0:
+            raise JobFailed("pip", f"pip could not install {what}: {errors[0] if errors else f'exit code {code}'}",
+                            "check the extras' index (--extras-index-url) and that you are online")
+
+    return pip
+
+
+def apply_day_two(spec: Any, prefix: Path, *, on_line: Callable[[str], None], cancel: Any) -> None:
+    """Guard the env's planned builds (constraints, activation scripts, conda pins); add its Jupyter kernel."""
+    prefix = Path(prefix)
+    if spec.torch_pins:
+        write_guard(spec, prefix)
+        on_line(f"drift guard: pip and uv are held to {' '.join(spec.torch_pins)} by {prefix / CONSTRAINTS}")
+    if getattr(spec, "jupyter", False):
+        from .kernels import add_kernel
+
+        pip = _pip_runner(prefix, on_line, cancel)
+        cons = ["-c", str(prefix / CONSTRAINTS)] if (prefix / CONSTRAINTS).is_file() else []
+        add_kernel(spec, prefix, on_line=on_line, cancel=cancel,
+                   pip=lambda args, reqs, what: pip([*args, *cons], reqs, what))
+
+
+def undo_day_two(prefix: Path) -> None:
+    """Remove what apply_day_two wrote outside the env (its kernelspec); the env itself is the job's to remove."""
+    from .kernels import remove_kernels
+
+    remove_kernels(prefix)
