@@ -27,6 +27,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("remove", "remove", "remove a conda environment"),
     ("verify", "verify", "run the CUDA smoke test in an environment"),
     ("doctor", "doctor", "verify every environment that has torch in it"),
+    ("repair", "repair", "put an environment's drifted torch / numpy back on its planned builds"),
 )
 
 
