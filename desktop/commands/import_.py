@@ -24,6 +24,12 @@ def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
     from ..envspec import EnvSpecError, check_spec, read_environment_yml, with_target
 
+    from ..locks import find_lock
+
+    if (lock := find_lock(args.file)) is not None:  # a lock folder from `export --lock` (desktop/locks.py)
+        from ._lock import run_import_lock
+
+        return run_import_lock(args, lock)
     try:
         with open(args.file, encoding="utf-8") as f:
             text = f.read()
