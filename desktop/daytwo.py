@@ -38,19 +38,31 @@ def _pip_runner(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Ca
     return pip
 
 
-def apply_day_two(spec: Any, prefix: Path, *, on_line: Callable[[str], None], cancel: Any) -> None:
-    """Guard the env's planned builds (constraints, activation scripts, conda pins); add its Jupyter kernel."""
+def apply_day_two(spec: Any, prefix: Path, *, on_line: Callable[[str], None], cancel: Any, host: Any = None) -> None:
+    """Guard the env's planned builds (constraints, activation scripts, conda pins); add the matching CUDA
+    toolchain and the Jupyter kernel when the spec asks for them."""
     prefix = Path(prefix)
     if spec.torch_pins:
         write_guard(spec, prefix)
         on_line(f"drift guard: pip and uv are held to {' '.join(spec.torch_pins)} by {prefix / CONSTRAINTS}")
+    runner = _pip_runner(prefix, on_line, cancel)
+    cons = ["-c", str(prefix / CONSTRAINTS)] if (prefix / CONSTRAINTS).is_file() else []
+
+    def pip(args: Sequence[str], reqs: Sequence[str], what: str) -> None:
+        runner([*args, *cons], list(reqs), what)  # torch stays on its planned build while these go in
+
+    if getattr(spec, "toolchain", False):
+        from .jobs import JobFailed
+        from .toolchain import ToolchainError, add_toolchain
+
+        try:
+            add_toolchain(spec, prefix, host=host, on_line=on_line, pip=pip)
+        except ToolchainError as exc:
+            raise JobFailed("pip", str(exc), "create the environment without --toolchain") from None
     if getattr(spec, "jupyter", False):
         from .kernels import add_kernel
 
-        pip = _pip_runner(prefix, on_line, cancel)
-        cons = ["-c", str(prefix / CONSTRAINTS)] if (prefix / CONSTRAINTS).is_file() else []
-        add_kernel(spec, prefix, on_line=on_line, cancel=cancel,
-                   pip=lambda args, reqs, what: pip([*args, *cons], reqs, what))
+        add_kernel(spec, prefix, on_line=on_line, cancel=cancel, pip=pip)
 
 
 def undo_day_two(prefix: Path) -> None:

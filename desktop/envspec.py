@@ -59,6 +59,7 @@ class EnvSpec:
     cuda: str | None = None
     mirrors: MirrorChoice | None = None
     jupyter: bool = False  # also install ipykernel and register a Jupyter kernel (desktop/kernels.py)
+    toolchain: bool = False  # also install the matching CUDA toolchain (desktop/toolchain.py)
 
     # --- derived ----------------------------------------------------------------------------------------------
     @property
