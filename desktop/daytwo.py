@@ -65,6 +65,25 @@ def apply_day_two(spec: Any, prefix: Path, *, on_line: Callable[[str], None], ca
         add_kernel(spec, prefix, on_line=on_line, cancel=cancel, pip=pip)
 
 
+def with_day_two_options(spec: Any, *, jupyter: bool = False, toolchain: bool = False, host: Any = None,
+                         matrix: Any = None) -> tuple[Any, Any]:
+    """The spec with the day-two options set, and the toolchain plan (None without --toolchain).
+
+    Raises ToolchainError (a ValueError) with the reason when the build has no matching toolchain."""
+    import dataclasses
+
+    plan = None
+    if toolchain:
+        from .toolchain import plan_toolchain
+
+        if matrix is None:
+            from .matrix import default_matrix
+
+            matrix = default_matrix()
+        plan = plan_toolchain(spec, host, matrix)
+    return dataclasses.replace(spec, jupyter=jupyter, toolchain=toolchain), plan
+
+
 def undo_day_two(prefix: Path) -> None:
     """Remove what apply_day_two wrote outside the env (its kernelspec); the env itself is the job's to remove."""
     from .kernels import remove_kernels

@@ -32,7 +32,7 @@ SCRIPT = "torchdesk-toolchain"
 VARS = ("CUDA_HOME", "TORCH_CUDA_ARCH_LIST")
 
 
-class ToolchainError(Exception):
+class ToolchainError(ValueError):
     """No matching toolchain can be offered for this build; the message says why and what to do instead."""
 
 

@@ -184,3 +184,15 @@ def test_every_shell_gets_both_variables() -> None:
         assert "CUDA_HOME" in text and "TORCH_CUDA_ARCH_LIST" in text, path
     assert "%CONDA_PREFIX%\\lib\\python3.12\\site-packages\\nvidia\\cu13" in scripts[
         "etc/conda/activate.d/torchdesk-toolchain.bat"]
+
+
+def test_cli_create_toolchain_on_a_cpu_build_says_why_and_builds_nothing(home: Path) -> None:
+    import sys
+
+    root = Path(__file__).resolve().parent.parent
+    p = subprocess.run([sys.executable, "-m", "desktop.cli", "create", "--torch", "2.5.1", "--variant", "cpu",
+                        "--toolchain", "-n", "tcx", "-y"], cwd=root, capture_output=True, text=True, timeout=300,
+                       check=False)
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "--toolchain:" in p.stderr and "no CUDA" in p.stderr
+    assert not (envs_dir() / "tcx").exists()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from typing import Any
 
 
@@ -16,20 +15,17 @@ def add_day_two_args(p: argparse.ArgumentParser) -> None:
 
 def with_day_two(spec: Any, args: argparse.Namespace, host: Any) -> Any:
     """The spec with the requested day-two options; prints the toolchain plan and its why-chain, or says why not."""
+    from ..daytwo import with_day_two_options
     from ..errors import UsageError
+    from ..toolchain import ToolchainError
 
-    if getattr(args, "jupyter", False):
-        spec = dataclasses.replace(spec, jupyter=True)
-    if getattr(args, "toolchain", False):
-        from ..matrix import default_matrix
-        from ..toolchain import ToolchainError, plan_toolchain
-
-        try:
-            tc = plan_toolchain(spec, host, default_matrix())
-        except ToolchainError as exc:
-            raise UsageError(f"--toolchain: {exc}") from None
+    try:
+        spec, tc = with_day_two_options(spec, jupyter=bool(getattr(args, "jupyter", False)),
+                                        toolchain=bool(getattr(args, "toolchain", False)), host=host)
+    except ToolchainError as exc:
+        raise UsageError(f"--toolchain: {exc}") from None
+    if tc is not None:
         print(f"  toolchain: {' '.join(tc.requirements)}")
         for why in tc.why:
             print(f"    because {why}")
-        spec = dataclasses.replace(spec, toolchain=True)
     return spec
