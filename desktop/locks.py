@@ -297,7 +297,7 @@ def read_pylock(text: str) -> list[LockedWheel]:
 def export_lock(prefix: Path | str, out_dir: Path | str, *, on_line: Callable[[str], None],
                 cancel: Any = None) -> list[Path]:
     """Write the env's lock (explicit spec, pylock.toml, environment.yml) into out_dir; never overwrites a file."""
-    from rattler.platform import Platform
+    from rattler.platform import Subdir
 
     prefix, out = Path(prefix), Path(out_dir)
     recorded = prefix / "conda-meta" / "torchdesk-environment.yml"
@@ -308,7 +308,7 @@ def export_lock(prefix: Path | str, out_dir: Path | str, *, on_line: Callable[[s
         spec = read_environment_yml(recorded.read_text(encoding="utf-8"), check_name=False)
     except EnvSpecError as exc:
         raise LockError(f"cannot read the spec {prefix} was built from: {exc}") from None
-    subdir = str(Platform.current())
+    subdir = str(Subdir.current())
     targets = {out / f"conda-{subdir}.lock": None, out / PYLOCK: None, out / SPEC_FILE: None}
     existing = [str(t) for t in targets if t.exists()]
     if existing:
