@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -269,6 +270,19 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     assert "torch" in (p.stdout + p.stderr) and "conflict" in (p.stdout + p.stderr).lower()
     assert read_installed(prefix)["torch"].version == "2.5.1+cu121"
     assert check_drift(prefix).ok
+    # uv reads UV_CONSTRAINT the same way
+    uv = shutil.which("uv")
+    if uv is not None:
+        uv_install = f'"{uv}" pip install --offline --python "{py}" --index-url "{swap.as_uri()}" td-swapper'
+        p = subprocess.run(["bash", "-c", f'. "{act}" && {uv_install}'], env=_pip_env(), capture_output=True,
+                           text=True, timeout=300, check=False)
+        # (uv names the first planned pin it hits: numpy's bound or torch's build)
+        assert p.returncode != 0 and ("numpy<2" in p.stderr or "torch==2.5.1+cu121" in p.stderr), p.stdout + p.stderr
+        assert read_installed(prefix)["torch"].version == "2.5.1+cu121"
+        # the control: the same uv command without the activation script would go ahead
+        p = subprocess.run(["bash", "-c", uv_install + " --dry-run"], env=_pip_env(), capture_output=True, text=True,
+                           timeout=300, check=False)
+        assert p.returncode == 0, p.stdout + p.stderr
 
     # 2. the guard removed (no activation): pip swaps torch for the CPU build and numpy past its bound
     p = subprocess.run(["bash", "-c", install], env=_pip_env(), capture_output=True, text=True, timeout=300,
