@@ -259,6 +259,16 @@ def read_record(prefix: Path) -> dict[str, Any] | None:
 
 # --- checking -----------------------------------------------------------------------------------------------------
 
+def _is_version(text: str) -> bool:
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        Version(text)
+    except InvalidVersion:
+        return False
+    return True
+
+
 def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
 
@@ -292,6 +302,9 @@ def check_drift(prefix: Path | str) -> GuardReport:
     notes: list[str] = []
     for pkg, planned in record["planned"].items():
         planned = str(planned)
+        if pkg not in GUARDED[:3] or not _is_version(planned):
+            notes.append(f"ignored a guard entry that is not a torch/torchvision/torchaudio version: {pkg!r}")
+            continue  # a hand-edited or hostile record names nothing else, and nothing it names reaches pip
         found = installed.get(_norm(str(pkg)))
         if found is None:
             drifts.append(Drift(str(pkg), "missing", planned, None,
@@ -314,6 +327,9 @@ def check_drift(prefix: Path | str) -> GuardReport:
                                 others, f"{pkg} {found.version} is not the planned build's files (installed from "
                                         f"another index or rebuilt): {by}"))
     bound = record.get("numpy")
+    if isinstance(bound, str) and not re.fullmatch(r"[<>=!~0-9.,* ]+", bound):
+        notes.append(f"ignored a numpy bound that is not a version specifier: {bound!r}")
+        bound = None
     np_found = installed.get("numpy")
     if isinstance(bound, str) and bound and np_found is not None:
         try:
@@ -373,12 +389,14 @@ def repair_env(prefix: Path | str, *, on_line: Callable[[str], None], cancel: An
     write_guard_files_only(spec, prefix)
     if report.ok:
         return RepairResult(True, (), f"{prefix} is on its planned builds; nothing to repair")
-    wanted: list[str] = []
-    for d in report.drifts:
-        if d.kind == "numpy-bound":
-            wanted.append(d.planned)
-        else:
-            wanted.append(f"{d.package}=={d.planned}")
+    # What to reinstall comes from the spec the env was built from (read as requirements), not from the record.
+    pins = {p.split("==", 1)[0].strip().lower(): p for p in spec.torch_pins}
+    if spec.numpy:
+        pins["numpy"] = f"numpy{spec.numpy}"
+    wanted = list(dict.fromkeys(pins[d.package] for d in report.drifts if d.package in pins))
+    if len(wanted) < len({d.package for d in report.drifts}):
+        return RepairResult(False, (), f"the guard record of {prefix} does not match the spec it was built from",
+                            "rebuild it with `torchdesk create --replace`", report.drifts)
     python = str(env_python(prefix))
     base = [python, "-m", "pip", "install", "--progress-bar", "off", *spec.torch_index_args()]
     steps: Sequence[tuple[list[str], str]] = (

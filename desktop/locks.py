@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import urllib.parse
@@ -31,6 +32,8 @@ from .driftguard import _clean_env, _norm, read_installed
 from .envspec import EnvSpec, EnvSpecError, read_environment_yml, with_target
 
 PYLOCK = "pylock.toml"
+_NAME_RX = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508 names
+_VERSION_RX = re.compile(r"[A-Za-z0-9.!+_-]{1,64}")
 SPEC_FILE = "environment.yml"
 TORCH_SIDE = ("torch", "torchvision", "torchaudio", "numpy")
 
@@ -128,9 +131,9 @@ def read_explicit(text: str) -> list[tuple[str, str, str]]:
         url, _, frag = line.partition("#")
         if urllib.parse.urlparse(url).scheme not in ("https", "http", "file"):
             raise LockError(f"explicit spec line {line!r} is not an http(s) or file URL")
-        if frag.startswith("sha256:") and len(frag) == 71:
+        if re.fullmatch(r"sha256:[0-9a-fA-F]{64}", frag):
             out.append((url, "sha256", frag[7:].lower()))
-        elif len(frag) == 32:
+        elif re.fullmatch(r"[0-9a-fA-F]{32}", frag):
             out.append((url, "md5", frag.lower()))
         else:
             raise LockError(f"explicit spec line {line!r} has no md5 or sha256 to check the package by")
@@ -285,6 +288,10 @@ def read_pylock(text: str) -> list[LockedWheel]:
         filename = str(w.get("name") or urllib.parse.unquote(url.rsplit("/", 1)[-1]))
         if not sha or not url:
             raise LockError(f"pylock.toml package {p.get('name')!r} has no wheel URL with a sha256")
+        # these go into a requirements file and a cache path: only a plain name, a version and a hex digest
+        if not (_NAME_RX.fullmatch(str(p.get("name", ""))) and _VERSION_RX.fullmatch(str(p.get("version", "")))
+                and re.fullmatch(r"[0-9a-fA-F]{64}", str(sha))):
+            raise LockError(f"pylock.toml package {p.get('name')!r}: its name, version or sha256 is not well formed")
         if urllib.parse.urlparse(url).scheme not in ("https", "http", "file") or not filename.endswith(".whl"):
             raise LockError(f"pylock.toml package {p.get('name')!r}: {url!r} is not an http(s) or file URL of a wheel")
         out.append(LockedWheel(_norm(str(p.get("name"))), str(p.get("version")), filename, url, str(sha).lower(),

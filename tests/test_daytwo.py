@@ -323,3 +323,21 @@ def test_same_version_from_another_index_is_flagged(guarded: tuple[Path, Path]) 
     record.write_text(record.read_text() + "torch/_other_build.py,,\n")  # what another build's files look like
     drifts = check_drift(prefix).drifts
     assert [(d.package, d.kind) for d in drifts] == [("torch", "other-index")]
+
+
+def test_a_hostile_guard_record_reaches_nothing(guarded: tuple[Path, Path]) -> None:
+    from desktop.driftguard import RECORD, repair_env
+
+    prefix, _ = guarded
+    rec = json.loads((prefix / RECORD).read_text())
+    rec["planned"]["--index-url=http://198.51.100.1/simple"] = "1.0"
+    rec["planned"]["torch"] = "2.5.1+cu121 --extra-index-url http://198.51.100.1"
+    rec["numpy"] = "<2; rm -rf ~"
+    (prefix / RECORD).write_text(json.dumps(rec))
+    report = check_drift(prefix)
+    assert report.ok and len(report.notes) == 3
+    lines: list[str] = []
+    res = repair_env(prefix, on_line=lines.append)
+    assert res.ok and res.reinstalled == () and not any("198.51.100.1" in line for line in lines)
+    (prefix / RECORD).write_text("{not json")
+    assert not check_drift(prefix).guarded

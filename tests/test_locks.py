@@ -155,3 +155,21 @@ def test_explicit_spec_lines_are_checked() -> None:
         read_explicit("@EXPLICIT\n/etc/passwd#" + "0" * 32 + "\n")
     assert read_explicit("@EXPLICIT\nhttps://x/a-1-0.conda#sha256:" + "A" * 64 + "\n") == [
         ("https://x/a-1-0.conda", "sha256", "a" * 64)]
+
+
+@pytest.mark.parametrize("entry", [
+    'name = "numpy\\n--index-url http://evil"\nversion = "1.0"',
+    'name = "numpy"\nversion = "1.0 --extra-index-url http://evil"',
+])
+def test_a_pylock_cannot_smuggle_pip_options(entry: str) -> None:
+    text = (f'lock-version = "1.0"\n[[packages]]\n{entry}\n[[packages.wheels]]\n'
+            f'url = "https://example.org/numpy-1.0-py3-none-any.whl"\nhashes = {{ sha256 = "{"a" * 64}" }}\n')
+    with pytest.raises(LockError, match="not well formed"):
+        read_pylock(text)
+
+
+def test_a_pylock_hash_cannot_name_a_path() -> None:
+    text = ('lock-version = "1.0"\n[[packages]]\nname = "numpy"\nversion = "1.0"\n[[packages.wheels]]\n'
+            'url = "https://example.org/numpy-1.0-py3-none-any.whl"\nhashes = { sha256 = "../../../../tmp/x" }\n')
+    with pytest.raises(LockError, match="not well formed"):
+        read_pylock(text)
