@@ -268,7 +268,10 @@ def pylock_text(wheels: list[LockedWheel], python: str, prefix: Path) -> str:
 
 def read_pylock(text: str) -> list[LockedWheel]:
     """The wheels of a pylock.toml (one wheel per package, with a sha256, as TorchDesk writes them)."""
-    import tomllib
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10: the same parser as a package
+        import tomli as tomllib  # type: ignore[no-redef]
 
     try:
         data = tomllib.loads(text)

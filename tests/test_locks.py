@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import tomllib
 from localrepo import LocalRepo, serve_index
 
 from desktop.engine import get_engine
@@ -95,6 +94,10 @@ def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, 
     files = [u.rsplit("/", 1)[-1] for u, _, _ in explicit]
     first = {n: next(i for i, f in enumerate(files) if f.startswith(n + "-")) for n in ("python", "pip", "td-base", "td-hello")}
     assert first["python"] < first["pip"] and first["td-base"] < first["td-hello"]  # dependencies first
+    try:
+        import tomllib
+    except ImportError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
     pylock = tomllib.loads((lock / "pylock.toml").read_text())  # stock TOML, PEP 751 keys
     assert pylock["lock-version"] == "1.0"
     wheels = {w.name: w for w in read_pylock((lock / "pylock.toml").read_text())}
