@@ -162,6 +162,35 @@ def pip_installed(prefix: Path) -> dict[str, str]:
     return out
 
 
+def requirement_closure(prefix: Path, roots: list[str]) -> set[str]:
+    """`roots` and every installed distribution they require, transitively (Requires-Dist of each METADATA; a
+    marker is not evaluated, so the set can only be wider)."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    metas = {n: Path(i.path) / "METADATA" for n, i in read_installed(prefix).items()}
+    seen: set[str] = set()
+    todo = [_norm(r) for r in roots]
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in metas:
+            continue
+        seen.add(name)
+        try:
+            text = metas[name].read_text(encoding="utf-8", errors="replace")[:262144]
+        except OSError:
+            continue
+        for line in text.splitlines():
+            if not line.strip():
+                break
+            key, _, value = line.partition(":")
+            if key.strip().lower() == "requires-dist":
+                try:
+                    todo.append(_norm(Requirement(value.strip()).name))
+                except InvalidRequirement:
+                    continue
+    return seen
+
+
 def _sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -216,9 +245,12 @@ def lock_wheels(prefix: Path, spec: EnvSpec, *, on_line: Callable[[str], None], 
     from .paths import env_python
 
     installed = pip_installed(prefix)
+    # TorchDesk's first pip run installs torch & co and their dependencies from torch's index alone, so those
+    # files are looked up there; everything else came later, from the extras' index.
+    torch_side = requirement_closure(prefix, [n for n in TORCH_SIDE if n in installed]) & set(installed)
     groups = (
-        ([n for n in installed if n in TORCH_SIDE], spec.torch_index_args(), spec.index_url or spec.find_links),
-        ([n for n in installed if n not in TORCH_SIDE], spec.extras_index_args(), spec.extras_index_url),
+        (sorted(torch_side), spec.torch_index_args(), spec.index_url or spec.find_links),
+        (sorted(set(installed) - torch_side), spec.extras_index_args(), spec.extras_index_url),
     )
     out: list[LockedWheel] = []
     for names, args, index in groups:

@@ -176,3 +176,19 @@ def test_a_pylock_hash_cannot_name_a_path() -> None:
             'url = "https://example.org/numpy-1.0-py3-none-any.whl"\nhashes = { sha256 = "../../../../tmp/x" }\n')
     with pytest.raises(LockError, match="not well formed"):
         read_pylock(text)
+
+
+def test_the_torch_side_is_torch_and_what_it_requires(tmp_path: Path) -> None:
+    from desktop.locks import requirement_closure
+
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
+    for name, version, reqs in (("torch", "2.5.1+cu121", ("filelock", "nvidia-cublas-cu12 ; platform_system == 'Linux'")),
+                                ("filelock", "3.0", ()), ("nvidia-cublas-cu12", "12.1", ("nvidia-cuda-nvrtc-cu12",)),
+                                ("nvidia-cuda-nvrtc-cu12", "12.1", ()), ("ipykernel", "6.0", ("traitlets",)),
+                                ("traitlets", "5.0", ())):
+        d = site / f"{name.replace('-', '_')}-{version}.dist-info"
+        d.mkdir(parents=True)
+        (d / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+                                    + "".join(f"Requires-Dist: {r}\n" for r in reqs) + "\nbody: text\n")
+    got = requirement_closure(tmp_path / "env", ["torch"])
+    assert got == {"torch", "filelock", "nvidia-cublas-cu12", "nvidia-cuda-nvrtc-cu12"}
