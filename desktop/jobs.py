@@ -254,7 +254,7 @@ def create_env(
         engine.create(spec.conda_specs(), spec.channels, prefix, on_line=log, on_stage=enter, cancel=cancel)
         cancel.raise_if_cancelled()
         _pip_phase(spec, prefix, log, enter, cancel)
-        apply_day_two(spec, prefix, on_line=log, cancel=cancel, host=host)  # drift guard, Jupyter kernel (desktop/daytwo.py)
+        apply_day_two(spec, prefix, on_line=log, cancel=cancel, host=host)  # guard, toolchain, Jupyter (desktop/daytwo.py)
         _record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")

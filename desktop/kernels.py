@@ -118,7 +118,11 @@ def find_kernels(prefix: Path | str | None = None) -> list[Kernel]:
         return []
     want = str(Path(prefix).absolute()) if prefix is not None else None
     out = []
-    for folder in sorted(root.iterdir()):
+    try:
+        folders = sorted(root.iterdir())
+    except OSError:  # an unreadable Jupyter folder holds nothing we can list or remove
+        return []
+    for folder in folders:
         if not folder.is_dir() or folder.is_symlink():
             continue
         k = _read_ours(folder)
