@@ -29,6 +29,7 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("doctor", "doctor", "verify every environment that has torch in it"),
     ("fleet", "fleet", "plan, build and verify one environment across a Slurm cluster's GPU node classes"),
     ("cache", "cache", "show the package caches and clean what no environment links to"),
+    ("repair", "repair", "put an environment's drifted torch / numpy back on its planned builds"),
 )
 
 

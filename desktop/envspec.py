@@ -59,6 +59,8 @@ class EnvSpec:
     variant: str | None = None  # cu121 | cpu | rocm6.2 | default
     cuda: str | None = None
     mirrors: MirrorChoice | None = None
+    jupyter: bool = False  # also install ipykernel and register a Jupyter kernel (desktop/kernels.py)
+    toolchain: bool = False  # also install the matching CUDA toolchain (desktop/toolchain.py)
 
     # --- derived ----------------------------------------------------------------------------------------------
     @property

@@ -26,6 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
+from .daytwo import apply_day_two, undo_day_two
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .locks import MARKER, EnvLock, LockError, Marker, has_marker, new_marker, read_marker, remove_marker, write_marker
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
@@ -273,6 +274,7 @@ def create_env(
         engine.create(spec.conda_specs(), spec.channels, prefix, on_line=log, on_stage=enter, cancel=cancel)
         cancel.raise_if_cancelled()
         run_wheel_stage(spec, prefix, log, enter, cancel)
+        apply_day_two(spec, prefix, on_line=log, cancel=cancel, host=host)  # guard, toolchain, Jupyter (desktop/daytwo.py)
         _record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")
@@ -311,6 +313,8 @@ def create_env(
                 if cancel.is_cancelled and status == "failed" and created:
                     # a step the cancel killed fails in its own words; the job was still cancelled
                     status, message = "cancelled", f"cancelled during {current[0]}"
+                if created and moved_aside is None:  # a replaced env's own kernelspec stays with it
+                    undo_day_two(prefix)
                 _clean_up(prefix if created else None, moved_aside, log, registry_before, marker=marker,
                           keep_folder=kept_folder, unregister=not listed_before)
             elif moved_aside is not None:

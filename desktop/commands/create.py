@@ -16,6 +16,7 @@ from typing import Any, Iterator
 
 from ..errors import UsageError
 from ._common import add_pin_args, load_matrix_for_cli, prefs_from_args
+from ._daytwo import add_day_two_args, with_day_two
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
@@ -33,6 +34,7 @@ def add_job_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--no-verify", action="store_true", help="skip the smoke test after installing")
     p.add_argument("--replace", action="store_true", help="rebuild an existing conda environment of that name")
+    add_day_two_args(p)
     g = p.add_argument_group("package sources (default: conda-forge and the build's PyTorch index)")
     g.add_argument("--channel", action="append", metavar="URL",
                    help="conda channel to use instead (repeatable; env TORCHDESK_CHANNEL, comma-separated)")
@@ -248,6 +250,7 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     except EngineError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 1
+    spec = with_day_two(spec, args, host)  # --jupyter, --toolchain (commands/_daytwo.py)
     for line in describe_spec(spec, engine):
         print(line)
     if not args.yes and sys.stdin.isatty() and not _confirm("Create it?"):

@@ -41,6 +41,7 @@ def format_table(rows: list[list[str]]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
+    from ..driftguard import check_drift
     from ..paths import env_python
     from ..sanitize import escape_controls
     from ..verify import verify_python
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print("no environment with torch in it was found (`torchdesk envs` lists what detection sees)")
         return 0
-    rows, out, failed = [], [], False
+    rows, out, failed, drifted = [], [], False, []
     for env in envs:
         python = str(env_python(env.prefix))  # env.python is its version, not a path
         if not args.json:
@@ -69,8 +70,11 @@ def run(args: argparse.Namespace) -> int:
         rows.append(row)
         out.append({"env": env.name, "prefix": env.prefix, "python": python, "torch_build": row[2],
                     "gpus_covered": row[3], **r.to_json()})
+        drift = check_drift(env.prefix)  # swapped builds, named with who installed them (desktop/driftguard.py)
+        out[-1]["drift"], failed = drift.to_json(), failed or not drift.ok
+        drifted += [f"{env.name}: {d.message} -> torchdesk repair {env.name}" for d in drift.drifts]
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:
-        print(format_table(rows))
+        print("\n".join([format_table(rows), *drifted]))
     return 1 if failed else 0

@@ -18,6 +18,7 @@ def run(args: argparse.Namespace) -> int:
     from ..engine.base import unfinished_envs
     from ..jobs import recover_envs_moved_aside
     from ..model import CondaEnv
+    from ..kernels import find_kernels
 
     for note in recover_envs_moved_aside():  # a killed `create --replace` left the old env aside: put it back
         print(f"note: {note}", file=sys.stderr)
@@ -25,21 +26,24 @@ def run(args: argparse.Namespace) -> int:
     unfinished = sorted(unfinished_envs(), key=lambda u: str(u[0]))
     if getattr(args, "sizes", False):
         return run_sizes(envs, as_json=args.json)
+    kernels = {k.prefix: k for k in find_kernels()}
     if args.json:
-        items = [dict(asdict(e), state="ok") for e in envs]
-        items += [dict(asdict(CondaEnv(p.name, str(p))), state=state) for p, state in unfinished]
+        items = [{**asdict(e), "state": "ok",
+                  "jupyter_kernel": asdict(kernels[e.prefix]) if e.prefix in kernels else None} for e in envs]
+        items += [dict(asdict(CondaEnv(p.name, str(p))), state=state, jupyter_kernel=None) for p, state in unfinished]
         json.dump(items, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
     if not envs and not unfinished:
         print("no conda environments found")
         return 0
-    rows = [("NAME", "PYTHON", "TORCH", "PREFIX")]
-    rows += [(e.name, e.python or "-", e.torch or "-", e.prefix) for e in envs]
-    rows += [(p.name, "-", "-", f"{p}  {state}") for p, state in unfinished]
-    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    rows = [("NAME", "PYTHON", "TORCH", "JUPYTER", "PREFIX")]
+    rows += [(e.name, e.python or "-", e.torch or "-", kernels[e.prefix].name if e.prefix in kernels else "-", e.prefix)
+             for e in envs]
+    rows += [(p.name, "-", "-", "-", f"{p}  {state}") for p, state in unfinished]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
-        print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+        print("  ".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=False)) + f"  {r[4]}")
     return 0
 
 

@@ -13,6 +13,7 @@ from .create import add_extra_args, add_target_args, spec_for_args
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("-o", "--output", metavar="FILE", help="write here instead of standard output")
     p.add_argument("--shell", action="store_true", help="print the same plan as shell commands instead")
+    p.add_argument("--lock", metavar="ENV", help="write an exact lock of this existing environment into -o FOLDER")
     add_target_args(p)
     add_pin_args(p)
     add_extra_args(p)
@@ -23,6 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from ..envspec import shell_commands, spec_has_credentials, without_credentials, write_environment_yml
     from ..resolve import resolve
 
+    if args.lock:  # the exact files of an existing env (desktop/locks.py)
+        from ._lock import run_export_lock
+
+        return run_export_lock(args)
     matrix = load_matrix_for_cli(args)
     host = host_from_args(args, matrix)
     res = resolve(matrix, host, prefs_from_args(args))

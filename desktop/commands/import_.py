@@ -26,6 +26,12 @@ def run(args: argparse.Namespace) -> int:
 
     if args.prefix is not None and not args.prefix.strip():
         raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
+    from ..exactlock import find_lock
+
+    if (lock := find_lock(args.file)) is not None:  # a lock folder from `export --lock` (desktop/exactlock.py)
+        from ._lock import run_import_lock
+
+        return run_import_lock(args, lock)
     try:
         spec = read_environment_yml_file(args.file, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None

@@ -220,5 +220,8 @@ def remove_env(prefix: Path) -> None:
             raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
         shutil.rmtree(prefix)
         unregister_env(prefix)
+        from ..kernels import remove_kernels  # its Jupyter kernelspec, only the one TorchDesk wrote
+
+        remove_kernels(prefix)
     finally:
         lock.release()

@@ -10,6 +10,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -79,6 +80,10 @@ class CreatePanel(QWidget):
         loc_label.setBuddy(self.location_edit)
         form.addRow(loc_label, loc)
         form.addRow("En&gine:", self.engine_combo)
+        self.jupyter_check = QCheckBox("Register a &Jupyter kernel for it (installs ipykernel)")
+        self.toolchain_check = QCheckBox("Add the matching CUDA &toolchain (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)")
+        form.addRow("Extras:", self.jupyter_check)
+        form.addRow("", self.toolchain_check)
 
         self.create_button = QPushButton("Cre&ate environment")
         self.create_button.setDefault(True)
@@ -234,6 +239,10 @@ class CreatePanel(QWidget):
         name, prefix = self.target()
         try:
             spec = self.spec_source(name, prefix)
+            from ..daytwo import with_day_two_options  # a build without a matching toolchain: ValueError, said why
+
+            spec, _ = with_day_two_options(spec, jupyter=self.jupyter_check.isChecked(),
+                                           toolchain=self.toolchain_check.isChecked(), host=self._host())
         except (EnvSpecError, ValueError) as exc:
             self.banner.show_result("fail", "The environment cannot be created as set up", str(exc))
             return

@@ -23,7 +23,7 @@ from .widgets import Banner, LogView, heading
 from .worker import JobContext, JobError, JobRunner
 from .qtcompat import emit
 
-COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Location")
+COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Jupyter kernel", "Location")
 
 
 class EnvironmentsPanel(QWidget):
@@ -52,12 +52,15 @@ class EnvironmentsPanel(QWidget):
         self.verify_button = QPushButton("&Verify")
         self.export_button = QPushButton("E&xport environment.yml…")
         self.remove_button = QPushButton("Re&move…")
+        self.repair_button = QPushButton("Re&pair")  # put drifted torch / numpy back on the plan (driftguard)
+        self.lock_button = QPushButton("Export &lock…")  # explicit spec + pylock.toml (locks)
         self.cancel_button = QPushButton("Cancel")
         self.disk_button = QPushButton("&Disk use…")
         self.disk_button.setToolTip("each environment's own and shared disk, and the package caches")
         self.export_button.setToolTip("write an environment.yml that rebuilds the selected environment")
         buttons = QHBoxLayout()
-        for b in (self.refresh_button, self.verify_button, self.export_button, self.remove_button, self.cancel_button):
+        for b in (self.refresh_button, self.verify_button, self.export_button, self.repair_button, self.lock_button,
+                  self.remove_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.disk_button)
@@ -78,6 +81,8 @@ class EnvironmentsPanel(QWidget):
         self.verify_button.clicked.connect(self._on_verify_button_clicked)
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
+        self.repair_button.clicked.connect(self._on_repair_button_clicked)
+        self.lock_button.clicked.connect(self._on_lock_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
         self.disk_button.clicked.connect(self.disk_requested)
         runner.log_lines.connect(self.log.append_lines)
@@ -91,8 +96,12 @@ class EnvironmentsPanel(QWidget):
     def show_envs(self, envs: list[Any] | tuple[Any, ...]) -> None:
         self.envs = list(envs)
         self.table.setRowCount(len(self.envs))
+        from ..kernels import find_kernels
+
+        kernels = {k.prefix: k.display_name for k in find_kernels()}
         for row, e in enumerate(self.envs):
-            cells = (e.name, e.python or "?", e.torch or "no torch", e.torch_build or "", e.installer or "", e.prefix)
+            cells = (e.name, e.python or "?", e.torch or "no torch", e.torch_build or "", e.installer or "",
+                     kernels.get(e.prefix, ""), e.prefix)
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         self.table.resizeColumnsToContents()
@@ -115,6 +124,8 @@ class EnvironmentsPanel(QWidget):
         self.verify_button.setToolTip("" if env is None or env.torch else "this environment has no torch to verify")
         self.export_button.setEnabled(not busy and env is not None)
         self.remove_button.setEnabled(not busy and env is not None)
+        self.repair_button.setEnabled(not busy and env is not None and bool(env.torch))
+        self.lock_button.setEnabled(not busy and env is not None)
         self.cancel_button.setEnabled(busy)
 
     # --- actions --------------------------------------------------------------------------------------------------
@@ -194,6 +205,41 @@ class EnvironmentsPanel(QWidget):
         self.runner.start(job)
 
     @Slot()
+    def _on_repair_button_clicked(self) -> None:
+        env = self.selected()
+        if env is None:
+            return
+        prefix = env.prefix
+
+        def job(ctx: JobContext) -> Any:
+            from ..driftguard import repair_env
+
+            return repair_env(prefix, on_line=ctx.on_line, cancel=ctx.cancel)
+
+        self._action = "repair"
+        self.log.clear_log()
+        self.runner.start(job)
+
+    @Slot()
+    def _on_lock_button_clicked(self) -> None:
+        env = self.selected()
+        if env is None:
+            return
+        folder = QFileDialog.getExistingDirectory(self, "Folder for the lock (an empty one)")
+        if not folder:
+            return
+        prefix = env.prefix
+
+        def job(ctx: JobContext) -> Any:
+            from ..exactlock import export_lock
+
+            return export_lock(prefix, folder, on_line=ctx.on_line, cancel=ctx.cancel)
+
+        self._action = "lock"
+        self.log.clear_log()
+        self.runner.start(job)
+
+    @Slot()
     def _on_cancel_button_clicked(self) -> None:
         self.runner.cancel()
 
@@ -211,6 +257,11 @@ class EnvironmentsPanel(QWidget):
 
             details = json.dumps(getattr(result, "report", {}), indent=2, default=str)
             self.banner.show_result(kind, f"Verification: {verdict}", body, details)
+        elif self._action == "repair":
+            self.banner.show_result("ok" if result.ok else "fail", result.message, result.fix or "")
+        elif self._action == "lock":
+            self.banner.show_result("ok", f"Wrote the lock: {len(result)} files",
+                                    "\n".join(str(p) for p in result) + "\nRebuild it with: torchdesk import FOLDER")
         elif self._action == "remove":
             self.banner.show_result("ok", f"Removed {result}")
             emit(self.envs_changed)
@@ -219,7 +270,8 @@ class EnvironmentsPanel(QWidget):
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
-        what = {"list": "Listing environments", "verify": "Verification", "remove": "Removing the environment"}.get(self._action, "The job")
+        what = {"list": "Listing environments", "verify": "Verification", "remove": "Removing the environment",
+                "repair": "Repair", "lock": "Exporting the lock"}.get(self._action, "The job")
         self.banner.show_result("fail", f"{what} failed", err.message, err.details)
         if self._action == "list":
             self.status.setText("Could not list environments.")

@@ -1,0 +1,37 @@
+"""`torchdesk repair NAME`: put an environment's drifted torch/torchvision/torchaudio/numpy back on its planned
+builds (from the index it was built from), without rebuilding the rest; also rewrites a removed drift guard."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("env", metavar="NAME", help="environment name, or its path")
+    p.add_argument("--check", action="store_true", help="only say what drifted; change nothing")
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..driftguard import check_drift, repair_env
+    from ..engine import find_env
+    from ..errors import UsageError
+
+    prefix = find_env(args.env)
+    if prefix is None:
+        raise UsageError(f"no conda environment named {args.env!r}; `torchdesk envs` lists them")
+    report = check_drift(prefix)
+    for d in report.drifts:
+        print(f"drift: {d.message}")
+    for n in report.notes:
+        print(f"note: {n}")
+    if args.check:
+        return 0 if report.ok and report.guarded else 1
+    res = repair_env(prefix, on_line=lambda line: print(f"    {line}", flush=True))
+    if res.ok:
+        print(res.message)
+        return 0
+    print(f"error: {res.message}", file=sys.stderr)
+    if res.fix:
+        print(f"  what to do: {res.fix}", file=sys.stderr)
+    return 1
