@@ -145,6 +145,11 @@ def listing_files(url: str, *, timeout: float = 10.0) -> dict[str, tuple[str, in
     from urllib.parse import unquote, urljoin
 
     if url.startswith("file:"):
+        from urllib.parse import urlparse
+
+        folder = Path(unquote(urlparse(url).path))
+        if folder.is_dir() and not (folder / "index.html").exists():  # a find-links folder of wheel files
+            return {f.name: (f.as_uri(), f.stat().st_size) for f in folder.iterdir() if f.is_file()}
         names: list[tuple[str, str]] = []
         html = _fetch_listing(url, timeout)
         base = url if url.endswith("/") or url.endswith(".html") else url + "/"

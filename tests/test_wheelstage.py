@@ -429,3 +429,17 @@ def test_without_a_pseudo_terminal_progress_goes_per_file(big_index: Path, uv_ca
     done = [e["bytes_done"] for e in rec.byte_events]
     assert done[0] == 0 and done[-1] == size and done == sorted(done)
     assert env_import(prefix, "import tdbig; print(tdbig.__version__)") == "1.0"
+
+
+def test_find_links_folder_is_a_source_with_sizes(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
+    """A mirror given as find-links (here a local folder of wheels, no index at all)."""
+    prefix = make_env(tmp_path / "env")
+    rec = Rec()
+    folder = big_index / "files"
+    size = next(folder.glob("*.whl")).stat().st_size
+    spec = EnvSpec(python="3.11", prefix=str(prefix), torch_pins=("tdbig==1.0",), find_links=folder.as_uri(),
+                   pip_options=("--no-index",))
+    run_wheel_stage(spec, prefix, rec.log, rec.enter, CancelToken())
+    assert env_import(prefix, "import tdbig; print(tdbig.__version__)") == "1.0"
+    assert rec.byte_events[0]["bytes_total"] == size and rec.byte_events[-1]["bytes_done"] == size
+    assert any("--find-links " + folder.as_uri() in line and "--no-index" in line for line in rec.lines)
