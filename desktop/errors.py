@@ -31,6 +31,14 @@ class UsageError(TorchDeskError):
     """Bad input from the user: printed as one line by the CLI, exit code 2."""
 
 
+class JobFailed(TorchDeskError):
+    """A stage of the create job failed: `stage` names it, `fix` says what to do."""
+
+    def __init__(self, stage: str, message: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.stage, self.message, self.fix = stage, message, fix
+
+
 def error_parts(exc: BaseException) -> tuple[str, str]:
     """(sentence, hint) for any exception: a TorchDeskError's own, else its text and no hint."""
     if isinstance(exc, TorchDeskError):

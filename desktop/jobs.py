@@ -30,7 +30,7 @@ from .daytwo import apply_day_two, undo_day_two
 from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
 from .locks import MARKER, EnvLock, LockError, Marker, has_marker, new_marker, read_marker, remove_marker, write_marker
 from .envspec import EnvSpec, EnvSpecError, validate_env_name
-from .errors import TorchDeskError
+from .errors import JobFailed
 from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
@@ -81,12 +81,6 @@ class EnvResult:
     @property
     def ok(self) -> bool:
         return self.status == "ok"
-
-
-class JobFailed(TorchDeskError):
-    def __init__(self, stage: str, message: str, fix: str | None = None) -> None:
-        super().__init__(message)
-        self.stage, self.message, self.fix = stage, message, fix
 
 
 # --- preflight helpers (pure where they can be) -------------------------------------------------------------------

@@ -65,6 +65,8 @@ _HTTP_STATUS = (
 _URL = re.compile(r"\b(?:https?|ftp)://[^\s)'\"<>,]+", re.I)
 _POOL = re.compile(r"(HTTPS?)ConnectionPool\(host='([^']+)', port=(\d+)\)")
 _PIP_INDEX = re.compile(r"^Looking in indexes: (\S+?)[,\s]", re.M)
+# uv names the URL it was fetching in its cause chain: "cause: Failed to fetch: http://host/simple/torch/"
+_UV_FETCH = re.compile(r"(?:Failed to fetch|error sending request for url)[:(]? *`?((?:https?)://[^\s)`']+)", re.I)
 _HTTP_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 407: "Proxy "
                  "Authentication Required", 408: "Request Timeout", 429: "Too Many Requests", 500: "Internal Server "
                  "Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
@@ -274,7 +276,8 @@ def explain_job_failure(message: str, log_tail: Iterable[str] = (), *,
                         mirror_hint: str = MIRROR_HINT_CLI) -> str | None:
     """A failed job's network cause in one sentence, from its message first, then its log tail; else None."""
     tail = _failing_stage(list(log_tail))
-    indexes = _PIP_INDEX.findall("\n".join(tail))
+    text = "\n".join(tail)
+    indexes = _PIP_INDEX.findall(text) or _UV_FETCH.findall(text)
     fallback = indexes[-1] if indexes else None
     failure = classify(message, url=fallback)
     if failure is None:

@@ -199,6 +199,20 @@ def _parent_death_signal() -> Callable[[], None] | None:
     return preexec
 
 
+def child_process_options() -> dict[str, object]:
+    """Popen options for a child the CancelToken can kill as a tree: its own session (process group) and, on
+    Linux, death with the thread that started it. Every long-running child of a job is started with these."""
+    kwargs: dict[str, object] = {}
+    if os.name == "posix":
+        kwargs["start_new_session"] = True
+        die = _parent_death_signal()
+        if die is not None:
+            kwargs["preexec_fn"] = die
+    else:
+        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    return kwargs
+
+
 def run_streaming(
     cmd: Sequence[str],
     *,
@@ -214,14 +228,7 @@ def run_streaming(
     `cancel.is_cancelled`. On `timeout` the tree is killed and subprocess.TimeoutExpired is raised.
     A command that does not exist raises FileNotFoundError.
     """
-    kwargs: dict[str, object] = {}
-    if os.name == "posix":
-        kwargs["start_new_session"] = True
-        die = _parent_death_signal()
-        if die is not None:
-            kwargs["preexec_fn"] = die
-    else:
-        kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
+    kwargs = child_process_options()
     proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]  # per-OS options in a dict
         list(cmd),
         stdout=subprocess.PIPE,

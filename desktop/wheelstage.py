@@ -30,7 +30,7 @@ from typing import Callable, Sequence
 
 from .envspec import EnvSpec
 from .paths import env_python, uv_cache_dir
-from .procs import CancelToken, Cancelled, run_streaming
+from .procs import CancelToken, Cancelled, child_process_options, run_streaming
 
 Enter = Callable[..., None]  # enter(stage, fraction, message, **progress fields)
 Log = Callable[[str], None]
@@ -284,8 +284,8 @@ def _run_pty(cmd: Sequence[str], env: dict[str, str], on_text: Callable[[str], N
         raise _NoPty(exc.strerror or str(exc)) from None
     try:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 60, 250, 0, 0))
-        proc = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env,
-                                start_new_session=True)
+        proc: subprocess.Popen[bytes] = subprocess.Popen(list(cmd), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave,  # type: ignore[call-overload]  # per-OS options in a dict
+                                env=env, **child_process_options())
     except BaseException:
         os.close(master)
         os.close(slave)
@@ -474,7 +474,7 @@ def check_space(plan: WheelPlan, cache: Path, python: Path, mode: str) -> None:
             p = p.parent
         free = shutil.disk_usage(p).free
         if free < need:
-            from .jobs import JobFailed
+            from .errors import JobFailed
 
             raise JobFailed("pip", f"not enough free space in {place}: the wheels still to download need about "
                             f"{need / 1024**3:.1f} GiB unpacked and only {free / 1024**3:.1f} GiB is free",
@@ -482,7 +482,7 @@ def check_space(plan: WheelPlan, cache: Path, python: Path, mode: str) -> None:
 
 
 def _fail(message: str) -> None:
-    from .jobs import JobFailed
+    from .errors import JobFailed
 
     raise JobFailed("pip", message, "check the index URL and that you are online; the log has the installer's full output")
 
@@ -538,14 +538,14 @@ def _pip(python: Path, args: Sequence[str], reqs: Sequence[str], log: Log, enter
     try:
         code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=pip_env())
     except FileNotFoundError:
-        from .jobs import JobFailed
+        from .errors import JobFailed
 
         raise JobFailed("pip", f"the new environment has no python at {python}", "see the log") from None
     if cancel.is_cancelled:
         raise Cancelled()
     if code != 0:
         detail = errors[0] if errors else f"pip exited with code {code}"
-        from .jobs import JobFailed
+        from .errors import JobFailed
 
         raise JobFailed("pip", f"pip could not install {what}: {detail}",
                         "check the index URL and that you are online; the log has pip's full output")

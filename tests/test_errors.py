@@ -13,7 +13,7 @@ from desktop.engine.base import EngineError
 from desktop.envspec import EnvSpecError
 from desktop.errors import TorchDeskError, UsageError, render_error, user_message
 from desktop.hosts import HostError
-from desktop.jobs import JobFailed
+from desktop.errors import JobFailed
 from desktop.mirrors import MirrorError
 from desktop.resolve import PreferenceError
 from desktop.schema import MatrixError

@@ -134,7 +134,7 @@ def test_user_uv_and_pip_settings_are_not_sources(big_index: Path, uv_cache: Pat
 
 
 def test_extras_cannot_replace_the_planned_torch(big_index: Path, uv_cache: Path, tmp_path: Path) -> None:
-    from desktop.jobs import JobFailed
+    from desktop.errors import JobFailed
 
     make_big_wheel(big_index / "files", "tdbig", "2.0", 1024)
     from localrepo import make_wheel
@@ -341,7 +341,7 @@ def test_cli_draws_a_bar_on_a_terminal_and_plain_lines_elsewhere() -> None:
 
 
 def test_space_check_counts_only_what_is_not_cached(tmp_path: Path) -> None:
-    from desktop.jobs import JobFailed
+    from desktop.errors import JobFailed
     from desktop.wheelstage import check_space
 
     free = shutil.disk_usage(tmp_path).free

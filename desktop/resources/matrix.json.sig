@@ -1,0 +1,1 @@
+Qt5YdeIRfvm8ECc9/lnrmIiOGa9fKnzlgbaVg7TctTqrno3OO1u892OEKS7ODjS6TIMVg/UBFpjO0eD4BMfADg==
