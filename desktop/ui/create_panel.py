@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 )
 
 from .qtcompat import emit
-from .widgets import Banner, LogView, StageList, breakable, copy_to_clipboard, heading, note
+from .widgets import Banner, CollapsibleLog, LogView, StageList, breakable, copy_to_clipboard, heading, note
 from .worker import JobContext, JobError, JobRunner
 
 STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
@@ -82,6 +82,7 @@ class CreatePanel(QWidget):
 
         self.create_button = QPushButton("Cre&ate environment")
         self.create_button.setDefault(True)
+        self.create_button.setProperty("primary", True)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setEnabled(False)
         buttons = QHBoxLayout()
@@ -98,6 +99,7 @@ class CreatePanel(QWidget):
         self.progress.setValue(0)
         self.stage_message = QLabel()
         self.log = LogView()
+        self.log_box = CollapsibleLog(self.log)  # collapsed by default: the stepper and the banner say what matters
         self.banner = Banner()
         self.activate_edit = QLineEdit()
         self.activate_edit.setReadOnly(True)
@@ -117,7 +119,7 @@ class CreatePanel(QWidget):
         self.after.hide()
 
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Create the environment"))
+        lay.addWidget(heading("Create the environment", "title"))
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.unavailable)
@@ -126,7 +128,7 @@ class CreatePanel(QWidget):
         lay.addWidget(self.stage_message)
         lay.addWidget(self.banner)
         lay.addWidget(self.after)
-        lay.addWidget(self.log, 1)
+        lay.addWidget(self.log_box, 1)
 
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
         self.location_edit.textChanged.connect(self._on_name_edit_text_changed)

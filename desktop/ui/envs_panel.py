@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import Banner, LogView, heading
+from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading
 from .worker import JobContext, JobError, JobRunner
 from .qtcompat import emit
 
@@ -61,13 +61,17 @@ class EnvironmentsPanel(QWidget):
         self.banner = Banner()
         self.log = LogView(max_lines=5000)
         self.log.setMaximumHeight(180)
+        self.empty = empty_state(self.tr("Your conda environments (TorchDesk's and any other conda's) will be "
+                                         "listed here, with their Python and PyTorch."))
+        self.table.hide()  # until there is an environment to list
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Environments"))
+        lay.addWidget(heading("Environments", "title"))
         lay.addWidget(self.status)
+        lay.addWidget(self.empty)
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.banner)
-        lay.addWidget(self.log)
+        lay.addWidget(CollapsibleLog(self.log))
 
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
@@ -93,6 +97,8 @@ class EnvironmentsPanel(QWidget):
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         n = len(self.envs)
+        self.table.setVisible(bool(n))
+        self.empty.setVisible(not n)
         with_torch = sum(1 for e in self.envs if e.torch)
         self.status.setText(f"{n} environment(s), {with_torch} with torch" if n else
                             "No conda environments found. Create one on the first tab.")

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .choices import mib_text, newest_cuda_text
-from .widgets import NO_MARK, OK_MARK, heading
+from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
 
 
 class MachinePanel(QWidget):
@@ -26,11 +26,15 @@ class MachinePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = heading("This machine")
-        self.status = QLabel("Detecting GPUs, driver and conda installations…")
+        self.title = heading(self.tr("This machine"), "title")
+        self.card = Card(self.tr("Detecting…"), "gpu")
+        self.status = self.card.title  # the card's title says what was found
+        self.status.setWordWrap(True)
+        self.gpus_empty = empty_state(self.tr("Your GPUs will be listed here once detection finishes."))
         self.gpus = QTableWidget(0, 5)
         self.gpus.setTabKeyNavigation(False)  # Tab goes on to the next panel instead of cycling the cells
-        self.gpus.setHorizontalHeaderLabels(["#", "GPU", "Architecture", "Compute capability", "Memory"])
+        self.gpus.setHorizontalHeaderLabels(["#", self.tr("GPU"), self.tr("Architecture"), self.tr("CC"), self.tr("Memory")])
+        self.gpus.horizontalHeaderItem(3).setToolTip(self.tr("Compute capability"))
         self.gpus.verticalHeader().setVisible(False)
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -53,19 +57,27 @@ class MachinePanel(QWidget):
         self.sources.setWordWrap(True)
         self.sources.setTextFormat(Qt.TextFormat.RichText)
         self.sources.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gpus.hide()  # until there is a GPU to list: the empty state says what will appear
+        self.card.body.addWidget(self.gpus_empty)
+        self.card.body.addWidget(self.gpus)
+        self.card.body.addLayout(self.facts)
+        self.sources_title = heading(self.tr("Where these facts came from"))
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.status)
-        lay.addWidget(self.gpus)
-        lay.addLayout(self.facts)
+        lay.addWidget(self.card)
         lay.addWidget(self.warnings)
-        lay.addWidget(QLabel("Where these facts came from:"))
+        lay.addWidget(self.sources_title)
         lay.addWidget(self.sources)
         lay.addStretch(1)
 
     def show_host(self, host: Any, matrix: Any, extra_warnings: tuple[str, ...] = ()) -> None:
         n = len(host.gpus)
         self.status.setText(f"{n} GPU{'s' if n != 1 else ''} found" if n else "No GPU found: PyTorch will use the CPU")
+        self.card.set_icon("gpu" if n else "cpu")
+        self.gpus.setVisible(bool(n))
+        self.gpus_empty.setText(self.tr("No GPU on this machine: PyTorch's CPU build runs here. A GPU, once "
+                                        "installed with its driver, is listed here."))
+        self.gpus_empty.setVisible(not n)
         self.gpus.setRowCount(n)
         for row, g in enumerate(host.gpus):
             arch = g.arch or (matrix.arch_for_cc(g.cc).name if g.cc and matrix.arch_for_cc(g.cc) else None)
@@ -80,6 +92,9 @@ class MachinePanel(QWidget):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.gpus.setFixedHeight(self.gpus.horizontalHeader().height() + sum(self.gpus.rowHeight(r) for r in range(n))
+                                 + 2 * self.gpus.frameWidth() + 2 + (self.gpus.horizontalScrollBar().height()
+                                                                     if n and self.gpus.horizontalScrollBar().isVisible() else 0))
         f = self.fields
         f["driver"].setText(host.driver or ("not found" if host.nvidia_gpus else "no NVIDIA driver"))
         f["cuda"].setText(newest_cuda_text(matrix, host))

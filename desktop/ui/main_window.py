@@ -30,6 +30,7 @@ from .other_machine_panel import OtherMachinePanel
 from .qtcompat import emit
 from .recommend_panel import RecommendationPanel
 from .settings import SettingsDialog, UiSettings
+from .theme import theme_manager
 from .widgets import copy_to_clipboard
 from .worker import JobContext, JobError, JobRunner
 
@@ -104,6 +105,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("TorchDesk")
         self.settings = settings or UiSettings()
         self._env = env
+        theme_manager().apply(self.settings.theme)
         self.matrix: Any = None
         self.matrix_path = ""
         self.host: Any = None
@@ -134,7 +136,7 @@ class MainWindow(QMainWindow):
         home.addWidget(_scrolled(self.machine_panel))
         home.addWidget(_scrolled(self.recommend_panel))
         home.addWidget(_scrolled(self.create_panel))
-        home.setSizes([380, 460, 460])
+        home.setSizes([440, 480, 440])
         self.tabs = QTabWidget()
         self.tabs.addTab(home, "Thi&s machine")
         self.tabs.addTab(self.envs_panel, "&Environments")
@@ -354,6 +356,7 @@ class MainWindow(QMainWindow):
     def _on_settings_action_triggered(self) -> None:
         dlg = SettingsDialog(self.settings, self)
         if dlg.exec():
+            theme_manager().apply(self.settings.theme)
             self.create_panel.set_engine(self.settings.engine)
             self.create_panel.location_edit.setText(str(self.settings.envs_dir))
 

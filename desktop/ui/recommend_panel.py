@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (
 
 from ..model import Preferences
 from .choices import Choice, Recommendation, fallback_choice, no_match_text, split_packages
-from .widgets import NO_MARK, OK_MARK, heading
+from .theme import icon
+from .widgets import Card, empty_state, heading
 from .qtcompat import emit
 
 
@@ -84,7 +85,8 @@ class RecommendationPanel(QWidget):
                  waiting: str = "Waiting for detection…") -> None:
         super().__init__(parent)
         self.recommendation: Recommendation | None = None
-        self.title = heading(title)
+        self.title = heading(title, "title")
+        self.card = Card()
         self.summary = QLabel(waiting)
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -126,17 +128,22 @@ class RecommendationPanel(QWidget):
         self.why.setWordWrap(True)
         self.why.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.why.setMinimumHeight(120)
+        self.why.hide()  # until there is a plan: the empty state says what will appear
+        self.why_empty = empty_state(self.tr("Each reason for the plan (GPU architecture, driver, CUDA, Python) "
+                                             "will be listed here, with its source."))
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.hide()
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.fallback_button)
-        lay.addLayout(selectors)
-        lay.addLayout(self.plan_form)
-        lay.addWidget(QLabel("Why this plan:"))
+        self.card.body.addWidget(self.summary)
+        self.card.body.addWidget(self.fallback_button)
+        self.card.body.addLayout(selectors)
+        self.card.body.addLayout(self.plan_form)
+        lay.addWidget(self.card)
+        lay.addWidget(heading(self.tr("Why this plan")))
+        lay.addWidget(self.why_empty)
         lay.addWidget(self.why, 1)
         lay.addWidget(self.warnings)
         self.conda_extras = QLineEdit()
@@ -169,11 +176,13 @@ class RecommendationPanel(QWidget):
         self.fallback_button.setText(fallback[0] if fallback else "")
         self.fallback_button.setVisible(fallback is not None)
         if plan is None:
-            self.summary.setText(f"{NO_MARK} {no_match_text(rec)}")
+            self.card.set_icon("fail")
+            self.summary.setText(no_match_text(rec))
             for v in self.plan_fields.values():
                 v.setText("–")
         else:
-            self.summary.setText(f"{OK_MARK} Install {res.summary}")
+            self.card.set_icon("pass")
+            self.summary.setText(self.tr("Install {summary}").format(summary=res.summary))
             cuda = f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else ""
             others = [p for p in plan.python_choices if p != plan.python]
             values = {
@@ -189,10 +198,12 @@ class RecommendationPanel(QWidget):
                 self.plan_fields[key].setText(text)
         self.why.clear()
         for check in res.checks:
-            item = QListWidgetItem(f"{OK_MARK if check.ok else NO_MARK}  {_plain(check.detail)}")
+            item = QListWidgetItem(icon("pass" if check.ok else "fail"), _plain(check.detail))
             if check.source:
                 item.setToolTip(f"Source: {check.source}")
             self.why.addItem(item)
+        self.why.setVisible(self.why.count() > 0)
+        self.why_empty.setVisible(self.why.count() == 0)
         warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
         self.warnings.setText("\n".join(f"! {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
@@ -212,7 +223,8 @@ class RecommendationPanel(QWidget):
             row_label.setText("CUDA build:" if has_gpu else "Build:")
 
     def show_error(self, message: str) -> None:
-        self.summary.setText(f"{NO_MARK} Could not work out a plan: {message}")
+        self.card.set_icon("fail")
+        self.summary.setText(self.tr("Could not work out a plan: {message}").format(message=message))
         self.fallback_button.hide()
 
     # --- reading ------------------------------------------------------------------------------------------------

@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from ..dataupdate import DEFAULT_DATA_URL
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
+THEMES = ("system", "light", "dark")
+LANGUAGES = ("system", "en", "zh_CN")
 SETTINGS_ENV = "TORCHDESK_SETTINGS"  # an INI file to use instead of the platform's store (tests, portable use)
 
 
@@ -71,6 +73,18 @@ class UiSettings:
     def data_url(self) -> str:
         return self._get("data/url", DEFAULT_DATA_URL) or DEFAULT_DATA_URL
 
+    @property
+    def theme(self) -> str:
+        """system (follow the OS), light or dark."""
+        t = self._get("ui/theme", "system")
+        return t if t in THEMES else "system"
+
+    @property
+    def language(self) -> str:
+        """system (follow the OS locale), en or zh_CN."""
+        lang = self._get("ui/language", "system")
+        return lang if lang in LANGUAGES else "system"
+
     def mirror(self, kind: str) -> str | None:
         return self._get(f"mirrors/{kind}") or None
 
@@ -94,7 +108,7 @@ class SettingsDialog(QDialog):
         from ..hosts import read_extra_hosts
         from ..mirrors import presets
 
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(620)  # room for a path and a URL
         self.settings = settings
         self.engine = QComboBox()
@@ -107,7 +121,19 @@ class SettingsDialog(QDialog):
         envs_row.addWidget(self.envs_dir, 1)
         envs_row.addWidget(browse)
         self.mirrors: dict[str, QComboBox] = {}
+        self.theme = QComboBox()
+        for value, text in (("system", self.tr("Follow the system")), ("light", self.tr("Light")),
+                            ("dark", self.tr("Dark"))):
+            self.theme.addItem(text, value)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.language = QComboBox()
+        for value, text in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
+            self.language.addItem(text, value)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.language.setToolTip(self.tr("A new language shows after TorchDesk restarts."))
         form = QFormLayout()
+        form.addRow(self.tr("&Theme:"), self.theme)
+        form.addRow(self.tr("&Language:"), self.language)
         form.addRow("Conda &engine:", self.engine)
         envs_label = QLabel("Environments &folder:")  # a row of widgets: the label needs its buddy set by hand
         envs_label.setBuddy(self.envs_dir)
@@ -204,4 +230,6 @@ class SettingsDialog(QDialog):
             s.set(f"mirrors/{kind}", value)
         s.set("sources/channels", self.channels.text().strip())
         s.set("data/url", url)
+        s.set("ui/theme", self.theme.currentData())
+        s.set("ui/language", self.language.currentData())
         self.accept()
