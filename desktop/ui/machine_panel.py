@@ -34,7 +34,9 @@ class MachinePanel(QWidget):
         self.gpus = QTableWidget(0, 5)
         self.gpus.setTabKeyNavigation(False)  # Tab goes on to the next panel instead of cycling the cells
         self.gpus.setHorizontalHeaderLabels(["#", self.tr("GPU"), self.tr("Architecture"), self.tr("CC"), self.tr("Memory")])
-        self.gpus.horizontalHeaderItem(3).setToolTip(self.tr("Compute capability"))
+        cc_header = self.gpus.horizontalHeaderItem(3)
+        if cc_header is not None:
+            cc_header.setToolTip(self.tr("Compute capability"))
         self.gpus.verticalHeader().setVisible(False)
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
