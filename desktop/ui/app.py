@@ -66,9 +66,10 @@ def install_excepthook(window: Any) -> Any:
 
         @Slot(str, str)
         def _on_self_error(self, message: str, details: str) -> None:
-            window.show_error("Something went wrong",
-                              f"TorchDesk hit an unexpected error: {message}. It was written to the log "
-                              "(File > Open logs folder); please include it in a bug report.", details)
+            window.show_error(self.tr("Something went wrong"),
+                              self.tr("TorchDesk hit an unexpected error: {error}. It was written to the log "
+                                      "(File > Open logs folder); please include it in a bug report.").format(
+                                          error=message), details)
 
     bridge = _Bridge(window)
     bridge.error.connect(bridge._on_self_error)

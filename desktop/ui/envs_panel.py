@@ -41,23 +41,24 @@ class EnvironmentsPanel(QWidget):
         self._action = ""
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between rows)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), "Python", "torch", self.tr("Build"), self.tr("Installed by"),
+                                              self.tr("Location")])  # the COLUMNS, translated
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.refresh_button = QPushButton("&Refresh")
-        self.verify_button = QPushButton("&Verify")
-        self.export_button = QPushButton("E&xport environment.yml…")
-        self.remove_button = QPushButton("Re&move…")
-        self.cancel_button = QPushButton("Cancel")
-        self.export_button.setToolTip("write an environment.yml that rebuilds the selected environment")
+        self.refresh_button = QPushButton(self.tr("&Refresh"))
+        self.verify_button = QPushButton(self.tr("&Verify"))
+        self.export_button = QPushButton(self.tr("E&xport environment.yml…"))
+        self.remove_button = QPushButton(self.tr("Re&move…"))
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.export_button.setToolTip(self.tr("write an environment.yml that rebuilds the selected environment"))
         buttons = QHBoxLayout()
         for b in (self.refresh_button, self.verify_button, self.export_button, self.remove_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.status = QLabel("Environments are listed once detection finishes.")
+        self.status = QLabel(self.tr("Environments are listed once detection finishes."))
         self.banner = Banner()
         self.log = LogView(max_lines=5000)
         self.log.setMaximumHeight(180)
@@ -65,7 +66,7 @@ class EnvironmentsPanel(QWidget):
                                          "listed here, with their Python and PyTorch."))
         self.table.hide()  # until there is an environment to list
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Environments", "title"))
+        lay.addWidget(heading(self.tr("Environments"), "title"))
         lay.addWidget(self.status)
         lay.addWidget(self.empty)
         lay.addWidget(self.table, 1)
@@ -100,8 +101,8 @@ class EnvironmentsPanel(QWidget):
         self.table.setVisible(bool(n))
         self.empty.setVisible(not n)
         with_torch = sum(1 for e in self.envs if e.torch)
-        self.status.setText(f"{n} environment(s), {with_torch} with torch" if n else
-                            "No conda environments found. Create one on the first tab.")
+        self.status.setText(self.tr("%n environment(s), {with_torch} with torch", "", n).format(with_torch=with_torch)
+                            if n else self.tr("No conda environments found. Create one on the first tab."))
         self._update_buttons()
 
     def selected(self) -> Any | None:
@@ -113,7 +114,7 @@ class EnvironmentsPanel(QWidget):
         env = self.selected()
         self.refresh_button.setEnabled(not busy)
         self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
-        self.verify_button.setToolTip("" if env is None or env.torch else "this environment has no torch to verify")
+        self.verify_button.setToolTip("" if env is None or env.torch else self.tr("this environment has no torch to verify"))
         self.export_button.setEnabled(not busy and env is not None)
         self.remove_button.setEnabled(not busy and env is not None)
         self.cancel_button.setEnabled(busy)
@@ -126,7 +127,7 @@ class EnvironmentsPanel(QWidget):
             return list_envs()
 
         self._action = "list"
-        self.status.setText("Looking for environments…")
+        self.status.setText(self.tr("Looking for environments…"))
         return self.runner.start(job)
 
     @Slot()
@@ -154,7 +155,8 @@ class EnvironmentsPanel(QWidget):
 
         self._action = "verify"
         self.log.clear_log()
-        self.banner.show_result("info", f"Verifying {env.name}…", "Running the smoke test with the environment's own Python.")
+        self.banner.show_result("info", self.tr("Verifying {name}…").format(name=env.name),
+                                self.tr("Running the smoke test with the environment's own Python."))
         self.runner.start(job)
 
     @Slot()
@@ -162,7 +164,8 @@ class EnvironmentsPanel(QWidget):
         env = self.selected()
         if env is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export environment.yml", f"{env.name}.yml", "YAML (*.yml *.yaml)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export environment.yml"), f"{env.name}.yml",
+                                              self.tr("YAML (*.yml *.yaml)"))
         if not path:
             return
         try:
@@ -171,17 +174,18 @@ class EnvironmentsPanel(QWidget):
             text = export_env_yml(Path(env.prefix))
             Path(path).write_text(text, encoding="utf-8")
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.banner.show_result("fail", f"Could not export {env.name}", str(exc))
+            self.banner.show_result("fail", self.tr("Could not export {name}").format(name=env.name), str(exc))
             return
-        self.banner.show_result("ok", f"Wrote {path}")
+        self.banner.show_result("ok", self.tr("Wrote {path}").format(path=path))
 
     @Slot()
     def _on_remove_button_clicked(self) -> None:
         env = self.selected()
         if env is None:
             return
-        if not self._confirm("Remove environment",
-                             f"Delete the environment {env.name!r} and everything in it?\n\n{env.prefix}\n\nThis cannot be undone."):
+        if not self._confirm(self.tr("Remove environment"),
+                             self.tr("Delete the environment {name} and everything in it?\n\n{prefix}\n\nThis cannot be "
+                                     "undone.").format(name=repr(env.name), prefix=env.prefix)):
             return
         prefix = Path(env.prefix)
 
@@ -207,27 +211,28 @@ class EnvironmentsPanel(QWidget):
             kind = {"pass": "ok", "warn": "warn"}.get(verdict, "fail")
             body = getattr(result, "cause", "")
             if getattr(result, "fix", "") and verdict != "pass":
-                body += f"\nWhat to do: {result.fix}"
+                body += "\n" + self.tr("What to do: {fix}").format(fix=result.fix)
             import json
 
             details = json.dumps(getattr(result, "report", {}), indent=2, default=str)
-            self.banner.show_result(kind, f"Verification: {verdict}", body, details)
+            self.banner.show_result(kind, self.tr("Verification: {verdict}").format(verdict=verdict), body, details)
         elif self._action == "remove":
-            self.banner.show_result("ok", f"Removed {result}")
+            self.banner.show_result("ok", self.tr("Removed {prefix}").format(prefix=result))
             emit(self.envs_changed)
             self.envs = [e for e in self.envs if Path(e.prefix) != result]
             self.show_envs(self.envs)
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
-        what = {"list": "Listing environments", "verify": "Verification", "remove": "Removing the environment"}.get(self._action, "The job")
-        self.banner.show_result("fail", f"{what} failed", err.message, err.details)
+        title = {"list": self.tr("Listing environments failed"), "verify": self.tr("Verification failed"),
+                 "remove": self.tr("Removing the environment failed")}.get(self._action, self.tr("The job failed"))
+        self.banner.show_result("fail", title, err.message, err.details)
         if self._action == "list":
-            self.status.setText("Could not list environments.")
+            self.status.setText(self.tr("Could not list environments."))
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
-        self.banner.show_result("info", "Cancelled")
+        self.banner.show_result("info", self.tr("Cancelled"))
 
     @Slot(bool)
     def _on_runner_busy_changed(self, _busy: bool) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from .choices import mib_text, newest_cuda_text
+from .core_words import tr_core
 from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
 
 
@@ -44,13 +45,14 @@ class MachinePanel(QWidget):
         self.gpus.setMaximumHeight(110)
         self.facts = QFormLayout()
         self.fields: dict[str, QLabel] = {}
-        for key, label in (("driver", "NVIDIA driver"), ("cuda", "Newest CUDA it runs"), ("os", "Operating system"),
-                           ("cpu", "CPU"), ("ram", "RAM"), ("disk", "Free disk"), ("conda", "Conda")):
+        for key, label in (("driver", self.tr("NVIDIA driver:")), ("cuda", self.tr("Newest CUDA it runs:")),
+                           ("os", self.tr("Operating system:")), ("cpu", self.tr("CPU:")), ("ram", self.tr("RAM:")),
+                           ("disk", self.tr("Free disk:")), ("conda", self.tr("Conda:"))):
             value = QLabel("…")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
-            self.facts.addRow(label + ":", value)
+            self.facts.addRow(label, value)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
@@ -74,7 +76,8 @@ class MachinePanel(QWidget):
 
     def show_host(self, host: Any, matrix: Any, extra_warnings: tuple[str, ...] = ()) -> None:
         n = len(host.gpus)
-        self.status.setText(f"{n} GPU{'s' if n != 1 else ''} found" if n else "No GPU found: PyTorch will use the CPU")
+        self.status.setText(self.tr("1 GPU found") if n == 1 else self.tr("%n GPUs found", "", n) if n
+                            else self.tr("No GPU found: PyTorch will use the CPU"))
         self.card.set_icon("gpu" if n else "cpu")
         self.gpus.setVisible(bool(n))
         self.gpus_empty.setText(self.tr("No GPU on this machine: PyTorch's CPU build runs here. A GPU, once "
@@ -87,9 +90,9 @@ class MachinePanel(QWidget):
             if g.memory_mib is None:
                 model = matrix.find_gpu(g.name)
                 if model is not None and model.memory_mib:
-                    memory = f"{mib_text(model.memory_mib)} (model spec)"
-            cells = [str(g.index), g.name + ("" if g.driver_loaded else " (no driver loaded)"),
-                     arch or "unknown", g.cc or (g.gfx or "unknown"), memory]
+                    memory = self.tr("{memory} (model spec)").format(memory=mib_text(model.memory_mib))
+            cells = [str(g.index), g.name + ("" if g.driver_loaded else self.tr(" (no driver loaded)")),
+                     arch or self.tr("unknown"), g.cc or (g.gfx or self.tr("unknown")), memory]
             for col, text in enumerate(cells):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()
@@ -98,30 +101,31 @@ class MachinePanel(QWidget):
                                  + 2 * self.gpus.frameWidth() + 2 + (self.gpus.horizontalScrollBar().height()
                                                                      if n and self.gpus.horizontalScrollBar().isVisible() else 0))
         f = self.fields
-        f["driver"].setText(host.driver or ("not found" if host.nvidia_gpus else "no NVIDIA driver"))
-        f["cuda"].setText(newest_cuda_text(matrix, host))
+        f["driver"].setText(host.driver or (self.tr("not found") if host.nvidia_gpus else self.tr("no NVIDIA driver")))
+        f["cuda"].setText(tr_core(newest_cuda_text(matrix, host)))
         os_text = host.os_release or host.os
         os_text += f" ({host.platform}" + (", WSL" if host.wsl else "") + (f", glibc {host.glibc}" if host.glibc else "") + ")"
         f["os"].setText(os_text)
-        f["cpu"].setText(host.cpu or "unknown")
+        f["cpu"].setText(host.cpu or self.tr("unknown"))
         f["ram"].setText(mib_text(host.ram_mib))
         f["disk"].setText(mib_text(host.disk_free_mib))
         if host.conda:
             f["conda"].setText(", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda)
-                               + f"; {len(host.envs)} environment(s)")
+                               + "; " + self.tr("%n environment(s)", "", len(host.envs)))
         else:
-            f["conda"].setText("none installed (TorchDesk's built-in engine needs none)")
+            f["conda"].setText(self.tr("none installed (TorchDesk's built-in engine needs none)"))
         warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
         if warnings:
             items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
-            self.warnings.setText(f"<b>What to do</b><ul style='margin-left:-20px'>{items}</ul>")
+            self.warnings.setText(f"<b>{_esc(self.tr('What to do'))}</b><ul style='margin-left:-20px'>{items}</ul>")
             self.warnings.show()
         else:
             self.warnings.hide()
-        self.sources.setText("<br>".join(_source_line(s) for s in host.sources) or "(none recorded)")
+        self.sources.setText("<br>".join(_source_line(s) for s in host.sources) or self.tr("(none recorded)"))
 
     def show_error(self, message: str) -> None:
-        self.status.setText(f"Detection failed: {message}. The recommendation below assumes a machine without a GPU.")
+        self.status.setText(self.tr("Detection failed: {error}. The recommendation below assumes a machine "
+                                    "without a GPU.").format(error=message))
 
 
 # A source that is simply not there on this machine (no nvidia-smi, no driver file, no conda) is normal, not an
