@@ -243,10 +243,13 @@ def run_app(argv: list[str]) -> int:
         app.setApplicationName("TorchDesk")
         app.setOrganizationName("TorchDesk")
         app.setDesktopFileName("torchdesk")  # type: ignore[attr-defined]  # a QApplication (instance() is typed as its base); Wayland matches the window to torchdesk.desktop and its icon
+        from .i18n import install_translator
         from .main_window import MainWindow
         from .settings import UiSettings
 
-        window = MainWindow(UiSettings(read_only=self_test))  # a self-test never saves the user's settings
+        settings = UiSettings(read_only=self_test)  # a self-test never saves the user's settings
+        install_translator(app, settings.language)  # before any widget is built: they set their texts once
+        window = MainWindow(settings)
     except Exception as exc:  # noqa: BLE001 - report, never a silent crash
         if self_test:
             _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})
