@@ -101,6 +101,9 @@ def test_no_gpu_no_envs_first_screen_has_empty_states(qtbot: Any, tmp_path: Path
     assert mp.gpus_empty.isVisible() and not mp.gpus.isVisible() and "CPU" in mp.gpus_empty.text()
     assert mp.card.property("card") is True and mp.card.icon.pixmap() is not None and not mp.card.icon.pixmap().isNull()
     assert rp.why.isVisible() and not rp.why_empty.isVisible() and rp.why.count() > 0
+    assert rp.card.icon.isVisible() and rp.card.icon.window() is w  # the plan's icon sits in its card
+    stray = [t for t in QApplication.topLevelWidgets() if t.isVisible() and t is not w]
+    assert not stray, f"widgets floating as windows of their own: {stray}"
     assert all(not rp.why.item(i).icon().isNull() for i in range(rp.why.count()))
     assert not cp.log.isVisible()
     cp.log_box.toggle.click()

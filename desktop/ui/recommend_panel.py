@@ -143,7 +143,7 @@ class RecommendationPanel(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        self.card.body.addWidget(self.summary)
+        self.card.header.addWidget(self.summary, 1)
         self.card.body.addWidget(self.fallback_button)
         self.card.body.addLayout(selectors)
         self.card.body.addLayout(self.plan_form)

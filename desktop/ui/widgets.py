@@ -225,14 +225,15 @@ class Card(QFrame):
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(SPACE[3], SPACE[2], SPACE[3], SPACE[3])
         self.body.setSpacing(SPACE[1])
-        self.icon = QLabel()
+        self.icon = QLabel(self)  # parented now: a label shown before it is in a layout must not float as a window
+        self.icon.setFixedSize(22, 22)
         self.title = heading(title)
-        if title or icon_name:
-            row = QHBoxLayout()
-            row.setSpacing(SPACE[1])
-            row.addWidget(self.icon)
-            row.addWidget(self.title, 1)
-            self.body.addLayout(row)
+        self.title.setVisible(bool(title))
+        self.header = QHBoxLayout()  # icon, title; a panel may add its own headline here instead of the title
+        self.header.setSpacing(SPACE[1])
+        self.header.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.header.addWidget(self.title, 1)
+        self.body.addLayout(self.header)
         self.set_icon(icon_name)
 
     def set_icon(self, name: str | None) -> None:
