@@ -10,6 +10,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 
 CONTEXT = "core"
 FIXED = (
+    QT_TRANSLATE_NOOP("core", "unknown"),
     QT_TRANSLATE_NOOP("core", "Automatic"),
     QT_TRANSLATE_NOOP("core", "Newest that fits"),
     QT_TRANSLATE_NOOP("core", "Best for this GPU"),

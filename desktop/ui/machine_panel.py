@@ -92,7 +92,7 @@ class MachinePanel(QWidget):
                 if model is not None and model.memory_mib:
                     memory = self.tr("{memory} (model spec)").format(memory=mib_text(model.memory_mib))
             cells = [str(g.index), g.name + ("" if g.driver_loaded else self.tr(" (no driver loaded)")),
-                     arch or self.tr("unknown"), g.cc or (g.gfx or self.tr("unknown")), memory]
+                     arch or self.tr("unknown"), g.cc or (g.gfx or self.tr("unknown")), tr_core(memory)]
             for col, text in enumerate(cells):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()
@@ -107,8 +107,8 @@ class MachinePanel(QWidget):
         os_text += f" ({host.platform}" + (", WSL" if host.wsl else "") + (f", glibc {host.glibc}" if host.glibc else "") + ")"
         f["os"].setText(os_text)
         f["cpu"].setText(host.cpu or self.tr("unknown"))
-        f["ram"].setText(mib_text(host.ram_mib))
-        f["disk"].setText(mib_text(host.disk_free_mib))
+        f["ram"].setText(tr_core(mib_text(host.ram_mib)))
+        f["disk"].setText(tr_core(mib_text(host.disk_free_mib)))
         if host.conda:
             f["conda"].setText(", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda)
                                + "; " + self.tr("%n environment(s)", "", len(host.envs)))

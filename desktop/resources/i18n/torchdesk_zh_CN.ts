@@ -1018,6 +1018,10 @@ This cannot be undone.</source>
 <context>
     <name>core</name>
     <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
         <source>Automatic</source>
         <translation>自动</translation>
     </message>
