@@ -128,3 +128,32 @@ def test_stepper_shows_each_state_with_its_icon(qtbot: Any) -> None:
     assert len(set(states)) == 3  # done, running and pending look different
     stages.finish(False)
     assert stages.state("b") == "failed" and icons()[1] not in states
+
+
+def test_system_theme_follows_the_os_when_it_switches(qapp: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The OS's colour-scheme signal is the boundary: what it reports is replaced, the manager's reaction is real."""
+    manager = theme.theme_manager()
+    monkeypatch.setattr(theme, "system_scheme", lambda: "dark")
+    assert manager.apply("system") == "dark" and _window_colour() == theme.DARK.window
+    monkeypatch.setattr(theme, "system_scheme", lambda: "light")
+    manager._on_hints_color_scheme_changed(None)  # what Qt's colorSchemeChanged calls
+    assert manager.current == "light" and _window_colour() == theme.LIGHT.window
+    manager.apply("dark")  # a theme the user picked stays, whatever the OS does
+    manager._on_hints_color_scheme_changed(None)
+    assert manager.current == "dark" and _window_colour() == theme.DARK.window
+
+
+def test_banner_is_tinted_by_the_stylesheet_per_kind(qtbot: Any) -> None:
+    from desktop.ui.widgets import Banner
+
+    theme.theme_manager().apply("light")
+    b = Banner()
+    qtbot.addWidget(b)
+    b.resize(400, 80)
+    colours = {}
+    for kind in ("ok", "warn", "fail", "info"):
+        b.show_result(kind, "title")
+        assert b.property("kind") == kind and not b.icon.pixmap().isNull()
+        img = b.grab().toImage()
+        colours[kind] = img.pixelColor(img.width() // 2, img.height() - 6).name()
+    assert len(set(colours.values())) == 4, colours  # each kind has its own wash

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from .choices import mib_text, newest_cuda_text
 from .core_words import tr_core
+from .theme import current_colours
 from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
 
 
@@ -133,7 +134,6 @@ class MachinePanel(QWidget):
 _ABSENT = re.compile(r"^(?:skipped\b|not found\b|absent\b|not present\b|not installed\b)|\bno [\w ,/-]+ found\b|"
                      r"\bno gfx target\b|: absent\b|: not found\b", re.I)
 ABSENT_MARK = "\u2013"  # an en dash: neither a tick nor a cross
-ERROR_COLOUR = "#c0392b"  # readable on light and dark backgrounds
 
 
 def source_kind(note: Any) -> str:
@@ -154,7 +154,7 @@ def _source_line(note: Any) -> str:
     if kind == "absent":
         shown = "not present" if detail.strip().lower() in ("absent", "not found", "") else detail
         return _esc(f"{ABSENT_MARK} {note.source}: {shown}")
-    return f"<span style='color:{ERROR_COLOUR}'>{_esc(f'{NO_MARK} {note.source}: error: {detail}')}</span>"
+    return f"<span style='color:{current_colours().fail}'>{_esc(f'{NO_MARK} {note.source}: error: {detail}')}</span>"
 
 
 def _esc(text: str) -> str:

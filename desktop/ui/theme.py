@@ -89,6 +89,12 @@ def palette(c: Colours) -> QPalette:
     return p
 
 
+def tint(colour: str, alpha: float = 0.16) -> str:
+    """A see-through wash of a status colour: reads on the light and the dark window alike."""
+    q = QColor(colour)
+    return f"rgba({q.red()},{q.green()},{q.blue()},{alpha})"
+
+
 def stylesheet(c: Colours) -> str:
     """The one application stylesheet: cards, the primary button, the stepper, empty states, status text."""
     s = SPACE
@@ -103,6 +109,11 @@ QLabel[status="pass"] {{ color: {c.passed}; }}
 QLabel[status="warn"] {{ color: {c.warn}; }}
 QLabel[status="fail"] {{ color: {c.fail}; }}
 QLabel[status="info"] {{ color: {c.info}; }}
+Banner {{ border-radius: 8px; border: 1px solid {c.border}; }}
+Banner[kind="ok"] {{ background: {tint(c.passed)}; border-color: {c.passed}; }}
+Banner[kind="warn"] {{ background: {tint(c.warn)}; border-color: {c.warn}; }}
+Banner[kind="fail"] {{ background: {tint(c.fail)}; border-color: {c.fail}; }}
+Banner[kind="info"] {{ background: {tint(c.info)}; border-color: {c.info}; }}
 QPushButton {{ padding: {s[0] + 1}px {s[2]}px; border: 1px solid {c.border}; border-radius: 6px;
                background: {c.surface}; }}
 QPushButton:hover {{ border-color: {c.accent}; }}

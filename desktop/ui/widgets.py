@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .theme import SPACE, TYPE, icon
+from .theme import SPACE, TYPE, icon, set_props
 
 OK_MARK, NO_MARK, RUN_MARK, TODO_MARK = "\u2713", "\u2717", "\u25b6", "\u25cb"
 
@@ -185,11 +185,9 @@ class Banner(QFrame):
         self.hide()
 
     def show_result(self, kind: str, title: str, body: str = "", details: str = "") -> None:
-        """kind: ok | warn | fail | info. Colours are tints that read in light and dark palettes."""
+        """kind: ok | warn | fail | info; the stylesheet tints the banner by it (theme.py, Banner[kind=...])."""
         self.kind = kind
-        colour = {"ok": "rgba(46,160,67,0.18)", "warn": "rgba(210,153,34,0.22)",
-                  "fail": "rgba(248,81,73,0.20)", "info": "rgba(56,139,253,0.15)"}[kind]
-        self.setStyleSheet(f"Banner {{ background: {colour}; border-radius: 8px; }}")
+        set_props(self, kind=kind)
         self.icon.setPixmap(icon({"ok": "pass", "warn": "warn", "fail": "fail", "info": "info"}[kind]).pixmap(
             QSize(20, 20), self.devicePixelRatioF()))
         self.title.setText(breakable(title))
