@@ -358,8 +358,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_settings_action_triggered(self) -> None:
         dlg = SettingsDialog(self.settings, self)
+        language = self.settings.language
         if dlg.exec():
             theme_manager().apply(self.settings.theme)
+            if self.settings.language != language:  # widgets set their texts once: say when it takes effect
+                self.statusBar().showMessage(self.tr("The new language shows after TorchDesk restarts."))
             self.create_panel.set_engine(self.settings.engine)
             self.create_panel.location_edit.setText(str(self.settings.envs_dir))
 

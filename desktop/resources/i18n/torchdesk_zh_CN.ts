@@ -679,6 +679,10 @@ This cannot be undone.</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
+        <source>The new language shows after TorchDesk restarts.</source>
+        <translation>新的语言将在 TorchDesk 重启后生效。</translation>
+    </message>
+    <message>
         <source>Checking {url} for newer compatibility data…</source>
         <translation>正在检查 {url} 上是否有更新的兼容性数据…</translation>
     </message>
