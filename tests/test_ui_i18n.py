@@ -145,3 +145,21 @@ def test_a_missing_catalogue_leaves_the_app_in_english(qapp: Any, monkeypatch: p
     monkeypatch.setattr(i18n, "I18N_DIR", tmp_path)
     assert install_translator(qapp, "zh_CN") == "en"
     assert QApplication.translate("MainWindow", "&File") == "&File"
+
+
+def test_fallback_button_says_what_choices_says_in_either_language(qtbot: Any, tmp_path: Path,
+                                                                   ui_env: dict[str, str]) -> None:
+    """The panel words the fallback itself (to translate it): in English it must read exactly as the helper's."""
+    from test_ui_review import started_window
+
+    from desktop.ui.choices import fallback_choice
+
+    w = started_window(qtbot, tmp_path, ui_env, TORCHDESK_OVERRIDE_GPUS="GeForce RTX 5090:12.0",
+                       TORCHDESK_OVERRIDE_DRIVER="470.57.02")
+    panel = w.recommend_panel
+    label, prefs = fallback_choice(w.recommendation)
+    assert panel.fallback_button.text() == label
+    assert install_translator(QApplication.instance(), "zh_CN") == "zh_CN"
+    zh = panel._fallback_text(prefs)
+    assert zh.startswith(f"改用 torch {prefs.torch}") and "CPU" in zh
+    w.shutdown()

@@ -179,7 +179,7 @@ class RecommendationPanel(QWidget):
             combo.setEnabled(True)
         fallback = fallback_choice(rec)
         self._fallback = fallback[1] if fallback else None
-        self.fallback_button.setText(fallback[0] if fallback else "")
+        self.fallback_button.setText(self._fallback_text(self._fallback) if self._fallback else "")
         self.fallback_button.setVisible(fallback is not None)
         if plan is None:
             self.card.set_icon("fail")
@@ -228,6 +228,13 @@ class RecommendationPanel(QWidget):
         row_label = self.plan_form.labelForField(self.plan_fields["variant"])
         if isinstance(row_label, QLabel):
             row_label.setText(self.tr("CUDA build:") if has_gpu else self.tr("Build:"))
+
+    def _fallback_text(self, prefs: Preferences) -> str:
+        """choices.fallback_choice's button label, in the user's language (it is composed, so tr_core cannot)."""
+        what = (self.tr("runs on the CPU only, not on the GPU") if prefs.variant == "cpu"
+                else self.tr("the {variant} build").format(variant=prefs.variant))
+        return self.tr("Use torch {torch} ({variant}) instead: {what}").format(torch=prefs.torch, variant=prefs.variant,
+                                                                              what=what)
 
     def show_error(self, message: str) -> None:
         self.card.set_icon("fail")

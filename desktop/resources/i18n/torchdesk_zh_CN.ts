@@ -897,6 +897,18 @@ This cannot be undone.</source>
         <translation>构建：</translation>
     </message>
     <message>
+        <source>runs on the CPU only, not on the GPU</source>
+        <translation>只在 CPU 上运行，不使用 GPU</translation>
+    </message>
+    <message>
+        <source>the {variant} build</source>
+        <translation>{variant} 构建</translation>
+    </message>
+    <message>
+        <source>Use torch {torch} ({variant}) instead: {what}</source>
+        <translation>改用 torch {torch}（{variant}）：{what}</translation>
+    </message>
+    <message>
         <source>Could not work out a plan: {message}</source>
         <translation>无法计算方案：{message}</translation>
     </message>
