@@ -43,7 +43,8 @@ class MachinePanel(QWidget):
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.gpus.setMaximumHeight(110)
+        self.gpus.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.gpus.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.facts = QFormLayout()
         self.fields: dict[str, QLabel] = {}
         for key, label in (("driver", self.tr("NVIDIA driver:")), ("cuda", self.tr("Newest CUDA it runs:")),
@@ -98,9 +99,10 @@ class MachinePanel(QWidget):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.gpus.setFixedHeight(self.gpus.horizontalHeader().height() + sum(self.gpus.rowHeight(r) for r in range(n))
-                                 + 2 * self.gpus.frameWidth() + 2 + (self.gpus.horizontalScrollBar().height()
-                                                                     if n and self.gpus.horizontalScrollBar().isVisible() else 0))
+        # Exactly as tall as its rows: no blank box under one GPU. The name column stretches and elides instead
+        # of scrolling sideways.
+        self.gpus.setFixedHeight(self.gpus.horizontalHeader().sizeHint().height()
+                                 + sum(self.gpus.rowHeight(r) for r in range(n)) + 2 * self.gpus.frameWidth())
         f = self.fields
         f["driver"].setText(host.driver or (self.tr("not found") if host.nvidia_gpus else self.tr("no NVIDIA driver")))
         f["cuda"].setText(tr_core(newest_cuda_text(matrix, host)))

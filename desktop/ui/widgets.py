@@ -34,6 +34,7 @@ class LogView(QPlainTextEdit):
         self._max_lines = max_lines
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setPlaceholderText(self.tr("The output of a running job appears here, line by line."))
         self._pending: list[str] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)

@@ -434,6 +434,13 @@ This cannot be undone.</source>
     </message>
 </context>
 <context>
+    <name>LogView</name>
+    <message>
+        <source>The output of a running job appears here, line by line.</source>
+        <translation>运行中的任务输出会逐行显示在这里。</translation>
+    </message>
+</context>
+<context>
     <name>MachinePanel</name>
     <message>
         <source>This machine</source>
