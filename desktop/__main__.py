@@ -1,4 +1,4 @@
-"""`python -m desktop`: open the app (or print the CLI help where the app is not available)."""
+"""`python -m desktop`: open the app (or say how to get it, and that the CLI works, where Qt is missing)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,10 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
         from .ui.app import run_app
-    except ImportError:
-        from .cli import build_parser
-
-        build_parser().print_help()
-        return 0
+    except ImportError as exc:  # PySide6 missing or broken: say so; the command line needs no Qt
+        print(f"torchdesk: the app cannot start ({exc}). Install it with `pip install PySide6-Essentials`, "
+              "or use the command line: `torchdesk --help`.", file=sys.stderr)
+        return 1
     return run_app(argv)
 
 

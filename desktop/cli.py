@@ -27,6 +27,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("remove", "remove", "remove a conda environment"),
     ("verify", "verify", "run the CUDA smoke test in an environment"),
     ("doctor", "doctor", "verify every environment that has torch in it"),
+    ("fleet", "fleet", "plan, build and verify one environment across a Slurm cluster's GPU node classes"),
+    ("cache", "cache", "show the package caches and clean what no environment links to"),
 )
 
 
@@ -76,6 +78,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Import only the module of the command being run: `torchdesk recommend` must start fast.
     parser = build_parser(only=_command_in(argv))
     args = parser.parse_args(argv)
+    from .sanitize import tolerate_unencodable_output
+
+    tolerate_unencodable_output()  # an undecodable env folder name must not crash `envs` or `remove` mid-way
     if not getattr(args, "_run", None):
         parser.print_help()
         return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Callable, Mapping, Protocol
 
 from .detect_parse import parse_conda_meta_name, parse_dist_info_version
 from .model import CondaEnv, CondaInstall, SourceNote
+from .sanitize import escape_controls
 
 
 class Probe(Protocol):
@@ -21,6 +23,58 @@ class Probe(Protocol):
     def which(self) -> Callable[[str], str | None]: ...
 
     def path(self, p: str | Path) -> Path: ...
+
+
+# ~/.conda/environments.txt: one absolute prefix per line. Real ones hold tens of lines; a file far larger than
+# this, or a line longer than any path, is not a registry and is read only up to here.
+REGISTRY_MAX_BYTES = 4 << 20
+_PATH_MAX = 4096
+_NAME_MAX = 255  # one folder name: longer ones make every stat() fail with ENAMETOOLONG
+_warned: set[str] = set()
+
+
+def warn_once(message: str) -> None:
+    """Tell the user (stderr, through logging's last-resort handler or the app's) once per process."""
+    if message in _warned:
+        return
+    _warned.add(message)
+    logging.getLogger("torchdesk.inventory").warning("warning: %s", message)
+
+
+def read_registry(path: Path) -> list[str]:
+    """The prefixes listed in an environments.txt; undecodable, control-character, relative or absurdly long
+    lines are skipped with a warning (never an exception), and so is everything past REGISTRY_MAX_BYTES."""
+    try:
+        if not path.is_file():  # absent, a folder, or a FIFO that would block the read forever
+            return []
+        with open(path, "rb") as f:
+            data = f.read(REGISTRY_MAX_BYTES + 1)
+    except (OSError, ValueError):
+        return []
+    if len(data) > REGISTRY_MAX_BYTES:
+        data = data[:REGISTRY_MAX_BYTES].rsplit(b"\n", 1)[0]
+        warn_once(f"{path} is larger than {REGISTRY_MAX_BYTES >> 20} MiB; only its first part was read")
+    out: list[str] = []
+    bad: list[int] = []
+    for n, raw in enumerate(data.splitlines(), 1):
+        try:
+            line = raw.decode("utf-8").strip()
+        except UnicodeDecodeError:
+            bad.append(n)
+            continue
+        if not line:
+            continue
+        if len(line) > _PATH_MAX or any(ord(c) < 32 or ord(c) == 127 for c in line) \
+                or any(len(part.encode()) > _NAME_MAX for part in re.split(r"[\\/]", line)) \
+                or not (line.startswith("/") or re.match(r"^[A-Za-z]:[\\/]", line) or line.startswith("\\\\")):
+            bad.append(n)
+            continue
+        out.append(line)
+    if bad:
+        lines = ", ".join(str(n) for n in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+        warn_once(f"{path}: skipped line {lines}: not a readable folder path (conda writes one absolute path "
+                  "per line; remove or fix the line)")
+    return out
 
 
 def _read_file(p: Path, limit: int = 1 << 20) -> str | None:
@@ -122,8 +176,11 @@ def read_env(prefix: Path, name: str) -> CondaEnv:
         if torch is None or version != torch:  # a pip torch over a conda one is the one that imports
             torch, torch_build, installer = version, None, inst or "pip"
         break
-    return CondaEnv(name=name, prefix=str(prefix), python=python, torch=torch, torch_build=torch_build,
-                    installer=installer)
+    def clean(value: str | None) -> str | None:  # versions come from file names and metadata: never raw controls
+        return escape_controls(value)[:200] if value else value
+
+    return CondaEnv(name=name, prefix=str(prefix), python=clean(python), torch=clean(torch),
+                    torch_build=clean(torch_build), installer=clean(installer))
 
 
 def discover_conda(probe: Probe, env: Mapping[str, str], system: str) -> tuple[
@@ -203,11 +260,9 @@ def discover_conda(probe: Probe, env: Mapping[str, str], system: str) -> tuple[
         for c in children:
             add_env(c, c.name)
     if home:
-        listing = _read_file(home / ".conda" / "environments.txt")
-        for line in (listing or "").splitlines():
-            if line.strip():
-                p = Path(line.strip())
-                add_env(p, "base" if p in roots else p.name)
+        for line in read_registry(home / ".conda" / "environments.txt"):
+            p = Path(line)
+            add_env(p, "base" if p in roots else p.name)
     envs = tuple(read_env(p, n) for p, n in prefixes.values())
     kinds = ", ".join(f"{i.kind} {i.version or ''}".strip() for i in installs)
     note = SourceNote("conda", bool(installs) or bool(envs),

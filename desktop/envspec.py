@@ -132,9 +132,14 @@ class EnvSpec:
 
 def validate_env_name(name: str) -> str:
     """Return `name` if it is a usable env name: letters, digits, . _ -; no path separators or shell metacharacters."""
-    if not _NAME_RX.match(name or ""):
+    if not name:
+        raise EnvSpecError("the environment name is empty: give a name such as -n torch-work")
+    if len(name) > 64:
+        raise EnvSpecError(f"environment name {_short(name, 40)} is {len(name)} characters long: "
+                           "use at most 64 letters, digits, '.', '_' and '-'")
+    if not _NAME_RX.match(name):
         raise EnvSpecError(
-            f"environment name {name!r} is not allowed: use letters, digits, '.', '_' and '-' "
+            f"environment name {_short(name)} is not allowed: use letters, digits, '.', '_' and '-' "
             "(no spaces, path separators or shell characters), at most 64 characters"
         )
     if name.lower() in RESERVED_NAMES:
@@ -285,6 +290,151 @@ _OPT_WITH_VALUE = {
 
 
 _OPT_FILES = ("-r", "--requirement", "-c", "--constraint", "-e", "--editable")
+# The only pip options a file may carry: where packages come from (shown before anything runs), and --pre.
+_ALLOWED_OPTIONS = ("--index-url", "--extra-index-url", "--find-links")
+_OPT_FLAGS = ("--pre",)
+_URL_SCHEMES = ("http", "https", "file")
+MAX_YML_BYTES = 1 << 20  # a real environment.yml is a few KiB; `conda env export` of a big env stays under 100 KiB
+MAX_YML_DEPTH = 8  # mapping > dependencies > pip: > entry is 4 deep
+_CONDA_NAME_RX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+_CHANNEL_RX = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-/]*$")
+
+
+def _short(value: object, limit: int = 80) -> str:
+    """repr(value) cut to `limit` characters, for error messages about hostile input."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "...'"
+
+
+def _is_file_option(key: str) -> bool:
+    """-r/-c/-e and every spelling pip accepts for them: -rFILE, --requir (pip takes unambiguous prefixes)."""
+    if key in ("-r", "-c", "-e") or (len(key) > 2 and key[:2] in ("-r", "-c", "-e") and not key.startswith("--")):
+        return True
+    return key.startswith("--") and len(key) > 3 and any(f.startswith(key) for f in _OPT_FILES if f.startswith("--"))
+
+
+def _check_url(value: str, key: str, at: object) -> str:
+    """`value` if it is one http(s) or file URL with no spaces, else EnvSpecError naming the line."""
+    from urllib.parse import urlsplit
+
+    v = value.strip()
+    try:
+        parts = urlsplit(v)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme.lower() not in _URL_SCHEMES or any(c.isspace() or not c.isprintable() for c in v) \
+            or any(c in v for c in "'\"\\") \
+            or not (parts.netloc or parts.scheme.lower() == "file"):
+        raise EnvSpecError(f"line {at}: {key} needs one http(s) or file URL (got {_short(v)})")
+    return v
+
+
+def _check_prefix(value: object, at: object) -> str:
+    """A file's `prefix:`: one absolute folder path, no control characters (it is shown, then created)."""
+    import os.path
+
+    text = str(value) if isinstance(value, (str, int, float)) else ""
+    if not text or len(text) > 1024 or any(ord(c) < 32 or ord(c) == 127 for c in text) \
+            or not (os.path.isabs(text) or re.match(r"^[A-Za-z]:[\\/]", text)):
+        raise EnvSpecError(f"line {at}: prefix {_short(value)} is not an absolute folder path; give one, or "
+                           "use --name / --prefix instead")
+    return text
+
+
+def _check_channel(value: object, at: object) -> str:
+    """A conda channel: a name such as conda-forge (or owner/label) or an http(s)/file URL."""
+    if not isinstance(value, str):
+        raise EnvSpecError(f"line {at}: channel {_short(value)} is not a channel name or URL")
+    v = value.strip()
+    if "://" in v:
+        return _check_url(v, "channel", at)
+    if not _CHANNEL_RX.match(v):
+        raise EnvSpecError(f"line {at}: channel {_short(v)} is not a channel name (such as conda-forge) or URL")
+    return v
+
+
+def _check_match_spec(text: str, at: object, channels: Sequence[str]) -> str:
+    """`text` if it is a conda MatchSpec naming a package (py-rattler's parser), from a channel the file lists."""
+    from rattler import MatchSpec
+
+    try:
+        MatchSpec(text)
+    except Exception as exc:  # rattler raises its own InvalidMatchSpecError
+        raise EnvSpecError(f"line {at}: dependency {_short(text)} is not a conda package spec: "
+                           f"{str(exc).splitlines()[0][:160]}") from None
+    head = re.split(r"[\s=<>!~\[]", text, maxsplit=1)[0].rsplit("::", 1)[-1]
+    if text.startswith("-") or not _CONDA_NAME_RX.match(head or "-"):
+        raise EnvSpecError(f"line {at}: dependency {_short(text)} is not a conda package spec "
+                           "(a package name such as ffmpeg, optionally with a version: ffmpeg>=6)")
+    if "::" in text:
+        chan = text.rsplit("::", 1)[0]
+        if chan not in channels:
+            raise EnvSpecError(f"line {at}: dependency {_short(text)} names the channel {_short(chan)}, which the "
+                               "file's channels: list does not; add it there so it is shown before anything runs")
+    return text
+
+
+def _strict_loader(text: str) -> Any:
+    """A PyYAML SafeLoader over `text` that refuses anchors, aliases and deep nesting while composing.
+
+    An alias bomb (a few hundred bytes that expand to gigabytes) is refused at its first anchor, before any
+    expansion; nesting is capped before PyYAML's recursive composer can hit Python's recursion limit."""
+    import yaml
+
+    class Loader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+            event = self.peek_event()  # type: ignore[no-untyped-call]  # types-PyYAML leaves the parser API untyped
+            if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                raise EnvSpecError(f"line {event.start_mark.line + 1}: YAML anchors and aliases (& and *) are "
+                                   "not allowed in an environment.yml; write each entry out")
+            self.depth += 1
+            if self.depth > MAX_YML_DEPTH:
+                raise EnvSpecError(f"line {event.start_mark.line + 1}: the file is nested more than "
+                                   f"{MAX_YML_DEPTH} levels deep, which no environment.yml needs")
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return Loader(text)
+
+
+def _load_yml(text: str) -> tuple[Any, dict[Any, int]]:
+    """The parsed file and the line number of each top-level key, channel, dependency and pip entry."""
+    import yaml
+
+    if len(text) > MAX_YML_BYTES:
+        raise EnvSpecError(f"the file is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs")
+    if "\x00" in text:
+        raise EnvSpecError("the file contains NUL characters: it is not a text file")
+    loader = _strict_loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.YAMLError as exc:
+        raise EnvSpecError(f"not valid YAML: {str(exc)[:300]}") from None
+    except RecursionError:  # belt and braces: the depth cap should stop it first
+        raise EnvSpecError("the file is nested too deeply to be an environment.yml") from None
+    finally:
+        loader.dispose()
+    lines: dict[Any, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            k = getattr(key, "value", None)
+            if not isinstance(k, str):
+                continue
+            lines[k] = key.start_mark.line + 1
+            if k in ("channels", "dependencies") and isinstance(value, yaml.SequenceNode):
+                for i, item in enumerate(value.value):
+                    lines[(k, i)] = item.start_mark.line + 1
+                    if k == "dependencies" and isinstance(item, yaml.MappingNode):
+                        for pk, pv in item.value:
+                            if getattr(pk, "value", None) == "pip" and isinstance(pv, yaml.SequenceNode):
+                                for j, entry in enumerate(pv.value):
+                                    lines[("pip", j)] = entry.start_mark.line + 1
+    return data, lines
 
 
 def _split_option(line: str) -> tuple[str, str | None] | None:
@@ -328,17 +478,30 @@ def _conda_python(dep: str) -> str | None:
     return m.group(1) if m else None
 
 
+def read_environment_yml_file(path: str | Path, *, check_name: bool = True) -> EnvSpec:
+    """read_environment_yml on a file: at most MAX_YML_BYTES, UTF-8 (a BOM allowed). OSError if unreadable."""
+    with open(path, "rb") as f:
+        raw = f.read(MAX_YML_BYTES + 1)
+    if len(raw) > MAX_YML_BYTES:
+        raise EnvSpecError(f"the file is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs; "
+                           "check you gave the right file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[:exc.start].count(b"\n") + 1
+        raise EnvSpecError(f"line {line} is not UTF-8 text; save the file as UTF-8 and try again") from None
+    return read_environment_yml(text, check_name=check_name)
+
+
 def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
     """Read an environment.yml (ours or anyone's) into an EnvSpec, pip section and index options included.
 
-    check_name=False: the caller gives its own name or prefix (`conda env export` of base writes name: base)."""
-    import yaml
+    Anything that could change what pip or conda run beyond packages, indexes and channels is refused with its
+    line number. check_name=False: the caller gives its own name or prefix (`conda env export` of base writes
+    name: base)."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise EnvSpecError(f"not valid YAML: {exc}") from None
+    data, lines_of = _load_yml(text)
     if not isinstance(data, dict):
         raise EnvSpecError("an environment.yml must be a mapping with 'dependencies'")
     meta: dict[str, str] = {}
@@ -356,32 +519,47 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             validate_env_name(name)
         prefix = None  # conda itself prefers name
     elif prefix is not None:
-        prefix = str(prefix)
+        # With check_name=False the caller's own --name/--prefix replaces it.
+        prefix = _check_prefix(prefix, lines_of.get("prefix", "?")) if check_name else str(prefix)
     else:
         raise EnvSpecError("the file has neither 'name' nor 'prefix'; give one with --name")
-    channels = tuple(str(c) for c in (data.get("channels") or ())) or DEFAULT_CHANNELS
+    raw_channels = data.get("channels") or []
+    if not isinstance(raw_channels, list):
+        raise EnvSpecError(f"line {lines_of.get('channels', '?')}: 'channels' must be a list")
+    channels = tuple(_check_channel(c, lines_of.get(("channels", i), "?"))
+                     for i, c in enumerate(raw_channels)) or DEFAULT_CHANNELS
     deps = data.get("dependencies") or []
     if not isinstance(deps, list):
-        raise EnvSpecError("'dependencies' must be a list")
+        raise EnvSpecError(f"line {lines_of.get('dependencies', '?')}: 'dependencies' must be a list")
     python: str | None = None
     conda_extras: list[str] = []
-    pip_lines: list[str] = []
-    for dep in deps:
+    pip_lines: list[tuple[object, str]] = []  # (line number, entry)
+    for i, dep in enumerate(deps):
+        at = lines_of.get(("dependencies", i), "?")
         if isinstance(dep, dict):
             if set(dep) != {"pip"} or not isinstance(dep["pip"], list):
-                raise EnvSpecError(f"unsupported dependency entry {dep!r}: only a 'pip:' list may be nested")
-            pip_lines += [str(p) for p in dep["pip"]]
+                raise EnvSpecError(f"line {at}: unsupported dependency entry {_short(dep)}: "
+                                   "only a 'pip:' list may be nested")
+            for j, p in enumerate(dep["pip"]):
+                if not isinstance(p, (str, int, float)):
+                    raise EnvSpecError(f"line {lines_of.get(('pip', j), at)}: pip entry {_short(p)} is not a "
+                                       "requirement or an option")
+                pip_lines.append((lines_of.get(("pip", j), at), str(p)))
             continue
+        if not isinstance(dep, (str, int, float)):
+            raise EnvSpecError(f"line {at}: dependency {_short(dep)} is not a conda package spec")
         d = str(dep).strip()
         head = re.split(r"[\s=<>!~]", d, maxsplit=1)[0].lower()
         if head == "python":
             python = _conda_python(d)
             if python is None:
-                raise EnvSpecError(f"cannot tell the Python version from {d!r}; write it as python=3.11")
+                raise EnvSpecError(f"line {at}: cannot tell the Python version from {_short(d)}; "
+                                   "write it as python=3.11")
         elif head == "pip":
+            _check_match_spec(d, at, channels)
             continue
         else:
-            conda_extras.append(d)
+            conda_extras.append(_check_match_spec(d, at, channels))
     if python is None:
         raise EnvSpecError("the file does not say which Python to use (add python=3.11 to dependencies)")
 
@@ -392,7 +570,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
     pins: list[str] = []
     numpy: str | None = None
     extras: list[str] = []
-    for raw in pip_lines:
+    for where, raw in pip_lines:
         line = raw.split(" #", 1)[0].strip()
         if not line:
             continue
@@ -400,12 +578,20 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
         if opt is not None:
             key, value = opt
             kind = _OPT_WITH_VALUE.get(key)
-            if kind and not value:
-                raise EnvSpecError(f"pip option {key} has no value")
-            if key in _OPT_FILES:
+            if _is_file_option(key):
                 # conda reads these relative to the yml; passed on as-is they would be dropped or hit torch's index
-                raise EnvSpecError(f"pip entry {line!r} refers to a file or folder next to the yml, which TorchDesk "
-                                   "does not read; list those packages in the pip: section instead")
+                raise EnvSpecError(f"line {where}: pip entry {_short(line)} refers to a file or folder next to the yml, "
+                                   "which TorchDesk does not read; list those packages in the pip: section instead")
+            if kind is None and key not in _OPT_FLAGS:
+                raise EnvSpecError(f"line {where}: pip option {_short(line)} is not allowed: an environment.yml may "
+                                   f"only give {', '.join(_ALLOWED_OPTIONS)} (with an http(s) or file URL) and "
+                                   f"{', '.join(_OPT_FLAGS)}")
+            if key in _OPT_FLAGS and value:
+                raise EnvSpecError(f"line {where}: pip option {key} takes no value (got {_short(line)})")
+            if kind and not value:
+                raise EnvSpecError(f"line {where}: pip option {key} has no value")
+            if kind:
+                value = _check_url(value or "", key, where)
             if kind == "index":
                 primary = value
             elif kind == "extra":
@@ -418,7 +604,7 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
         try:
             req = Requirement(line)
         except InvalidRequirement as exc:
-            raise EnvSpecError(f"pip entry {line!r} is not a requirement: {exc}") from None
+            raise EnvSpecError(f"line {where}: pip entry {_short(line)} is not a requirement: {exc}") from None
         n = req.name.lower()
         if n in TORCH_PACKAGES:
             pins.append(line.replace(" ", ""))
@@ -464,6 +650,42 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
         variant=variant,
         cuda=meta.get("cuda"),
     )
+
+
+# --- what a spec will use, for the confirmation; credentials ------------------------------------------------------
+
+def describe_sources(spec: EnvSpec) -> list[str]:
+    """Every channel, index, find-links page and pip option the job will use: what the user agrees to."""
+    from .secrets import mask_text
+
+    lines = [f"  conda channels: {' '.join(spec.channels)}",
+             f"  conda packages: {' '.join(spec.conda_specs())}"]
+    if spec.torch_requirements():
+        lines.append(f"  pip install {' '.join(spec.torch_requirements())}")
+        lines.append(f"    from: {' '.join(spec.torch_index_args()) or 'PyPI (pip default index)'}")
+    if spec.pip_extras:
+        lines.append(f"  pip install {' '.join(spec.pip_extras)}  (torch held at its pins)")
+        lines.append(f"    from: {' '.join(spec.extras_index_args()) or 'PyPI (pip default index)'}")
+    return [mask_text(line) for line in lines]
+
+
+def without_credentials(spec: EnvSpec) -> EnvSpec:
+    """The same spec with user names, passwords and tokens taken out of every URL (for files meant to be kept)."""
+    from .secrets import strip_credentials, strip_credentials_text
+
+    def clean(url: str | None) -> str | None:
+        return strip_credentials(url) if url else url
+
+    return replace(spec, index_url=clean(spec.index_url), find_links=clean(spec.find_links),
+                   extras_index_url=clean(spec.extras_index_url),
+                   pip_options=tuple(strip_credentials_text(o) for o in spec.pip_options),
+                   pip_extras=tuple(strip_credentials_text(e) for e in spec.pip_extras),
+                   channels=tuple(clean(c) or c for c in spec.channels))
+
+
+def spec_has_credentials(spec: EnvSpec) -> bool:
+    """True if any URL in the spec carries a user name, password or token."""
+    return without_credentials(spec) != spec
 
 
 # --- shell commands -----------------------------------------------------------------------------------------------
@@ -567,7 +789,15 @@ def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None 
     p = Path(prefix)
     recorded = p / "conda-meta" / "torchdesk-environment.yml"
     if recorded.is_file():
-        return recorded.read_text(encoding="utf-8")
+        from .secrets import strip_credentials_text
+
+        with open(recorded, "rb") as f:
+            raw = f.read(MAX_YML_BYTES + 1)
+        if len(raw) > MAX_YML_BYTES:
+            raise EnvSpecError(f"{recorded} is larger than {MAX_YML_BYTES // 1024} KiB: it is not the file "
+                               "TorchDesk wrote; delete it to export from the environment's packages instead")
+        # Older records (and hand-edited ones) may still carry a token: the export never does.
+        return strip_credentials_text(raw.decode("utf-8", errors="replace"))
     env = read_env(p, p.name)
     if not env.python:
         raise EnvSpecError(f"{p} has no Python in conda-meta/: is it a conda environment?")

@@ -242,3 +242,4 @@ class SmokeRun:
     cancelled: bool = False
     error: str | None = None  # could not start it at all
     seconds: float = 0.0
+    unexpected: str | None = None  # what the environment printed instead of a report, if anything

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from typing import Callable, Mapping, Sequence
@@ -143,11 +144,13 @@ def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # o
         popen.wait(timeout=TERM_GRACE_S)
     except subprocess.TimeoutExpired:
         popen.kill()
-    for p in _wait_exited(descendants, TERM_GRACE_S):
+    alive = _wait_exited(descendants, TERM_GRACE_S)
+    for p in alive:
         try:
             p.kill()
         except psutil.NoSuchProcess:
             pass
+    _wait_exited(alive, TERM_GRACE_S)  # return only once they are gone (a zombie counts as gone), as kill_tree does
     # Started in its own session: the group also holds children forked after the tree was listed.
     if pgid is not None and pgid == popen.pid:
         try:
@@ -176,6 +179,26 @@ def _running(p: psutil.Process) -> bool:
         return False
 
 
+def _parent_death_signal() -> Callable[[], None] | None:
+    """On Linux, a preexec_fn that makes the child get SIGKILL when the thread that started it dies: a kill -9 of
+    TorchDesk (which nothing can catch) must not leave pip or the engine running. None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        prctl = libc.prctl
+    except (OSError, AttributeError):
+        return None
+    pr_set_pdeathsig, sigkill = 1, int(signal.SIGKILL)
+
+    def preexec() -> None:  # runs in the child between fork and exec: no Python-level locks, just the syscall
+        prctl(pr_set_pdeathsig, sigkill, 0, 0, 0)
+
+    return preexec
+
+
 def run_streaming(
     cmd: Sequence[str],
     *,
@@ -194,6 +217,9 @@ def run_streaming(
     kwargs: dict[str, object] = {}
     if os.name == "posix":
         kwargs["start_new_session"] = True
+        die = _parent_death_signal()
+        if die is not None:
+            kwargs["preexec_fn"] = die
     else:
         kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
     proc: subprocess.Popen[bytes] = subprocess.Popen(  # type: ignore[call-overload]  # per-OS options in a dict

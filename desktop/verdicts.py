@@ -57,12 +57,22 @@ class Judgement:
     warnings: tuple[str, ...] = field(default=())
 
 
+UNEXPECTED = "the environment printed something unexpected"
+UNEXPECTED_FIX = ("something in the environment (a sitecustomize.py, a .pth file, a wrapper around python) writes "
+                  "to its output; see the log, remove it, then verify again")
+
+
 def judge_run(run: SmokeRun, *, expect_gpu: bool | None = None, matrix: Any = None, timeout: float = 300) -> Judgement:
     """Judge a SmokeRun: start/timeout/crash problems first, then the report."""
     if run.error:
         return Judgement("fail", run.error, "check the path: give the environment's python, e.g. <prefix>/bin/python")
     if run.cancelled:
         return Judgement("fail", "verification was cancelled", "run `torchdesk verify` again")
+    unexpected = getattr(run, "unexpected", None)
+    if run.report is None and not run.timed_out and (unexpected or run.returncode == 0):
+        # Our script always ends with its report; exit 0 without one means something else answered.
+        what = unexpected or f"it exited with 0 without one; last line: {_last_line(run.log)}"
+        return Judgement("fail", f"{UNEXPECTED} instead of the smoke test's report ({what})", UNEXPECTED_FIX)
     report = run.report
     stage = (report or {}).get("stage", "start")
     if run.timed_out:

@@ -18,9 +18,10 @@ from typing import Any, Callable
 
 from .model import SmokeRun
 from .paths import env_python
+from .sanitize import escape_controls, escape_line
 from .smoke import REPORT_MARKER
 # The verdicts live in verdicts.py; judge, gpu_fix and Judgement are also imported from here by callers.
-from .verdicts import VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
+from .verdicts import UNEXPECTED, UNEXPECTED_FIX, VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
 
 SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
 
@@ -60,14 +61,32 @@ class VerifyResult:
 
 # --- running the script ------------------------------------------------------------------------------------------
 
+# The most of the environment's output kept as its report: a real one is a few KiB per GPU.
+MAX_REPORT_CHARS = 4 << 20
+
+
 def _child_env() -> dict[str, str]:
-    env = dict(os.environ)
-    # TorchDesk's own interpreter settings (a PyInstaller bundle sets some) must not leak into the env's python.
-    for k in ("PYTHONHOME", "PYTHONPATH", "PYTHONSTARTUP", "PYTHONEXECUTABLE", "__PYVENV_LAUNCHER__"):
-        env.pop(k, None)
+    # Nothing of TorchDesk's own interpreter settings (a PyInstaller bundle sets some) nor the user's PYTHON*
+    # variables (PYTHONPATH, PYTHONHOME, PYTHONSTARTUP, ...) may reach the env's python: verify must judge the
+    # env's own packages. The command line adds -E -s; PYTHONNOUSERSITE keeps any child it starts isolated too.
+    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("PYTHON") and k != "__PYVENV_LAUNCHER__"}
+    env["PYTHONNOUSERSITE"] = "1"
     env["PYTHONIOENCODING"] = "utf-8"
     env["PYTHONUNBUFFERED"] = "1"
     return env
+
+
+def _as_report(text: str) -> tuple[dict[str, Any] | None, str | None]:
+    """(report, None) for a JSON object; (None, what was wrong) for anything else the environment printed."""
+    if len(text) > MAX_REPORT_CHARS:
+        return None, f"a report line of {len(text)} characters"
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return None, "a report line that is not JSON"
+    if not isinstance(value, dict):
+        return None, f"a report that is a JSON {type(value).__name__}, not an object"
+    return value, None
 
 
 def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: Callable[[str], None] | None = None,
@@ -80,8 +99,9 @@ def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: 
 
     def take(line: str) -> None:
         if line.startswith(REPORT_MARKER):
-            report_line.append(line[len(REPORT_MARKER):])
+            report_line[:] = [line[len(REPORT_MARKER):]]  # the last one counts; keep no more than one
             return
+        line = escape_line(line)[:10_000]  # the env's output reaches a terminal: no raw control characters
         lines.append(line)
         if on_line is not None:
             on_line(line)
@@ -93,7 +113,8 @@ def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: 
         script = Path(tmp) / "torchdesk_smoke.py"
         shutil.copyfile(SMOKE_SCRIPT, script)
         report_path = Path(tmp) / "report.json"
-        cmd = [os.fspath(python), "-E", "-u", str(script), str(report_path)]
+        # -E: no PYTHON* variables; -s: not the user's ~/.local site-packages (a torch there is not the env's).
+        cmd = [os.fspath(python), "-E", "-s", "-u", str(script), str(report_path)]
         rc: int | None = None
         timed_out = False
         try:
@@ -104,19 +125,19 @@ def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: 
             return SmokeRun(None, "", None, error=f"cannot run {python}: {exc.strerror or exc}",
                             seconds=time.monotonic() - t0)
         report: dict[str, Any] | None = None
-        for text in ([report_line[-1]] if report_line else []):
+        unexpected: str | None = None
+        if report_line:
+            report, unexpected = _as_report(report_line[-1])
+        if report is None and unexpected is None and report_path.exists():
+            # died mid-way: the last stage it reached is on disk
             try:
-                report = json.loads(text)
-            except ValueError:
-                report = None
-        if report is None and report_path.exists():  # died mid-way: the last stage it reached is on disk
-            try:
-                report = json.loads(report_path.read_text(encoding="utf-8"))
+                with open(report_path, encoding="utf-8") as f:
+                    report, unexpected = _as_report(f.read(MAX_REPORT_CHARS + 1))
             except (OSError, ValueError):
                 report = None
         cancelled = bool(cancel is not None and getattr(cancel, "is_cancelled", False))
         return SmokeRun(report, "\n".join(lines), rc, timed_out=timed_out, cancelled=cancelled,
-                        seconds=time.monotonic() - t0)
+                        seconds=time.monotonic() - t0, unexpected=unexpected)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -127,9 +148,19 @@ def verify_python(python: str | os.PathLike[str], *, expect_gpu: bool | None = N
     run = run_smoke(python, timeout=timeout, on_line=on_line, cancel=cancel)
     if matrix is None:
         matrix = _default_matrix()
-    j = judge_run(run, expect_gpu=expect_gpu, matrix=matrix, timeout=timeout)
-    return VerifyResult(j.verdict, j.cause, j.fix, run.report or {}, run.log, j.warnings, os.fspath(python),
-                        run.seconds)
+    report = run.report or {}
+    try:
+        j = judge_run(run, expect_gpu=expect_gpu, matrix=matrix, timeout=timeout)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError, RecursionError):
+        # A report of the right outline with the wrong insides: it did not come from our script.
+        j = Judgement("fail", f"{UNEXPECTED} instead of the smoke test's report (fields of the wrong type)",
+                      UNEXPECTED_FIX)
+        report = {}
+    # Causes and fixes quote the environment's own words: no raw control characters on anyone's terminal.
+    return VerifyResult(j.verdict, escape_controls(j.cause), escape_controls(j.fix), report, run.log,
+                        tuple(escape_controls(w) for w in j.warnings), os.fspath(python), run.seconds)
+
+
 
 
 def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:

@@ -110,3 +110,90 @@ def check_wheels(spec: EnvSpec, *, timeout: float = 10.0) -> WheelCheck:
         elif not found_any:
             warnings.append(f"{pin} was not checked; if this machine is offline it will be missing when pip runs")
     return WheelCheck(tuple(missing), tuple(dict.fromkeys(warnings)))
+
+
+# --- sizes of the wheels a job will download (for byte progress and the disk check) ------------------------------
+
+_JSON_ACCEPT = "application/vnd.pypi.simple.v1+json, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.1"
+
+
+def _file_size(url: str, timeout: float) -> int | None:
+    """A file's size: stat for file://, else a HEAD request's Content-Length; None if unknown."""
+    from urllib.parse import unquote, urlparse
+
+    if url.startswith("file:"):
+        try:
+            return Path(unquote(urlparse(url).path)).stat().st_size
+        except OSError:
+            return None
+    import requests
+
+    try:
+        r = requests.head(url, timeout=timeout, allow_redirects=True)
+        r.raise_for_status()
+        n = r.headers.get("Content-Length")
+        return int(n) if n and n.isdigit() else None
+    except Exception:
+        return None
+
+
+def listing_files(url: str, *, timeout: float = 10.0) -> dict[str, tuple[str, int | None]]:
+    """{filename: (absolute URL, size or None)} of one project page or find-links page.
+
+    Asks for the JSON simple API (PEP 691), whose `size` (PEP 700) gives sizes without touching the files;
+    an HTML page (PEP 503) gives names only, and the sizes are then asked of each file (HEAD, or stat)."""
+    from urllib.parse import unquote, urljoin
+
+    if url.startswith("file:"):
+        names: list[tuple[str, str]] = []
+        html = _fetch_listing(url, timeout)
+        base = url if url.endswith("/") or url.endswith(".html") else url + "/"
+        for href in _HREF_RX.findall(html):
+            full = urljoin(base, href.split("#", 1)[0])
+            names.append((unquote(full.rsplit("/", 1)[-1]), full))
+        return {n: (u, None) for n, u in names}
+    import requests
+
+    r = requests.get(url, timeout=timeout, headers={"Accept": _JSON_ACCEPT})
+    r.raise_for_status()
+    out: dict[str, tuple[str, int | None]] = {}
+    if "json" in r.headers.get("Content-Type", ""):
+        for f in r.json().get("files", []):
+            name, href = f.get("filename"), f.get("url")
+            if isinstance(name, str) and isinstance(href, str):
+                size = f.get("size")
+                out[name] = (urljoin(r.url, href), size if isinstance(size, int) and size >= 0 else None)
+        return out
+    for href in _HREF_RX.findall(r.text):
+        full = urljoin(r.url, href.split("#", 1)[0])
+        out[unquote(full.rsplit("/", 1)[-1])] = (full, None)
+    return out
+
+
+def wheel_sizes(filenames: dict[str, str], sources: list[str], *, timeout: float = 10.0) -> dict[str, int | None]:
+    """Sizes in bytes of wheel files ({filename: project name}) looked up in `sources`: index base URLs
+    (the project's page is <index>/<project>/) or find-links pages (ending in .html or holding the files).
+    A file found nowhere, or whose size nobody says, maps to None."""
+    from packaging.utils import canonicalize_name
+
+    pages: dict[str, dict[str, tuple[str, int | None]]] = {}
+
+    def page(url: str) -> dict[str, tuple[str, int | None]]:
+        if url not in pages:
+            try:
+                pages[url] = listing_files(url, timeout=timeout)
+            except Exception:
+                pages[url] = {}
+        return pages[url]
+
+    out: dict[str, int | None] = {}
+    for fn, project in filenames.items():
+        out[fn] = None
+        for src in sources:
+            url = src if src.endswith(".html") else f"{src.rstrip('/')}/{canonicalize_name(project)}/"
+            hit = page(url).get(fn) or (page(src).get(fn) if url != src else None)
+            if hit is None:
+                continue
+            out[fn] = hit[1] if hit[1] is not None else _file_size(hit[0], timeout)
+            break
+    return out

@@ -104,6 +104,13 @@ def bundle_check() -> int:
 def main() -> int:
     if sys.argv[1:2] == ["--bundle-check"]:
         return bundle_check()
+    from desktop.engine.embedded import CHILD_FLAG
+
+    if sys.argv[1:2] == [CHILD_FLAG]:  # the embedded engine's child process (desktop/engine/embedded.py)
+        from desktop.engine.embedded import child_main
+
+        child_main(sys.argv[2:])  # leaves through os._exit
+        return 1
     name = os.path.splitext(os.path.basename(sys.executable))[0].lower()
     if name == "torchdesk" and sys.argv[1:2] != ["--self-test"]:
         from desktop.cli import main as cli_main

@@ -244,6 +244,17 @@ def make_wheel(out_dir: Path, name: str, version: str, requires: tuple[str, ...]
     return path
 
 
+def _core_metadata(wheel: Path) -> str:
+    """Write <wheel>.metadata beside the wheel and return the anchor attributes that announce it (PEP 658/714),
+    as PyPI and PyTorch's index do: installers then resolve without fetching the wheel itself."""
+    with zipfile.ZipFile(wheel) as z:
+        meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA")))
+    side = wheel.with_name(wheel.name + ".metadata")
+    side.write_bytes(meta)
+    digest = f"sha256={hashlib.sha256(meta).hexdigest()}"
+    return f'data-dist-info-metadata="{digest}" data-core-metadata="{digest}"'
+
+
 def build_pip_index(root: Path, wheels: tuple[tuple[str, str, tuple[str, ...]], ...]) -> Path:
     """root/files/*.whl and root/simple/<project>/index.html (PEP 503). Returns root/simple."""
     files = root / "files"
@@ -254,7 +265,8 @@ def build_pip_index(root: Path, wheels: tuple[tuple[str, str, tuple[str, ...]], 
     for name, paths in projects.items():
         d = simple / name
         d.mkdir(parents=True, exist_ok=True)
-        links = "".join(f'<a href="../../files/{p.name}#sha256={_sha256(p)}">{p.name}</a><br/>\n' for p in paths)
+        links = "".join(f'<a href="../../files/{p.name}#sha256={_sha256(p)}" {_core_metadata(p)}>{p.name}</a><br/>\n'
+                        for p in paths)
         (d / "index.html").write_text(f"<!DOCTYPE html><html><body>\n{links}</body></html>\n")
     (simple / "index.html").write_text(
         "<!DOCTYPE html><html><body>\n" + "".join(f'<a href="{n}/">{n}</a><br/>\n' for n in projects) + "</body></html>\n")
@@ -300,7 +312,7 @@ class _Handler(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802
         if self.stall_wheels and self.path.endswith(".whl"):
-            # Headers first, so pip starts "Downloading ...", then no body: pip sits silent in a read.
+            # Headers first, so the installer starts "Downloading ...", then no body: it sits silent in a read.
             self.send_response(200)
             self.send_header("Content-Type", "application/octet-stream")
             self.send_header("Content-Length", str(50 * 1024 * 1024))

@@ -18,7 +18,8 @@ import pytest
 
 from desktop.engine import get_engine
 from desktop.envspec import EnvSpec, read_environment_yml, spec_from_plan, with_sources, with_target, write_environment_yml
-from desktop.jobs import PipProgress, Progress, create_env, estimated_size_mib
+from desktop.jobs import Progress, create_env, estimated_size_mib
+from desktop.wheelstage import PipProgress
 from desktop.model import Plan
 from desktop.paths import conda_environments_txt, envs_dir
 from desktop.procs import CancelToken
@@ -130,7 +131,8 @@ def test_cancel_during_pip_removes_the_prefix_and_nothing_else(repo: LocalRepo, 
     served = serve_index(repo.torch_index, stall_wheels=True)  # pages answer, wheel downloads never finish
     try:
         # skipped: our logs, and ~/.rustup, which the rustup proxy writes when pip's user-agent probe runs `rustc`
-        unrelated = (home / ".local" / "state", home / ".rustup")
+        # and TorchDesk's uv cache (~/.cache/torchdesk): test_cancel_during_download_leaves_the_cache_usable
+        unrelated = (home / ".local" / "state", home / ".rustup", home / ".cache")
         before = tree_state(home, skip=unrelated)
         token = CancelToken()
         rec = Recorder()
@@ -138,7 +140,7 @@ def test_cancel_during_pip_removes_the_prefix_and_nothing_else(repo: LocalRepo, 
 
         def on_line(line: str) -> None:
             rec.on_line(line)
-            if "Downloading" in line and not started.is_set():  # pip is now silent, blocked on the body
+            if "Downloading" in line and not started.is_set():  # the installer is now silent, blocked on the body
                 started.set()
                 threading.Timer(0.5, token.cancel).start()
 

@@ -6,6 +6,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -93,3 +94,20 @@ def test_attach_detach_and_callbacks() -> None:
 def test_timeout() -> None:
     with pytest.raises(subprocess.TimeoutExpired):
         run_streaming([PY, "-c", "import time; time.sleep(600)"], on_line=print, timeout=0.5)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux's")
+def test_a_child_dies_with_a_parent_killed_by_sigkill(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # issue #10: kill -9 of TorchDesk (nothing can catch it) must not leave pip running
+    script = ("import sys; sys.path.insert(0, sys.argv[1]); from desktop.procs import run_streaming\n"
+              "run_streaming([sys.executable, '-c', 'import os, time; print(os.getpid(), flush=True); time.sleep(120)'],"
+              " on_line=lambda line: print(line, flush=True))\n")
+    parent = subprocess.Popen([sys.executable, "-c", script, str(Path(__file__).resolve().parent.parent)],
+                              stdout=subprocess.PIPE, text=True)
+    assert parent.stdout is not None
+    child = psutil.Process(int(parent.stdout.readline()))
+    assert child.is_running()
+    parent.kill()
+    parent.wait(10)
+    child.wait(10)  # psutil.TimeoutExpired here: the child outlived its killed parent
+    assert not child.is_running()

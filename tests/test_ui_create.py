@@ -129,3 +129,27 @@ def test_cancel_in_the_middle_leaves_nothing_behind(qtbot: Any, tmp_path: Path, 
     assert cp.create_button.isEnabled()  # the name field re-checks: the name is free again
     assert "will be created" in cp.name_status.text()
     w.shutdown()
+
+
+def test_closing_the_window_during_a_create_asks_cancels_and_cleans(qtbot: Any, tmp_path: Path, repo: LocalRepo,
+                                                                    home: Path) -> None:
+    # issue #10: closing the window in the middle of a job must ask, then cancel it and remove what it created
+    served = serve_index(repo.torch_index, stall_wheels=True)
+    try:
+        w = local_window(qtbot, tmp_path, repo, served.url)
+        cp = w.create_panel
+        cp.create_button.click()
+        qtbot.waitUntil(lambda: "Downloading" in cp.log.text(), timeout=CREATE_WAIT_MS)
+        prefix = envs_dir() / "uitest"
+        assert prefix.is_dir()
+        w.dialogs.answer = False
+        assert not w.close()  # asked, and "no" keeps the job and the window
+        assert w.dialogs.confirms and w.create_runner.busy and prefix.is_dir()
+        w.dialogs.answer = True
+        assert w.close()
+    finally:
+        served.close()
+    assert not w.create_runner.busy
+    assert not prefix.exists()
+    left = [p for p in psutil.Process().children(recursive=True) if "pip" in " ".join(p.cmdline())]
+    assert not left

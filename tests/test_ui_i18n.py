@@ -163,3 +163,16 @@ def test_fallback_button_says_what_choices_says_in_either_language(qtbot: Any, t
     zh = panel._fallback_text(prefs)
     assert zh.startswith(f"改用 torch {prefs.torch}") and "CPU" in zh
     w.shutdown()
+
+
+def test_no_tr_inside_f_strings() -> None:
+    """lupdate does not look inside f-strings: a tr() there is never extracted, so it is never translated."""
+    found = []
+    for path in sorted((ROOT / "desktop" / "ui").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.JoinedStr):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Call) and getattr(inner.func, "attr", getattr(inner.func, "id", "")) in (
+                            "tr", "translate"):
+                        found.append(f"{path.name}:{inner.lineno}")
+    assert not found, found

@@ -7,10 +7,12 @@ Also holds what `import` shares with it: the source/engine options and running t
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import threading
-from typing import Any
+from typing import Any, Iterator
 
 from ..errors import UsageError
 from ._common import add_pin_args, load_matrix_for_cli, prefs_from_args
@@ -78,7 +80,9 @@ def spec_for_args(args: argparse.Namespace, plan: Any) -> Any:
     """The EnvSpec for a resolved plan and the command's name/extras/mirror options."""
     from ..envspec import EnvSpecError, spec_from_plan
 
-    name = None if args.prefix else (args.name or default_name(plan))
+    if args.prefix is not None and not args.prefix.strip():
+        raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
+    name = None if args.prefix else (args.name if args.name is not None else default_name(plan))  # -n "": an error
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None  # --prefix=~/x: no shell ~
     try:
         return spec_from_plan(plan, name=name, prefix=prefix,
@@ -105,22 +109,138 @@ def _confirm(question: str) -> bool:
 
 
 def describe_spec(spec: Any, engine: Any) -> list[str]:
-    lines = [f"Environment: {spec.label}", f"  Python {spec.python} from {', '.join(spec.channels)}"]
-    if spec.conda_extras:
-        lines.append(f"  conda extras: {' '.join(spec.conda_extras)}")
-    if spec.torch_pins:
-        src = spec.index_url or spec.find_links or "PyPI"
-        lines.append(f"  pip: {' '.join(spec.torch_requirements())}  (from {src})")
-    if spec.pip_extras:
-        lines.append(f"  pip extras: {' '.join(spec.pip_extras)}  (from {spec.extras_index_url or 'PyPI'})")
+    """What the user agrees to: every channel, package, index and pip option the job will use (secrets masked)."""
+    from ..envspec import describe_sources
+
+    lines = [f"Environment: {spec.label}", f"  Python {spec.python}", *describe_sources(spec)]
     lines.append(f"  engine: {engine.describe()}")
     return lines
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """Print, but never let a gone terminal (SIGHUP, a closed pipe) stop the job or its clean-up."""
+    try:
+        print(text, file=sys.stderr if err else sys.stdout, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+_CANCEL_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+
+
+@contextlib.contextmanager
+def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
+    """While inside, SIGINT/SIGTERM/SIGHUP cancel `token` (killing the job's child trees) instead of stopping
+    this process; the list it yields holds the first signal caught. A second signal during clean-up only
+    says so: interrupting the clean-up would leave half a folder behind."""
+    caught: list[signal.Signals] = []
+    if threading.current_thread() is not threading.main_thread():
+        yield caught
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        sig = signal.Signals(signum)
+        if caught:
+            _say("still cleaning up; please wait (it stops by itself)", err=True)
+            return
+        caught.append(sig)
+        _say("cancelling: stopping the running step and removing what the job created...", err=True)
+        # cancel() waits for processes to die: not in the handler, which runs on the main thread's stack
+        threading.Thread(target=token.cancel, name="torchdesk-cancel", daemon=True).start()
+
+    old: dict[int, Any] = {}
+    for name in _CANCEL_SIGNALS:
+        sig = getattr(signal, name, None)
+        if sig is not None:
+            old[sig] = signal.signal(sig, handler)
+    try:
+        yield caught
+    finally:
+        for sig, h in old.items():
+            signal.signal(sig, h)
+
+
+def render_bar(done: int, total: int, speed: float | None, cached: int | None, width: int = 80) -> str:
+    """One terminal line: a bar, bytes done of total, speed, time left, cache hits."""
+    from ..wheelstage import byte_summary
+
+    text = byte_summary(done, total, speed, cached)
+    cells = max(10, min(40, width - len(text) - 12))
+    filled = int(cells * done / total) if total else cells
+    return f"    [{'#' * filled}{'.' * (cells - filled)}] {text}"[: max(width - 1, 20)]
+
+
+class ProgressPrinter:
+    """The create job's progress on a terminal: a line per stage, and for the downloads a bar redrawn in
+    place on a TTY, or plain lines (at each tenth, and the end) when the output is a file or a pipe."""
+
+    def __init__(self, out: Any, *, tty: bool | None = None, width: int | None = None) -> None:
+        import shutil
+
+        self.out = out
+        self.tty = out.isatty() if tty is None else tty
+        self.width = width or shutil.get_terminal_size((100, 24)).columns
+        self.shown: list[str] = []
+        self.bar = ""  # what is drawn on the current line (TTY), to redraw after a log line
+        self.tenth = -1
+
+    def _write(self, text: str) -> None:
+        try:  # a gone terminal (SIGHUP, a closed pipe) must not stop the job or its clean-up
+            self.out.write(text)
+            self.out.flush()
+        except (OSError, ValueError):
+            pass
+
+    def _clear(self) -> None:
+        if self.bar:
+            self._write("\r\x1b[2K")
+
+    def line(self, text: str) -> None:
+        self._clear()
+        self._write(text + "\n")
+        if self.bar:
+            self._write(self.bar)
+
+    def finish(self) -> None:
+        """End a bar left on the line (a cancelled download), so what follows starts on its own line."""
+        if self.bar:
+            self._write("\n")
+            self.bar = ""
+
+    def progress(self, p: Any) -> None:
+        from ..jobs import STAGES
+
+        if not self.shown or self.shown[-1] != p.stage:
+            self.shown.append(p.stage)
+            n = STAGES.index(p.stage) + 1 if p.stage in STAGES else 0
+            self._clear()
+            self.bar = ""
+            self.tenth = -1
+            self._write(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}\n")
+        total = getattr(p, "bytes_total", None)
+        if not total:
+            return
+        done = min(getattr(p, "bytes_done", None) or 0, total)
+        speed, cached = getattr(p, "speed", None), getattr(p, "cached", None)
+        if self.tty:
+            self.bar = render_bar(done, total, speed, cached, self.width)
+            self._write("\r\x1b[2K" + self.bar)
+            if done >= total:
+                self._write("\n")
+                self.bar = ""
+            return
+        tenth = 10 * done // total
+        if tenth > self.tenth:
+            self.tenth = tenth
+            from ..wheelstage import byte_summary
+
+            self._write(f"    downloaded {byte_summary(done, total, speed, cached)}\n")
 
 
 def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
     """Run the create job on the terminal: stage lines, the log, Ctrl-C to cancel. Returns the exit code."""
     from ..engine import EngineError, get_engine
-    from ..jobs import STAGES, Progress, create_env
+    from ..jobs import create_env
     from ..procs import CancelToken
 
     try:
@@ -134,37 +254,41 @@ def run_job(spec: Any, args: argparse.Namespace, host: Any = None) -> int:
         print("nothing done")
         return 1
     token = CancelToken()
-    shown: list[str] = []
-
-    def on_progress(p: Progress) -> None:
-        if not shown or shown[-1] != p.stage:
-            shown.append(p.stage)
-            n = STAGES.index(p.stage) + 1 if p.stage in STAGES else 0
-            print(f"[{n}/{len(STAGES)}] {p.stage}: {p.message}", flush=True)
+    printer = ProgressPrinter(sys.stdout)
+    on_progress = printer.progress
 
     def on_line(line: str) -> None:
         # Warnings and the final status line are printed once, in plain words, by report_result.
         if not line.startswith(("warning: ", "== ok:", "== failed:", "== cancelled:")):
-            print(f"    {line}", flush=True)
+            printer.line(f"    {line}")
 
+    matrix = load_matrix_for_cli(args) if getattr(args, "matrix_file", None) else None
     box: dict[str, Any] = {}
+    done = threading.Event()
 
     def work() -> None:
-        box["result"] = create_env(spec, engine=engine, on_line=on_line, on_progress=on_progress, cancel=token,
-                                   verify=not args.no_verify, replace=args.replace, host=host)
-
-    t = threading.Thread(target=work, name="torchdesk-create", daemon=True)
-    t.start()
-    while t.is_alive():
         try:
-            t.join(0.2)
-        except KeyboardInterrupt:
-            print("cancelling: stopping the running step and removing the partial environment...", file=sys.stderr)
-            token.cancel()
+            box["result"] = create_env(spec, engine=engine, on_line=on_line, on_progress=on_progress, cancel=token,
+                                       verify=not args.no_verify, replace=args.replace, host=host, matrix=matrix)
+        finally:
+            done.set()
+
+    with cancel_on_signals(token) as caught:
+        t = threading.Thread(target=work, name="torchdesk-create", daemon=True)
+        t.start()
+        # Wait on an Event, never on Thread.join(timeout): on Python 3.11 a signal that interrupts join() can
+        # leave is_alive() False while the thread is still cleaning up. cancel_on_signals' handler never raises.
+        while not done.wait(0.5):
+            pass
+        t.join()
+    printer.finish()
     res = box.get("result")
     if res is None:
         print("error: the job stopped without a result", file=sys.stderr)
         return 1
+    if caught and not res.ok:
+        _say(f"cancelled by {caught[0].name}; what the job created was removed. log: {res.log_path}", err=True)
+        return 128 + int(caught[0])
     return report_result(spec, res)
 
 
@@ -181,7 +305,7 @@ def report_result(spec: Any, res: Any) -> int:
         print(f"  log: {res.log_path}")
         return 0
     if res.status == "cancelled":
-        print(f"cancelled; nothing was left behind. log: {res.log_path}", file=sys.stderr)
+        print(f"cancelled; what the job created was removed. log: {res.log_path}", file=sys.stderr)
         return 130
     plain = explain_job_failure(res.message, read_log_tail(res.log_path))
     if plain:

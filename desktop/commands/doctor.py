@@ -7,19 +7,27 @@ import json
 import sys
 from typing import Any
 
+from .verify import positive_seconds
+
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per environment, as a list")
-    p.add_argument("--timeout", type=float, default=300, metavar="S", help="per environment (default 300)")
+    p.add_argument("--timeout", type=positive_seconds, default=300, metavar="S", help="per environment (default 300)")
 
 
 def _row(env: Any, r: Any) -> list[str]:
+    from ..sanitize import escape_controls
+
     verdict = {"pass": "pass", "warn": "warn", "fail": "FAIL"}[r.verdict]
     note = r.fix if r.verdict != "pass" else ""
     if r.verdict == "fail":
         note = f"{r.cause} -> {r.fix}" if r.fix else r.cause
-    py = (r.report.get("python") or {}).get("version") or env.python or "-"
-    return [env.name, py, r.torch_build, r.gpus_covered, verdict, note]
+    try:
+        py = (r.report.get("python") or {}).get("version") or env.python or "-"
+        build, gpus = r.torch_build, r.gpus_covered
+    except (AttributeError, TypeError, KeyError, ValueError):  # a report of the wrong shape: say nothing from it
+        py, build, gpus = env.python or "-", "?", "?"
+    return [escape_controls(str(c)) for c in (env.name, py, build, gpus, verdict, note)]
 
 
 def format_table(rows: list[list[str]]) -> str:
@@ -34,6 +42,7 @@ def format_table(rows: list[list[str]]) -> str:
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
     from ..paths import env_python
+    from ..sanitize import escape_controls
     from ..verify import verify_python
 
     matrix = None
@@ -53,12 +62,13 @@ def run(args: argparse.Namespace) -> int:
     for env in envs:
         python = str(env_python(env.prefix))  # env.python is its version, not a path
         if not args.json:
-            print(f"verifying {env.name} ...", file=sys.stderr, flush=True)
+            print(f"verifying {escape_controls(env.name)} ...", file=sys.stderr, flush=True)
         r = verify_python(python, timeout=args.timeout, matrix=matrix)
         failed |= r.verdict == "fail"
-        rows.append(_row(env, r))
-        out.append({"env": env.name, "prefix": env.prefix, "python": python, "torch_build": r.torch_build,
-                    "gpus_covered": r.gpus_covered, **r.to_json()})
+        row = _row(env, r)
+        rows.append(row)
+        out.append({"env": env.name, "prefix": env.prefix, "python": python, "torch_build": row[2],
+                    "gpus_covered": row[3], **r.to_json()})
     if args.json:
         print(json.dumps(out, indent=2, default=str))
     else:

@@ -10,22 +10,59 @@ from dataclasses import asdict
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--sizes", action="store_true", help="also each env's own disk use and the part it shares (hardlinks counted once)")
 
 
 def run(args: argparse.Namespace) -> int:
     from ..engine import list_envs
+    from ..engine.base import unfinished_envs
+    from ..jobs import recover_envs_moved_aside
+    from ..model import CondaEnv
 
+    for note in recover_envs_moved_aside():  # a killed `create --replace` left the old env aside: put it back
+        print(f"note: {note}", file=sys.stderr)
     envs = sorted(list_envs(), key=lambda e: (e.name.lower(), e.prefix))
+    unfinished = sorted(unfinished_envs(), key=lambda u: str(u[0]))
+    if getattr(args, "sizes", False):
+        return run_sizes(envs, as_json=args.json)
     if args.json:
-        json.dump([asdict(e) for e in envs], sys.stdout, indent=2)
+        items = [dict(asdict(e), state="ok") for e in envs]
+        items += [dict(asdict(CondaEnv(p.name, str(p))), state=state) for p, state in unfinished]
+        json.dump(items, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    if not envs:
+    if not envs and not unfinished:
         print("no conda environments found")
         return 0
     rows = [("NAME", "PYTHON", "TORCH", "PREFIX")]
     rows += [(e.name, e.python or "-", e.torch or "-", e.prefix) for e in envs]
+    rows += [(p.name, "-", "-", f"{p}  {state}") for p, state in unfinished]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}")
+    return 0
+
+
+def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
+    """`envs --sizes`: each env's own bytes, its shared bytes, and everything together counted once."""
+    from ..diskuse import disk_report
+
+    rep = disk_report(envs)
+    if as_json:
+        data = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
+        json.dump({"envs": data, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
+                  indent=2)
+        sys.stdout.write("\n")
+        return 0
+
+    def mib(n: int) -> str:
+        return f"{n / 1024 / 1024:,.1f} MiB"
+
+    rows = [("NAME", "OWN", "SHARED", "PREFIX")]
+    rows += [(e.name, mib(s.own_bytes), mib(s.shared_bytes), e.prefix) for e, s in rep.envs]
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    for r in rows:
+        print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
+    print(f"all environments: {mib(rep.envs_bytes)} on disk; with TorchDesk's caches: {mib(rep.all_bytes)} "
+          "(hardlinked files counted once; OWN is what removing an environment frees)")
     return 0

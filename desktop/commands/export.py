@@ -20,7 +20,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..envspec import shell_commands, write_environment_yml
+    from ..envspec import shell_commands, spec_has_credentials, without_credentials, write_environment_yml
     from ..resolve import resolve
 
     matrix = load_matrix_for_cli(args)
@@ -30,6 +30,11 @@ def run(args: argparse.Namespace) -> int:
         print(res.summary or "no PyTorch build matches", file=sys.stderr)
         return 1
     spec = spec_for_args(args, res.plan)
+    if spec_has_credentials(spec):
+        # A file or a command line gets shared: the token stays with the user (pip asks, or reads ~/.netrc).
+        spec = without_credentials(spec)
+        print("note: the user name and password (or token) in the index URL were left out of the export; "
+              "pip will ask for them, or read them from ~/.netrc or a keyring", file=sys.stderr)
     text = "\n".join(shell_commands(spec)) + "\n" if args.shell else write_environment_yml(spec)
     if args.output:
         try:

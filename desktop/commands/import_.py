@@ -22,17 +22,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..detect import detect_host
-    from ..envspec import EnvSpecError, check_spec, read_environment_yml, with_target
+    from ..envspec import EnvSpecError, check_spec, describe_sources, read_environment_yml_file, with_target
 
+    if args.prefix is not None and not args.prefix.strip():
+        raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
     try:
-        with open(args.file, encoding="utf-8") as f:
-            text = f.read()
-    except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror}") from None
-    try:
-        spec = read_environment_yml(text, check_name=not (args.name or args.prefix))
+        spec = read_environment_yml_file(args.file, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
         spec = with_target(spec, name=args.name, prefix=prefix)
+    except OSError as exc:
+        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
     except EnvSpecError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     matrix = load_matrix_for_cli(args)
@@ -41,9 +40,20 @@ def run(args: argparse.Namespace) -> int:
     print(check.summary[:1].upper() + check.summary[1:] + ".")
     for c in check.checks:
         print(f"  {'ok ' if c.ok else 'NO '} {c.check}: {c.detail}")
+    spec = apply_sources(spec, args)
+    unattended = not args.yes and not sys.stdin.isatty()
+    if args.check_only or unattended:
+        print("It would use:")
+        for line in describe_sources(spec):
+            print(line)
     if args.check_only:
         return 1 if check.ok is False else 0
     if check.ok is False and not args.force:
         print("not building it; pass --force to build it anyway", file=sys.stderr)
         return 1
-    return run_job(apply_sources(spec, args), args, host)
+    if unattended:
+        # Nobody can answer the confirmation: building from a file nobody agreed to is what --yes is for.
+        print("not building it: standard input is not a terminal, so nobody can confirm the list above; "
+              "pass --yes to build it without asking", file=sys.stderr)
+        return 1
+    return run_job(spec, args, host)

@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
         amd = m.find_amd_gpu(args.gpu) if g is None else None
         if g is None and amd is None:
             close = m.suggest_amd_gpus(args.gpu) + m.suggest_gpus(args.gpu)
-            raise UsageError(f"unknown GPU {args.gpu!r}" + (f"; did you mean: {', '.join(close[:5])}?" if close else ""))
+            shown = args.gpu if len(args.gpu) <= 80 else args.gpu[:80] + "..."
+            raise UsageError(f"unknown GPU {shown!r}" + (f"; did you mean: {', '.join(close[:5])}?" if close else ""))
         if g is not None:
             cc = g.cc
         else:
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         import re
 
         if not re.match(r"^gfx[0-9a-f]{3,4}$", gfx):
-            raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
+            raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx[:40]!r})")
         if cc is not None:
             raise UsageError("--gfx (AMD) cannot be combined with --cc (NVIDIA)")
         return _run_gfx(m, gfx, args)
@@ -59,9 +60,24 @@ def run(args: argparse.Namespace) -> int:
         import re
 
         if not re.match(r"^\d{1,2}\.\d$", cc):
-            raise UsageError(f"--cc must look like 8.6 (got {cc!r})")
+            raise UsageError(f"--cc must look like 8.6 (got {cc[:40]!r})")
+    if args.torch is not None:
+        import re
+
+        if not re.match(r"^\d{1,3}(\.\d{1,3}){0,2}$", args.torch):
+            raise UsageError(f"--torch must look like 2.5 or 2.5.1 (got {args.torch[:40]!r})")
     tables = build_tables(m, torch=args.torch, cc=cc, os_name=args.os)
     tables["amd"] = build_amd_rows(m)
+    # A filter that matches nothing says so (and fails) instead of printing empty or unfiltered tables.
+    if args.torch is not None and not tables["torch"]:
+        print(f"no PyTorch release {'for compute capability ' + cc + ' ' if cc else ''}matches --torch {args.torch} "
+              f"in the compatibility data ({m.data_version}); `torchdesk matrix --table torch` lists them",
+              file=sys.stderr)
+        return 1
+    if cc is not None and not tables["cuda"]:
+        print(f"no CUDA toolkit in the compatibility data ({m.data_version}) supports compute capability {cc}",
+              file=sys.stderr)
+        return 1
     wanted = args.table or [t for t in TABLES if t not in ("gpus", "amd") or args.gpu]
     if args.json:
         json.dump({k: tables[k] for k in wanted}, sys.stdout, indent=2)

@@ -17,11 +17,19 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from ..engine import EngineError, is_conda_env
+    from ..engine.base import find_envs, remove_env
     from ..errors import UsageError
-    from ..engine import EngineError, find_env, is_conda_env
-    from ..engine.base import remove_env
 
-    prefix = find_env(args.env)
+    found = find_envs(args.env)
+    if len(found) > 1:
+        # never guess: the first registry match may be the user's own conda env, not the one they meant
+        print(f"error: {len(found)} environments are named {args.env!r}; not removing either:", file=sys.stderr)
+        for p in found:
+            print(f"  {p}", file=sys.stderr)
+        print("  remove the one you mean by its path: torchdesk remove PATH", file=sys.stderr)
+        return 1
+    prefix = found[0] if found else None
     if prefix is None:
         p = Path(args.env).expanduser()
         if p.exists() and not is_conda_env(p):
@@ -40,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             print("nothing removed")
             return 1
     try:
-        remove_env(prefix)
+        remove_env(prefix)  # under the prefix's lock: a job working on it refuses this, naming itself
     except (EngineError, OSError) as exc:
         print(f"error: could not remove {prefix}: {exc}", file=sys.stderr)
         return 1

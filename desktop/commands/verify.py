@@ -19,7 +19,21 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print the verdict and the full report as JSON")
     p.add_argument("--expect-gpu", action=argparse.BooleanOptionalAction, default=None,
                    help="fail unless torch uses a GPU (default: expect one when an NVIDIA GPU is detected)")
-    p.add_argument("--timeout", type=float, default=300, metavar="S", help="give up after S seconds (default 300)")
+    p.add_argument("--timeout", type=positive_seconds, default=300, metavar="S",
+                   help="give up after S seconds (default 300)")
+
+
+def positive_seconds(text: str) -> float:
+    """argparse type: a number of seconds above zero (nan, inf and negatives are refused)."""
+    import math
+
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a number of seconds") from None
+    if not math.isfinite(value) or value <= 0 or value > 7 * 24 * 3600:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r}: give a number of seconds above 0, such as 300")
+    return value
 
 
 def resolve_python(args: argparse.Namespace) -> str:
@@ -43,31 +57,45 @@ def resolve_python(args: argparse.Namespace) -> str:
         if env.name == args.name:
             return str(env_python(env.prefix))  # env.python is its version, not a path
     known = ", ".join(sorted(e.name for e in envs)) or "none found"
-    raise UsageError(f"no conda environment named {args.name!r} (found: {known})")
+    shown = args.name if len(args.name) <= 80 else args.name[:80] + "..."
+    raise UsageError(f"no conda environment named {shown!r} (found: {known})")
 
 
 def print_result(r: Any, out: Any = sys.stdout) -> None:
-    """The human-readable verdict: a headline, the checks, cause and fix."""
-    rep = r.report
+    """The human-readable verdict: a headline, the checks, cause and fix (control characters escaped)."""
+    from ..sanitize import escape_controls
+    from ..verdicts import UNEXPECTED
+
     head = {"pass": "PASS", "warn": "PASS (with warnings)", "fail": "FAIL"}[r.verdict]
-    print(f"{head}: {r.cause}", file=out)
+    print(escape_controls(f"{head}: {r.cause}"), file=out)
+    details: list[str] = []
+    try:
+        _detail_lines(r.report, details.append)
+    except (AttributeError, TypeError, KeyError, ValueError, IndexError):
+        details = [f"  ({UNEXPECTED}: the report's details cannot be shown; see --json)"]
+    for line in details:
+        print(escape_controls(line), file=out)
+    for w in r.warnings:
+        print(escape_controls(f"  warning: {w}"), file=out)
+    if r.fix:
+        print(escape_controls(f"fix: {r.fix}"), file=out)
+
+
+def _detail_lines(rep: Any, out: Any) -> None:
+    """The report's facts, one line each, through `out`: raises on a report of the wrong shape."""
     py = rep.get("python") or {}
     t = rep.get("torch") or {}
     if py:
-        print(f"  python  {py.get('version')}  {py.get('executable')}", file=out)
+        out(f"  python  {py.get('version')}  {py.get('executable')}")
     if t:
-        print(f"  torch   {t.get('version')}  CUDA {t.get('cuda') or '-'}  cuDNN {t.get('cudnn') or '-'}", file=out)
+        out(f"  torch   {t.get('version')}  CUDA {t.get('cuda') or '-'}  cuDNN {t.get('cudnn') or '-'}")
     for g in rep.get("gpus") or ():
-        print(f"  GPU {g.get('index')}   {g.get('name')}  {g.get('sm')}  kernels: {g.get('coverage') or 'none'}", file=out)
+        out(f"  GPU {g.get('index')}   {g.get('name')}  {g.get('sm')}  kernels: {g.get('coverage') or 'none'}")
     for c in rep.get("checks") or ():
         where = "" if c.get("gpu") is None else f"[{c['gpu']}]"
         extra = f"  rel.err {c['rel_err']:.1e}" if "rel_err" in c else ""
         err = f"  {c['error']['detail']}" if c.get("error") else ""
-        print(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c['name']}{where}  {c.get('seconds', 0):.3f}s{extra}{err}", file=out)
-    for w in r.warnings:
-        print(f"  warning: {w}", file=out)
-    if r.fix:
-        print(f"fix: {r.fix}", file=out)
+        out(f"  {'ok  ' if c.get('ok') else 'FAIL'} {c['name']}{where}  {c.get('seconds', 0):.3f}s{extra}{err}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -59,13 +59,10 @@ def protected_env(prefix: Path) -> str | None:
 
 
 def _read_registry() -> list[str]:
-    path = conda_environments_txt()
-    try:
-        return [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    except FileNotFoundError:
-        return []
-    except OSError:
-        return []
+    # Undecodable or absurd lines (another tool's bug, a hostile edit) are skipped with a warning, never a crash.
+    from ..detect_conda import read_registry
+
+    return read_registry(conda_environments_txt())
 
 
 def register_env(prefix: Path) -> None:
@@ -85,13 +82,13 @@ def register_env(prefix: Path) -> None:
 def unregister_env(prefix: Path) -> None:
     """Drop `prefix` from ~/.conda/environments.txt (leaving every other line as it was)."""
     path = conda_environments_txt()
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    try:  # bytes: a line that is not UTF-8 is someone else's and stays exactly as it was
+        lines = path.read_bytes().splitlines(keepends=True)
     except OSError:
         return
-    keep = [line for line in lines if line.strip() != str(prefix)]
+    keep = [line for line in lines if line.strip() != os.fsencode(str(prefix))]
     if keep != lines:
-        path.write_text("".join(keep), encoding="utf-8")
+        path.write_bytes(b"".join(keep))
 
 
 def env_prefix_for(name: str, base: Path | None = None) -> Path:
@@ -124,9 +121,55 @@ def read_env_info(prefix: Path) -> CondaEnv:
     return read_env(prefix, _env_name(prefix))
 
 
+def _is_unfinished(prefix: Path) -> bool:
+    """True if a TorchDesk job's marker is in `prefix`: a folder still being created, or left by a killed job."""
+    from ..locks import has_marker
+
+    return prefix.is_dir() and not prefix.is_symlink() and has_marker(prefix)
+
+
 def list_envs(extra_dirs: Iterable[Path] = ()) -> list[CondaEnv]:
-    """Every conda env this user has: registered ones and those in the known envs folders."""
-    return [read_env_info(p) for p in _candidate_prefixes(extra_dirs)]
+    """Every conda env this user has: registered ones and those in the known envs folders (not the unfinished
+    folders of TorchDesk jobs: `unfinished_envs` lists those)."""
+    return [read_env_info(p) for p in _candidate_prefixes(extra_dirs) if not _is_unfinished(p)]
+
+
+def unfinished_envs(extra_dirs: Iterable[Path] = ()) -> list[tuple[Path, str]]:
+    """Folders carrying a TorchDesk job's marker, each with its state: "incomplete (creation interrupted)" when
+    the job's process is gone, "being created (pid N)" while it runs."""
+    from ..locks import read_marker, recorded_prefixes
+
+    seen: dict[str, Path] = {}
+    for entry in _read_registry():
+        seen.setdefault(entry, Path(entry))
+    for d in (envs_dir(), Path(os.path.expanduser("~")) / ".conda" / "envs", *extra_dirs):
+        try:
+            children = sorted(d.iterdir())
+        except OSError:
+            continue
+        for c in children:
+            seen.setdefault(str(c), c)
+    for p in recorded_prefixes():  # a --prefix job killed anywhere: its lock's owner file remembers where
+        seen.setdefault(str(p), p)
+    out: list[tuple[Path, str]] = []
+    for p in seen.values():
+        if not _is_unfinished(p):
+            continue
+        m = read_marker(p)
+        out.append((p, f"being created (pid {m.pid})" if m is not None and m.alive() else "incomplete (creation interrupted)"))
+    return out
+
+
+def find_envs(name_or_prefix: str) -> list[Path]:
+    """Every env with this name (or the one at this path), unfinished TorchDesk folders included."""
+    if os.sep in name_or_prefix or (os.altsep and os.altsep in name_or_prefix):
+        p = Path(name_or_prefix).expanduser().absolute()  # as environments.txt lists it, so remove unregisters it
+        return [p] if is_conda_env(p) or _is_unfinished(p) else []
+    found = {str(p): p for p in _candidate_prefixes() if p.name == name_or_prefix}
+    for p, _state in unfinished_envs():
+        if p.name == name_or_prefix:
+            found.setdefault(str(p), p)
+    return list(found.values())
 
 
 def find_env(name_or_prefix: str) -> Path | None:
@@ -140,13 +183,42 @@ def find_env(name_or_prefix: str) -> Path | None:
     return None
 
 
+def _made_by_a_job(prefix: Path) -> bool:
+    """Is `prefix` in TorchDesk's envs folder, or named by the lock note of a job that was killed?"""
+    from ..locks import lock_key, recorded_prefixes
+
+    key = lock_key(prefix)
+    if lock_key(prefix.parent) == lock_key(envs_dir()):
+        return True
+    return any(lock_key(p) == key for p in recorded_prefixes())
+
+
 def remove_env(prefix: Path) -> None:
-    """Delete a conda env and unregister it. Refuses anything that is not identifiably a conda env, and the
-    envs that `protected_env` names."""
-    if not is_conda_env(prefix):
-        raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
+    """Delete a conda env and unregister it, holding the prefix's lock (a running job on it refuses this).
+    Refuses anything that is not identifiably a conda env (or the folder of a TorchDesk job that was killed:
+    it carries the job's marker), and the envs that `protected_env` names."""
+    from ..locks import EnvLock, LockError, read_marker
+
     why = protected_env(prefix)
     if why:
         raise EngineError("remove", f"{why}; not removing it")
-    shutil.rmtree(prefix)
-    unregister_env(prefix)
+    try:
+        lock = EnvLock(prefix).acquire()
+    except LockError as exc:
+        raise EngineError("remove", f"{exc.message}; {exc.fix}") from None
+    try:
+        if _is_unfinished(prefix):
+            m = read_marker(prefix)
+            if not is_conda_env(prefix) and (m is None or not _made_by_a_job(prefix)):
+                # a marker file alone proves nothing (it could come out of an archive): the folder must also be
+                # where TorchDesk creates envs, or where a job's lock note says it was working
+                raise EngineError("remove", f"{prefix} is not a conda environment, and no TorchDesk job is known to"
+                                  " have created it; not removing it")
+            if m is not None and m.alive():
+                raise EngineError("remove", f"{prefix} is being created by TorchDesk (pid {m.pid}); not removing it")
+        elif not is_conda_env(prefix):
+            raise EngineError("remove", f"{prefix} is not a conda environment (no conda-meta/history); not removing it")
+        shutil.rmtree(prefix)
+        unregister_env(prefix)
+    finally:
+        lock.release()

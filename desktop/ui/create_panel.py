@@ -250,6 +250,7 @@ class CreatePanel(QWidget):
         self.stages.reset_stages()
         self._set_progress_failed(None)
         self.progress.setValue(0)
+        self.progress.setFormat("%p%")
         self.log.clear_log()
         self.banner.hide()
         self.after.hide()
@@ -287,6 +288,15 @@ class CreatePanel(QWidget):
         msg = getattr(p, "message", "")
         if msg:
             self.stage_message.setText(msg)
+        total = getattr(p, "bytes_total", None)
+        if total:  # the downloads: bytes, speed and time left inside the bar
+            from ..wheelstage import byte_summary
+
+            done = min(getattr(p, "bytes_done", None) or 0, total)
+            self.progress.setFormat(f"{stage}: " + byte_summary(done, total, getattr(p, "speed", None),
+                                                               getattr(p, "cached", None)).replace("%", "%%"))
+        elif stage != "pip" or total == 0:
+            self.progress.setFormat("%p%")
 
     @Slot(object)
     def _on_runner_succeeded(self, result: Any) -> None:

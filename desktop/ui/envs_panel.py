@@ -30,6 +30,7 @@ class EnvironmentsPanel(QWidget):
     """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner."""
 
     envs_changed = Signal()
+    disk_requested = Signal()  # the Disk use button: the main window opens the disk use and caches dialog
 
     def __init__(self, runner: JobRunner, *, expect_gpu: Callable[[], bool | None],
                  confirm: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
@@ -53,11 +54,14 @@ class EnvironmentsPanel(QWidget):
         self.export_button = QPushButton(self.tr("E&xport environment.yml…"))
         self.remove_button = QPushButton(self.tr("Re&move…"))
         self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.disk_button = QPushButton(self.tr("&Disk use…"))
+        self.disk_button.setToolTip(self.tr("each environment's own and shared disk, and the package caches"))
         self.export_button.setToolTip(self.tr("write an environment.yml that rebuilds the selected environment"))
         buttons = QHBoxLayout()
         for b in (self.refresh_button, self.verify_button, self.export_button, self.remove_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        buttons.addWidget(self.disk_button)
         self.status = QLabel(self.tr("Environments are listed once detection finishes."))
         self.banner = Banner()
         self.log = LogView(max_lines=5000)
@@ -80,6 +84,7 @@ class EnvironmentsPanel(QWidget):
         self.export_button.clicked.connect(self._on_export_button_clicked)
         self.remove_button.clicked.connect(self._on_remove_button_clicked)
         self.cancel_button.clicked.connect(self._on_cancel_button_clicked)
+        self.disk_button.clicked.connect(self.disk_requested)
         runner.log_lines.connect(self.log.append_lines)
         runner.succeeded.connect(self._on_runner_succeeded)
         runner.failed.connect(self._on_runner_failed)

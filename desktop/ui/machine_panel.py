@@ -120,7 +120,8 @@ class MachinePanel(QWidget):
         warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
         if warnings:
             items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
-            self.warnings.setText(f"<b>{_esc(self.tr('What to do'))}</b><ul style='margin-left:-20px'>{items}</ul>")
+            head = _esc(self.tr("What to do"))  # lupdate does not look inside f-strings
+            self.warnings.setText(f"<b>{head}</b><ul style='margin-left:-20px'>{items}</ul>")
             self.warnings.show()
         else:
             self.warnings.hide()

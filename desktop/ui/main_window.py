@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -120,7 +121,7 @@ class MainWindow(QMainWindow):
         self.envs_runner = JobRunner("envs", self)
         self.other_runner = JobRunner("other-machine", self)
         self.update_runner = JobRunner("data-update", self)
-        self.runners = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
+        self.runners: tuple[JobRunner, ...] = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
                         self.other_runner, self.update_runner)
 
         self.machine_panel = MachinePanel()
@@ -142,6 +143,16 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.envs_panel, self.tr("&Environments"))
         self.tabs.addTab(self.compat_panel, self.tr("C&ompatibility"))
         self.tabs.addTab(self.other_panel, self.tr("&Plan for another machine"))
+        self.cluster_panel: Any = None  # the Cluster tab (torchdesk fleet), only where Slurm's sinfo is on PATH
+        from ..fleet.inventory import slurm_available
+
+        if slurm_available((env if env is not None else os.environ).get("PATH")):
+            from .cluster_panel import ClusterPanel
+
+            self.cluster_runner = JobRunner("cluster", self)
+            self.runners += (self.cluster_runner,)
+            self.cluster_panel = ClusterPanel(self.cluster_runner, lambda: self.matrix)
+            self.tabs.addTab(self.cluster_panel, self.tr("Cl&uster"))  # Alt+L is the create panel's Location
         self.setCentralWidget(self.tabs)
         self._build_menus()
         self.statusBar().showMessage(self.tr("Detecting this machine…"))
@@ -180,6 +191,10 @@ class MainWindow(QMainWindow):
         self.update_action = QAction(self.tr("Check for &data updates"), self)
         tools.addAction(self.settings_action)
         tools.addAction(self.update_action)
+        self.disk_action = QAction(self.tr("&Disk use and caches…"), self)
+        tools.addAction(self.disk_action)
+        self.disk_action.triggered.connect(self._on_disk_action_triggered)
+        self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
         help_menu = bar.addMenu(self.tr("&Help"))
         self.about_action = QAction(self.tr("&About TorchDesk"), self)
         help_menu.addAction(self.about_action)
@@ -356,6 +371,12 @@ class MainWindow(QMainWindow):
         open_folder(log_dir())
 
     @Slot()
+    def _on_disk_action_triggered(self) -> None:
+        from .disk_dialog import DiskDialog
+
+        DiskDialog(self).exec()
+
+    @Slot()
     def _on_settings_action_triggered(self) -> None:
         dlg = SettingsDialog(self.settings, self)
         language = self.settings.language
@@ -445,7 +466,12 @@ class MainWindow(QMainWindow):
                                              "be removed.").format(jobs=", ".join(busy).capitalize())):
             event.ignore()
             return
-        self.shutdown()
+        if not self.shutdown():
+            # a clean-up still running (removing a big partial env): wait for it; a QThread must not outlive
+            # the window, and a half-removed folder is worse than a window that closes a little later
+            self.setEnabled(False)
+            for r in self.runners:
+                r.shutdown(timeout_ms=None)
         self.settings.set("window/geometry", self.saveGeometry())
         super().closeEvent(event)
 

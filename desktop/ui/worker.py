@@ -175,14 +175,15 @@ class JobRunner(QObject):
         if self._cancel is not None:
             self._cancel.cancel()
 
-    def shutdown(self, timeout_ms: int = 30_000) -> bool:
-        """Cancel and join the thread (for closeEvent). True when no thread is left running."""
+    def shutdown(self, timeout_ms: int | None = 30_000) -> bool:
+        """Cancel and join the thread (for closeEvent); None waits as long as the job's clean-up takes.
+        True when no thread is left running."""
         thread = self._thread
         if thread is None:
             return True
         self.cancel()
         thread.quit()  # the thread's event loop ends as soon as the job function returns
-        ok = thread.wait(timeout_ms)
+        ok = thread.wait() if timeout_ms is None else thread.wait(timeout_ms)
         if ok:
             # The worker's last signal is still queued: drop it, the window is going away.
             self._finish()

@@ -16,6 +16,177 @@
     </message>
 </context>
 <context>
+    <name>ClusterPanel</name>
+    <message>
+        <source>Class</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Compute cap.</source>
+        <translation>计算能力</translation>
+    </message>
+    <message>
+        <source>Driver</source>
+        <translation>驱动</translation>
+    </message>
+    <message>
+        <source>Nodes</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Partitions</source>
+        <translation>分区</translation>
+    </message>
+    <message>
+        <source>Known from</source>
+        <translation>信息来源</translation>
+    </message>
+    <message>
+        <source>Verdict</source>
+        <translation>结论</translation>
+    </message>
+    <message>
+        <source>Node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>Job</source>
+        <translation>作业</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>optional: YAML naming local GRES types, e.g. gpu_types: {labgpu: RTX A6000}</source>
+        <translation>可选：为本地 GRES 类型命名的 YAML，例如 gpu_types: {labgpu: RTX A6000}</translation>
+    </message>
+    <message>
+        <source>&amp;Browse…</source>
+        <translation>浏览(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>&amp;Read cluster and plan</source>
+        <translation>读取集群并规划(&amp;R)</translation>
+    </message>
+    <message>
+        <source>SHARED/envs/NAME: an environment every node sees at this path</source>
+        <translation>SHARED/envs/NAME：所有节点都能在此路径看到的环境</translation>
+    </message>
+    <message>
+        <source>&amp;Verify on every class</source>
+        <translation>在每个类别上验证(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Press Read to list the cluster&apos;s GPU node classes.</source>
+        <translation>点击“读取”列出集群的 GPU 节点类别。</translation>
+    </message>
+    <message>
+        <source>Site &amp;mapping file:</source>
+        <translation>站点映射文件(&amp;M)：</translation>
+    </message>
+    <message>
+        <source>E&amp;nvironment:</source>
+        <translation>环境(&amp;N)：</translation>
+    </message>
+    <message>
+        <source>Cluster (Slurm)</source>
+        <translation>集群（Slurm）</translation>
+    </message>
+    <message>
+        <source>Node classes</source>
+        <translation>节点类别</translation>
+    </message>
+    <message>
+        <source>Verdict per class</source>
+        <translation>各类别的验证结论</translation>
+    </message>
+    <message>
+        <source>Reading the cluster…</source>
+        <translation>正在读取集群…</translation>
+    </message>
+    <message>
+        <source>Name the environment to verify (a folder on the shared filesystem).</source>
+        <translation>请指定要验证的环境（共享文件系统上的一个文件夹）。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Verifying {prefix} on %n class(es)…</source>
+        <translation>
+            <numerusform>正在 %n 个类别上验证 {prefix}…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>未知</translation>
+    </message>
+    <message>
+        <source>No GPU node classes: no node has gpu GRES.</source>
+        <translation>没有 GPU 节点类别：没有节点配置 gpu GRES。</translation>
+    </message>
+    <message>
+        <source>One plan for every class:</source>
+        <translation>适用于所有节点类别的方案：</translation>
+    </message>
+    <message>
+        <source>class {name}: {plan}</source>
+        <translation>类别 {name}：{plan}</translation>
+    </message>
+    <message>
+        <source>no build in the data runs on it</source>
+        <translation>数据中没有能在其上运行的构建</translation>
+    </message>
+    <message>
+        <source>no single class</source>
+        <translation>没有单个类别</translation>
+    </message>
+    <message>
+        <source>No one build runs on every class.</source>
+        <translation>没有一个构建能在所有节点类别上运行。</translation>
+    </message>
+    <message>
+        <source>Per-class plans</source>
+        <translation>各类别的方案</translation>
+    </message>
+    <message>
+        <source>Blocking: {classes}</source>
+        <translation>阻碍：{classes}</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n GPU node class(es).</source>
+        <translation>
+            <numerusform>共 %n 个 GPU 节点类别。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{passed} of {total} classes pass</source>
+        <translation>{total} 个类别中 {passed} 个通过</translation>
+    </message>
+    <message>
+        <source>: the environment is not proven on every class.</source>
+        <translation>：该环境尚未在每个类别上得到验证。</translation>
+    </message>
+    <message>
+        <source>Cancelling: cancelling the jobs and waiting until Slurm shows none left…</source>
+        <translation>正在取消：取消作业，并等待 Slurm 中不再有剩余作业…</translation>
+    </message>
+    <message>
+        <source>Site mapping file</source>
+        <translation>站点映射文件</translation>
+    </message>
+    <message>
+        <source>YAML or JSON (*.yml *.yaml *.json)</source>
+        <translation>YAML 或 JSON 文件 (*.yml *.yaml *.json)</translation>
+    </message>
+    <message>
+        <source>Cancelled; the jobs were cancelled.</source>
+        <translation>已取消；作业均已取消。</translation>
+    </message>
+</context>
+<context>
     <name>CollapsibleLog</name>
     <message>
         <source>▾ Hide log</source>
@@ -285,6 +456,81 @@
     </message>
 </context>
 <context>
+    <name>DiskDialog</name>
+    <message>
+        <source>Environment</source>
+        <translation>环境</translation>
+    </message>
+    <message>
+        <source>Own</source>
+        <translation>独占</translation>
+    </message>
+    <message>
+        <source>Shared</source>
+        <translation>共享</translation>
+    </message>
+    <message>
+        <source>Location</source>
+        <translation>位置</translation>
+    </message>
+    <message>
+        <source>Disk use and caches</source>
+        <translation>磁盘占用与缓存</translation>
+    </message>
+    <message>
+        <source>Measuring…</source>
+        <translation>正在测量…</translation>
+    </message>
+    <message>
+        <source>&amp;Clean caches</source>
+        <translation>清理缓存(&amp;C)</translation>
+    </message>
+    <message>
+        <source>remove cached packages that no environment links to (all of them when none does)</source>
+        <translation>删除没有任何环境链接的缓存包（若没有环境链接，则全部删除）</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Own: what only that environment holds (removing it frees this). Shared: files hardlinked with the caches or other environments, on disk once.</source>
+        <translation>独占：只属于该环境的部分（删除环境即可释放）。共享：与缓存或其他环境硬链接的文件，在磁盘上只占一份。</translation>
+    </message>
+    <message>
+        <source>All environments: {envs} on disk; with TorchDesk&apos;s caches: {all} (hardlinked files counted once).</source>
+        <translation>所有环境：磁盘占用 {envs}；加上 TorchDesk 的缓存：{all}（硬链接文件只计一次）。</translation>
+    </message>
+    <message>
+        <source>Conda packages cache</source>
+        <translation>Conda 包缓存</translation>
+    </message>
+    <message>
+        <source>Wheels cache</source>
+        <translation>wheel 缓存</translation>
+    </message>
+    <message>
+        <source>{cache} ({path}): {total}, of which {in_use} linked into environments; Clean would free {freeable}.</source>
+        <translation>{cache}（{path}）：{total}，其中 {in_use} 链接到环境中；清理可释放 {freeable}。</translation>
+    </message>
+    <message>
+        <source>Cleaning the caches…</source>
+        <translation>正在清理缓存…</translation>
+    </message>
+    <message>
+        <source>Removed {removed} cache entries, {freed}; kept {kept} that environments link to.</source>
+        <translation>已删除 {removed} 个缓存条目，释放 {freed}；保留了 {kept} 个被环境链接的条目。</translation>
+    </message>
+    <message>
+        <source>Could not remove: {errors}</source>
+        <translation>无法删除：{errors}</translation>
+    </message>
+    <message>
+        <source>Could not measure or clean: {error}</source>
+        <translation>无法测量或清理：{error}</translation>
+    </message>
+</context>
+<context>
     <name>EnvironmentsPanel</name>
     <message>
         <source>Name</source>
@@ -321,6 +567,14 @@
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+    <message>
+        <source>&amp;Disk use…</source>
+        <translation>磁盘占用(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>each environment&apos;s own and shared disk, and the package caches</source>
+        <translation>每个环境独占和共享的磁盘空间，以及包缓存</translation>
     </message>
     <message>
         <source>write an environment.yml that rebuilds the selected environment</source>
@@ -555,6 +809,10 @@ This cannot be undone.</source>
         <translation>未安装（TorchDesk 内置引擎不需要 conda）</translation>
     </message>
     <message>
+        <source>What to do</source>
+        <translation>怎么办</translation>
+    </message>
+    <message>
         <source>(none recorded)</source>
         <translation>（无记录）</translation>
     </message>
@@ -580,6 +838,10 @@ This cannot be undone.</source>
     <message>
         <source>&amp;Plan for another machine</source>
         <translation>为其他机器规划(&amp;P)</translation>
+    </message>
+    <message>
+        <source>Cl&amp;uster</source>
+        <translation>集群(&amp;U)</translation>
     </message>
     <message>
         <source>Detecting this machine…</source>
@@ -616,6 +878,10 @@ This cannot be undone.</source>
     <message>
         <source>Check for &amp;data updates</source>
         <translation>检查数据更新(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Disk use and caches…</source>
+        <translation>磁盘占用与缓存(&amp;D)…</translation>
     </message>
     <message>
         <source>&amp;Help</source>
