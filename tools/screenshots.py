@@ -2,8 +2,9 @@
 
     python tools/screenshots.py            # re-runs itself under xvfb-run when there is no display
 
-Detection is fed from the H100 capture through the detection overrides. The create screen is a real create with
-the embedded engine against the engine tests' local channel and index (tests/localrepo.py), in a throw-away HOME.
+Detection is fed from the H100 capture through the detection overrides (and "no GPU" for the first-start shots). The
+create screens are real creates with the embedded engine against the engine tests' local channel and index
+(tests/localrepo.py), in a throw-away HOME. Each screen is taken in the theme and language its name says.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ def _render(tmp: Path) -> int:
     from PySide6.QtCore import QEventLoop, QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
+    from desktop.ui.i18n import install_translator
     from desktop.ui.main_window import MainWindow
     from desktop.ui.settings import UiSettings
 
@@ -62,17 +64,10 @@ def _render(tmp: Path) -> int:
         from localrepo import build_local_repo
 
         repo = build_local_repo(tmp / "repo")
-    except Exception as exc:  # noqa: BLE001 - the create screen is skipped, the rest still renders
-        print(f"screenshots: no local repo ({exc}); skipping the create screen", file=sys.stderr)
-    qs = QSettings(str(tmp / "settings.ini"), QSettings.Format.IniFormat)
-    if repo is not None:
-        qs.setValue("sources/channels", repo.channel_url)
-        qs.setValue("mirrors/torch", repo.torch_index_url)
-        qs.setValue("mirrors/pypi", repo.extras_index_url)
-    w = MainWindow(UiSettings(qs))
-    w.inform = lambda *a: None  # type: ignore[method-assign]
-    w.resize(*SIZE)
-    w.show()
+    except Exception as exc:  # noqa: BLE001 - the create screens are skipped, the rest still renders
+        print(f"screenshots: no local repo ({exc}); skipping the create screens", file=sys.stderr)
+    no_gpu = {k: v for k, v in os.environ.items() if k != "TORCHDESK_OVERRIDE_DRIVER"}
+    no_gpu["TORCHDESK_OVERRIDE_GPUS"] = "none"
 
     def wait(signal: object, ms: int = 120_000) -> None:
         loop = QEventLoop()
@@ -80,12 +75,30 @@ def _render(tmp: Path) -> int:
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    def settle(ms: int = 300) -> None:
+    def settle(ms: int = 400) -> None:
         loop = QEventLoop()
         QTimer.singleShot(ms, loop.quit)
         loop.exec()
 
-    def shot(name: str) -> None:
+    def window(theme: str, language: str, env: dict[str, str] | None = None) -> MainWindow:
+        """A fresh window in `theme` and `language`, detected and showing its first recommendation."""
+        install_translator(app, language)  # before the widgets are built, as the app does
+        qs = QSettings(str(tmp / f"settings-{theme}-{language}.ini"), QSettings.Format.IniFormat)
+        qs.setValue("ui/theme", theme)
+        qs.setValue("ui/language", language)
+        if repo is not None:
+            qs.setValue("sources/channels", repo.channel_url)
+            qs.setValue("mirrors/torch", repo.torch_index_url)
+            qs.setValue("mirrors/pypi", repo.extras_index_url)
+        w = MainWindow(UiSettings(qs), env=env)
+        w.inform = lambda *a: None  # type: ignore[method-assign]
+        w.resize(*SIZE)
+        w.show()
+        w.start()
+        wait(w.ready)
+        return w
+
+    def shot(w: MainWindow, name: str) -> None:
         settle()
         pix = w.screen().grabWindow(w.winId())
         OUT.mkdir(parents=True, exist_ok=True)
@@ -93,11 +106,14 @@ def _render(tmp: Path) -> int:
         pix.save(str(path))
         print(f"wrote {path.relative_to(ROOT)} ({pix.width()}x{pix.height()})")
 
-    w.start()
-    wait(w.ready)
-    shot("1-this-machine")
+    def close(w: MainWindow) -> None:
+        w.shutdown()
+        w.close()
+        w.deleteLater()
+        app.processEvents()
 
-    if repo is not None:
+    def create(w: MainWindow, name: str) -> None:
+        """A real create of a CPU torch from the local channel and index, verified by the new env's Python."""
         import platform
 
         py = ".".join(platform.python_version_tuple()[:2])
@@ -106,22 +122,32 @@ def _render(tmp: Path) -> int:
             if combo.value() != value:
                 combo.select_value(value)
                 wait(w.resolve_runner.finished)
-        w.create_panel.name_edit.setText("torch25-cpu")
+        w.create_panel.name_edit.setText(name)
         w.create_panel.create_button.click()
         wait(w.create_runner.finished, 300_000)
         w.create_panel.log.flush(everything=True)
-        shot("2-create-and-verify")
-        wait(w.envs_runner.finished, 30_000)
 
+    # First start on a machine with no GPU and no environments: empty states, not blank boxes.
+    w = window("light", "en", no_gpu)
+    shot(w, "0-first-start-no-gpu")
+    close(w)
+    w = window("dark", "zh_CN", no_gpu)
+    shot(w, "0-first-start-no-gpu-dark-zh_CN")
+    close(w)
+
+    w = window("light", "en")
+    shot(w, "1-this-machine")
+    if repo is not None:
+        create(w, "torch25-cpu")
+        shot(w, "2-create-and-verify")
+        wait(w.envs_runner.finished, 30_000)
     w.tabs.setCurrentWidget(w.envs_panel)
     if w.envs_panel.envs:
         w.envs_panel.table.selectRow(0)
-    shot("3-environments")
-
+    shot(w, "3-environments")
     w.tabs.setCurrentWidget(w.compat_panel)
     w.compat_panel.tabs.setCurrentIndex(0)
-    shot("4-compatibility")
-
+    shot(w, "4-compatibility")
     w.tabs.setCurrentWidget(w.other_panel)
     op = w.other_panel
     op.gpu_combo.setCurrentText("GeForce RTX 4090")
@@ -129,12 +155,21 @@ def _render(tmp: Path) -> int:
     op.os_combo.setCurrentText("windows")
     op.plan()
     wait(w.other_runner.finished)
-    shot("5-another-machine")
+    shot(w, "5-another-machine")
+    close(w)
 
-    w.shutdown()
-    w.close()
-    w.deleteLater()
-    app.processEvents()
+    w = window("dark", "en")
+    shot(w, "6-this-machine-dark")
+    close(w)
+    w = window("light", "zh_CN")
+    shot(w, "7-this-machine-zh_CN")
+    close(w)
+    if repo is not None:
+        w = window("dark", "zh_CN")
+        create(w, "torch25-cpu-b")
+        shot(w, "8-create-and-verify-dark-zh_CN")
+        close(w)
+    install_translator(app, "en")
     return 0
 
 

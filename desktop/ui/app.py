@@ -66,9 +66,10 @@ def install_excepthook(window: Any) -> Any:
 
         @Slot(str, str)
         def _on_self_error(self, message: str, details: str) -> None:
-            window.show_error("Something went wrong",
-                              f"TorchDesk hit an unexpected error: {message}. It was written to the log "
-                              "(File > Open logs folder); please include it in a bug report.", details)
+            window.show_error(self.tr("Something went wrong"),
+                              self.tr("TorchDesk hit an unexpected error: {error}. It was written to the log "
+                                      "(File > Open logs folder); please include it in a bug report.").format(
+                                          error=message), details)
 
     bridge = _Bridge(window)
     bridge.error.connect(bridge._on_self_error)
@@ -242,10 +243,13 @@ def run_app(argv: list[str]) -> int:
         app.setApplicationName("TorchDesk")
         app.setOrganizationName("TorchDesk")
         app.setDesktopFileName("torchdesk")  # type: ignore[attr-defined]  # a QApplication (instance() is typed as its base); Wayland matches the window to torchdesk.desktop and its icon
+        from .i18n import install_translator
         from .main_window import MainWindow
         from .settings import UiSettings
 
-        window = MainWindow(UiSettings(read_only=self_test))  # a self-test never saves the user's settings
+        settings = UiSettings(read_only=self_test)  # a self-test never saves the user's settings
+        install_translator(app, settings.language)  # before any widget is built: they set their texts once
+        window = MainWindow(settings)
     except Exception as exc:  # noqa: BLE001 - report, never a silent crash
         if self_test:
             _print_json({"ok": False, "failed": "start", "error": f"{type(exc).__name__}: {exc}"})

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Slot
 from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
@@ -26,8 +26,13 @@ from PySide6.QtWidgets import (
 from .widgets import NO_MARK, OK_MARK, LogView, heading
 from .worker import JobContext, JobError, JobRunner
 
-CLASS_COLUMNS = ("Class", "GPU", "Compute cap.", "Driver", "Nodes", "Partitions", "Known from")
-VERDICT_COLUMNS = ("Class", "Verdict", "Node", "Job", "GPU", "Compute cap.", "Driver", "CUDA_VISIBLE_DEVICES", "Cause")
+CLASS_COLUMNS = (QT_TRANSLATE_NOOP("ClusterPanel", "Class"), "GPU", QT_TRANSLATE_NOOP("ClusterPanel", "Compute cap."),
+                 QT_TRANSLATE_NOOP("ClusterPanel", "Driver"), QT_TRANSLATE_NOOP("ClusterPanel", "Nodes"),
+                 QT_TRANSLATE_NOOP("ClusterPanel", "Partitions"), QT_TRANSLATE_NOOP("ClusterPanel", "Known from"))
+VERDICT_COLUMNS = (QT_TRANSLATE_NOOP("ClusterPanel", "Class"), QT_TRANSLATE_NOOP("ClusterPanel", "Verdict"),
+                   QT_TRANSLATE_NOOP("ClusterPanel", "Node"), QT_TRANSLATE_NOOP("ClusterPanel", "Job"), "GPU",
+                   QT_TRANSLATE_NOOP("ClusterPanel", "Compute cap."), QT_TRANSLATE_NOOP("ClusterPanel", "Driver"),
+                   "CUDA_VISIBLE_DEVICES", QT_TRANSLATE_NOOP("ClusterPanel", "Cause"))
 
 
 def _read_slurm(matrix: Any, site: Any) -> Any:
@@ -52,16 +57,16 @@ class ClusterPanel(QWidget):
         self._job = ""
 
         self.site_edit = QLineEdit()
-        self.site_edit.setPlaceholderText("optional: YAML naming local GRES types, e.g. gpu_types: {labgpu: RTX A6000}")
-        self.site_browse = QPushButton("&Browse…")
-        self.read_button = QPushButton("&Read cluster and plan")
+        self.site_edit.setPlaceholderText(self.tr("optional: YAML naming local GRES types, e.g. gpu_types: {labgpu: RTX A6000}"))
+        self.site_browse = QPushButton(self.tr("&Browse…"))
+        self.read_button = QPushButton(self.tr("&Read cluster and plan"))
         self.prefix_edit = QLineEdit()
-        self.prefix_edit.setPlaceholderText("SHARED/envs/NAME: an environment every node sees at this path")
-        self.verify_button = QPushButton("&Verify on every class")
+        self.prefix_edit.setPlaceholderText(self.tr("SHARED/envs/NAME: an environment every node sees at this path"))
+        self.verify_button = QPushButton(self.tr("&Verify on every class"))
         self.verify_button.setEnabled(verify_kind == "local")
-        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
-        self.status = QLabel("Press Read to list the cluster's GPU node classes.")
+        self.status = QLabel(self.tr("Press Read to list the cluster's GPU node classes."))
         self.status.setWordWrap(True)
         self.classes_table = self._table(CLASS_COLUMNS)
         self.plan_label = QLabel()
@@ -74,22 +79,22 @@ class ClusterPanel(QWidget):
         site_row.addWidget(self.site_edit, 1)
         site_row.addWidget(self.site_browse)
         form = QFormLayout()
-        form.addRow("Site &mapping file:", site_row)
-        form.addRow("E&nvironment:", self.prefix_edit)
+        form.addRow(self.tr("Site &mapping file:"), site_row)
+        form.addRow(self.tr("E&nvironment:"), self.prefix_edit)
         buttons = QHBoxLayout()
         buttons.addWidget(self.read_button)
         buttons.addWidget(self.verify_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Cluster (Slurm)"))
+        lay.addWidget(heading(self.tr("Cluster (Slurm)")))
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
-        lay.addWidget(QLabel("Node classes"))
+        lay.addWidget(QLabel(self.tr("Node classes")))
         lay.addWidget(self.classes_table, 1)
         lay.addWidget(self.plan_label)
-        lay.addWidget(QLabel("Verdict per class"))
+        lay.addWidget(QLabel(self.tr("Verdict per class")))
         lay.addWidget(self.verdict_table, 1)
         lay.addWidget(self.log)
 
@@ -104,9 +109,10 @@ class ClusterPanel(QWidget):
         runner.log_lines.connect(self.log.append_lines)
 
     @staticmethod
-    def _table(columns: tuple[str, ...]) -> QTableWidget:
+    def _table(columns: tuple[object, ...]) -> QTableWidget:
         t = QTableWidget(0, len(columns))
-        t.setHorizontalHeaderLabels(list(columns))
+        t.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between cells)
+        t.setHorizontalHeaderLabels([QCoreApplication.translate("ClusterPanel", str(c)) for c in columns])
         t.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         t.verticalHeader().setVisible(False)
         t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -133,7 +139,7 @@ class ClusterPanel(QWidget):
             inv = read_inventory(m, site)
             return ("read", inv, plan_fleet(m, inv.classes) if inv.classes else None)
 
-        self.status.setText("Reading the cluster…")
+        self.status.setText(self.tr("Reading the cluster…"))
         self._job = "read"
         return self.runner.start(job)
 
@@ -141,7 +147,7 @@ class ClusterPanel(QWidget):
         """Run the smoke test with the environment's python on every class (one Slurm job each)."""
         prefix = self.prefix_edit.text().strip()
         if not prefix:
-            self.status.setText(f"{NO_MARK} Name the environment to verify (a folder on the shared filesystem).")
+            self.status.setText(f"{NO_MARK} " + self.tr("Name the environment to verify (a folder on the shared filesystem)."))
             return False
         classes = list(self.inventory.classes) if self.inventory is not None else []
         kind = self._verify_kind
@@ -152,7 +158,7 @@ class ClusterPanel(QWidget):
             return ("verify", verify_fleet(prefix, classes, kind=kind, on_line=ctx.on_line, cancel=ctx.cancel), None)
 
         self.verdict_table.setRowCount(0)
-        self.status.setText(f"Verifying {prefix} on {len(classes) or 1} class(es)…")
+        self.status.setText(self.tr("Verifying {prefix} on %n class(es)…", "", len(classes) or 1).format(prefix=prefix))
         self._job = "verify"
         return self.runner.start(job)
 
@@ -161,24 +167,27 @@ class ClusterPanel(QWidget):
         self.inventory, self.fleet_plan = inv, fleet_plan
         self.classes_table.setRowCount(len(inv.classes))
         for i, c in enumerate(inv.classes):
-            cells = (c.name, c.model or "unknown", c.cc or "-", c.driver or "-", ", ".join(c.nodes),
+            cells = (c.name, c.model or self.tr("unknown"), c.cc or "-", c.driver or "-", ", ".join(c.nodes),
                      ", ".join(c.partitions), c.source)
             for j, text in enumerate(cells):
                 self.classes_table.setItem(i, j, QTableWidgetItem(text))
         if fleet_plan is None:
-            self.plan_label.setText("No GPU node classes: no node has gpu GRES.")
+            self.plan_label.setText(self.tr("No GPU node classes: no node has gpu GRES."))
         elif fleet_plan.status == "ok":
             why = "<br>".join(f"{OK_MARK if c.ok else NO_MARK} {c.detail}" for c in fleet_plan.checks[:8])
-            self.plan_label.setText(f"<b>One plan for every class:</b> {fleet_plan.resolution.summary}<br>{why}")
+            head = self.tr("One plan for every class:")  # lupdate does not look inside f-strings
+            self.plan_label.setText(f"<b>{head}</b> {fleet_plan.resolution.summary}<br>{why}")
         else:
-            per = "<br>".join(f"class {n}: {r.summary if r.plan else 'no build in the data runs on it'}"
-                              for n, r in fleet_plan.per_class)
-            blockers = ", ".join(fleet_plan.blockers) or "no single class"
+            per = "<br>".join(self.tr("class {name}: {plan}").format(
+                name=n, plan=r.summary if r.plan else self.tr("no build in the data runs on it"))
+                for n, r in fleet_plan.per_class)
+            blockers = ", ".join(fleet_plan.blockers) or self.tr("no single class")
             why = "<br>".join(f"{NO_MARK} {c.detail}" for c in fleet_plan.checks if not c.ok)[:2000]
-            self.plan_label.setText(f"<b>No one build runs on every class.</b> Blocking: {blockers}<br>{why}"
-                                    f"<br><b>Per-class plans</b><br>{per}")
+            head, per_head = self.tr("No one build runs on every class."), self.tr("Per-class plans")
+            self.plan_label.setText(f"<b>{head}</b> " + self.tr("Blocking: {classes}").format(classes=blockers)
+                                    + f"<br>{why}<br><b>{per_head}</b><br>{per}")
         warn = "; ".join(inv.warnings)
-        self.status.setText(f"{len(inv.classes)} GPU node class(es)." + (f" {warn}" if warn else ""))
+        self.status.setText(self.tr("%n GPU node class(es).", "", len(inv.classes)) + (f" {warn}" if warn else ""))
         self.verify_button.setEnabled(True)
 
     def show_verdicts(self, fv: Any) -> None:
@@ -190,8 +199,8 @@ class ClusterPanel(QWidget):
                 self.verdict_table.setItem(i, j, QTableWidgetItem(text))
         n_ok = sum(1 for r in fv.rows if r.ok)
         mark = OK_MARK if fv.ok else NO_MARK
-        self.status.setText(f"{mark} {n_ok} of {len(fv.rows)} classes pass"
-                            + ("" if fv.ok else ": the environment is not proven on every class."))
+        self.status.setText(f"{mark} " + self.tr("{passed} of {total} classes pass").format(passed=n_ok, total=len(fv.rows))
+                            + ("" if fv.ok else self.tr(": the environment is not proven on every class.")))
 
     # --- slots ------------------------------------------------------------------------------------------------------
     @Slot()
@@ -204,12 +213,13 @@ class ClusterPanel(QWidget):
 
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
-        self.status.setText("Cancelling: cancelling the jobs and waiting until Slurm shows none left…")
+        self.status.setText(self.tr("Cancelling: cancelling the jobs and waiting until Slurm shows none left…"))
         self.runner.cancel()
 
     @Slot()
     def _on_site_browse_clicked(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Site mapping file", "", "YAML or JSON (*.yml *.yaml *.json)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Site mapping file"), "",
+                                              self.tr("YAML or JSON (*.yml *.yaml *.json)"))
         if path:
             self.site_edit.setText(path)
 
@@ -227,7 +237,7 @@ class ClusterPanel(QWidget):
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
-        self.status.setText("Cancelled; the jobs were cancelled.")
+        self.status.setText(self.tr("Cancelled; the jobs were cancelled."))
 
     @Slot(bool)
     def _on_runner_busy_changed(self, busy: bool) -> None:

@@ -78,9 +78,9 @@ class CompatibilityPanel(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("Filter rows: a CUDA version, an architecture, a GPU, a release…")
+        self.filter_edit.setPlaceholderText(self.tr("Filter rows: a CUDA version, an architecture, a GPU, a release…"))
         self.filter_edit.setClearButtonEnabled(True)
-        self.only_mine = QCheckBox("Only rows for this &machine")
+        self.only_mine = QCheckBox(self.tr("Only rows for this &machine"))
         self.tabs = QTabWidget()
         self.tables: dict[str, QTableWidget] = {}
         self.highlighted: dict[str, set[int]] = {}
@@ -92,9 +92,9 @@ class CompatibilityPanel(QWidget):
             t.verticalHeader().setVisible(False)
             t.setSortingEnabled(False)
             self.tables[key] = t
-            self.tabs.addTab(t, title.split(" \u2194 ")[0] if key != "gpus" else "GPUs")
-            self.tabs.setTabToolTip(self.tabs.count() - 1, title)
-        self.legend = QLabel("Rows that concern this machine are highlighted.")
+            self.tabs.addTab(t, {"driver": self.tr("Driver"), "gpus": self.tr("GPUs")}.get(key, title.split(" \u2194 ")[0]))
+            self.tabs.setTabToolTip(self.tabs.count() - 1, title)  # technical table names stay English
+        self.legend = QLabel(self.tr("Rows that concern this machine are highlighted."))
         self.filter_status = QLabel()  # what the filter understood, and when nothing matches
         self.filter_status.setWordWrap(True)
         self.filter_status.hide()
@@ -102,13 +102,13 @@ class CompatibilityPanel(QWidget):
         self._cc_key: str | None = None
         self._os_key = "linux"
         row = QHBoxLayout()
-        f = QLabel("Fi&lter:")
+        f = QLabel(self.tr("Fi&lter:"))
         f.setBuddy(self.filter_edit)
         row.addWidget(f)
         row.addWidget(self.filter_edit, 1)
         row.addWidget(self.only_mine)
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Compatibility tables"))
+        lay.addWidget(heading(self.tr("Compatibility tables")))
         lay.addLayout(row)
         lay.addWidget(self.filter_status)
         lay.addWidget(self.tabs, 1)
@@ -145,12 +145,12 @@ class CompatibilityPanel(QWidget):
                         font = item.font()
                         font.setBold(True)
                         item.setFont(font)
-                        item.setToolTip("applies to this machine")
+                        item.setToolTip(self.tr("applies to this machine"))
                     t.setItem(r, c, item)
             t.resizeColumnsToContents()
             t.horizontalHeader().setStretchLastSection(True)
-        self.legend.setText("Rows that concern this machine are highlighted." if host is not None and host.gpus
-                            else "No GPU detected: nothing to highlight.")
+        self.legend.setText(self.tr("Rows that concern this machine are highlighted.") if host is not None and host.gpus
+                            else self.tr("No GPU detected: nothing to highlight."))
         self._apply_filter()
 
     def visible_rows(self, key: str) -> list[int]:
@@ -207,15 +207,17 @@ class CompatibilityPanel(QWidget):
             self.filter_status.hide()
             return
         if not any(counts.values()):
-            msg = (f"Nothing matches \u201c{self.filter_edit.text().strip()}\u201d in any table. Try a CUDA version "
-                   "(12.4), a compute capability (8.6, sm_86 or 86), a GPU (4090) or a PyTorch release (2.5).")
+            msg = self.tr("Nothing matches \u201c{text}\u201d in any table. Try a CUDA version (12.4), a compute "
+                          "capability (8.6, sm_86 or 86), a GPU (4090) or a PyTorch release (2.5).").format(
+                text=self.filter_edit.text().strip())
             if self.only_mine.isChecked():
-                msg += " \u201cOnly rows for this machine\u201d is on: untick it to search every row."
+                msg += " " + self.tr("\u201cOnly rows for this machine\u201d is on: untick it to search every row.")
         else:
-            msg = f"Compute capability {cc} ({sm_name(cc)}): the rows that concern it, and any text match. " if cc else ""
+            msg = self.tr("Compute capability {cc} ({sm}): the rows that concern it, and any text match.").format(
+                cc=cc, sm=sm_name(cc)) + " " if cc else ""
             if current is not None and counts[current] == 0:
                 others = ", ".join(f"{names[k]} ({n})" for k, n in counts.items() if n)
-                msg += f"Nothing in this table matches; other tables do: {others}."
+                msg += self.tr("Nothing in this table matches; other tables do: {tables}.").format(tables=others)
             elif not msg:
                 self.filter_status.hide()
                 return

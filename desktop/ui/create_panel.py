@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QUrl, Signal, Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -24,14 +24,17 @@ from PySide6.QtWidgets import (
 )
 
 from .qtcompat import emit
-from .widgets import Banner, LogView, StageList, breakable, copy_to_clipboard, heading, note
+from .widgets import Banner, CollapsibleLog, LogView, StageList, breakable, copy_to_clipboard, heading, note
 from .worker import JobContext, JobError, JobRunner
 
-STAGES = (("preflight", "Check the plan and the disk"), ("solve", "Solve the conda packages"),
-          ("download", "Download"), ("link", "Link into the environment"), ("pip", "Install PyTorch with pip"),
-          ("verify", "Verify: run a CUDA smoke test with the new Python"))
+STAGES = (("preflight", QT_TRANSLATE_NOOP("CreatePanel", "Check the plan and the disk")),
+          ("solve", QT_TRANSLATE_NOOP("CreatePanel", "Solve the conda packages")),
+          ("download", QT_TRANSLATE_NOOP("CreatePanel", "Download")),
+          ("link", QT_TRANSLATE_NOOP("CreatePanel", "Link into the environment")),
+          ("pip", QT_TRANSLATE_NOOP("CreatePanel", "Install PyTorch with pip")),
+          ("verify", QT_TRANSLATE_NOOP("CreatePanel", "Verify: run a CUDA smoke test with the new Python")))
 VERIFY_LABEL_GPU = STAGES[-1][1]
-VERIFY_LABEL_CPU = "Verify: import torch and compute on the CPU with the new Python"
+VERIFY_LABEL_CPU = QT_TRANSLATE_NOOP("CreatePanel", "Verify: import torch and compute on the CPU with the new Python")
 STAGE_KEYS = tuple(k for k, _ in STAGES)
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
@@ -57,60 +60,62 @@ class CreatePanel(QWidget):
         self._envs_dir = envs_dir
         self._host = host
         self._has_plan = False
-        self._no_plan_reason = "waiting for a plan that fits this machine"
+        self._no_plan_reason = self.tr("waiting for a plan that fits this machine")
         self._name_ok = False
         self.result: Any = None
         self.available = jobs_available()
 
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText("environment name, e.g. torch211-cu130")
+        self.name_edit.setPlaceholderText(self.tr("environment name, e.g. torch211-cu130"))
         self.name_status = QLabel()
         self.name_status.setWordWrap(True)
         self.location_edit = QLineEdit(str(envs_dir()))
-        self.browse_button = QPushButton("Browse…")
+        self.browse_button = QPushButton(self.tr("Browse…"))
         self.engine_combo = QComboBox()
         self.engine_combo.addItems(ENGINES)
         loc = QHBoxLayout()
         loc.addWidget(self.location_edit, 1)
         loc.addWidget(self.browse_button)
         form = QFormLayout()
-        form.addRow("Environment &name:", self.name_edit)
+        form.addRow(self.tr("Environment &name:"), self.name_edit)
         form.addRow("", self.name_status)
-        loc_label = QLabel("&Location:")
+        loc_label = QLabel(self.tr("&Location:"))
         loc_label.setBuddy(self.location_edit)
         form.addRow(loc_label, loc)
-        form.addRow("En&gine:", self.engine_combo)
-        self.jupyter_check = QCheckBox("Register a &Jupyter kernel for it (installs ipykernel)")
-        self.toolchain_check = QCheckBox("Add the matching CUDA &toolchain (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)")
-        form.addRow("Extras:", self.jupyter_check)
+        form.addRow(self.tr("En&gine:"), self.engine_combo)
+        self.jupyter_check = QCheckBox(self.tr("Register a &Jupyter kernel for it (installs ipykernel)"))
+        self.toolchain_check = QCheckBox(self.tr("Add the matching CUDA &toolchain (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)"))
+        form.addRow(self.tr("Extras:"), self.jupyter_check)
         form.addRow("", self.toolchain_check)
 
-        self.create_button = QPushButton("Cre&ate environment")
+        self.create_button = QPushButton(self.tr("Cre&ate environment"))
         self.create_button.setDefault(True)
-        self.cancel_button = QPushButton("Cancel")
+        self.create_button.setProperty("primary", True)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
         self.cancel_button.setEnabled(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.create_button)
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
 
-        self.unavailable = note("Creating environments is not available in this build: the create job "
-                                "(desktop.jobs) is missing. Export environment.yml and use conda instead.")
+        self.unavailable = note(self.tr("Creating environments is not available in this build: the create job "
+                                        "(desktop.jobs) is missing. Export environment.yml and use conda instead."))
         self.unavailable.setVisible(not self.available)
-        self.stages = StageList(STAGES)
+        self.stages = StageList(tuple((k, self.tr(str(label))) for k, label in STAGES))
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.stage_message = QLabel()
         self.log = LogView()
+        self.log_box = CollapsibleLog(self.log)  # collapsed by default: the stepper and the banner say what matters
         self.banner = Banner()
         self.activate_edit = QLineEdit()
         self.activate_edit.setReadOnly(True)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QPushButton(self.tr("Copy"))
         self.log_file_label = QLabel()
-        self.open_log_button = QPushButton("Open log")
+        self.open_log_button = QPushButton(self.tr("Open log"))
         act = QHBoxLayout()
-        act.addWidget(QLabel("Activate:"))
+        act.addWidget(QLabel(self.tr("Activate:")))
         act.addWidget(self.activate_edit, 1)
         act.addWidget(self.copy_button)
         act.addWidget(self.open_log_button)
@@ -122,7 +127,7 @@ class CreatePanel(QWidget):
         self.after.hide()
 
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Create the environment"))
+        lay.addWidget(heading(self.tr("Create the environment"), "title"))
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.unavailable)
@@ -131,7 +136,7 @@ class CreatePanel(QWidget):
         lay.addWidget(self.stage_message)
         lay.addWidget(self.banner)
         lay.addWidget(self.after)
-        lay.addWidget(self.log, 1)
+        lay.addWidget(self.log_box, 1)
 
         self.name_edit.textChanged.connect(self._on_name_edit_text_changed)
         self.location_edit.textChanged.connect(self._on_name_edit_text_changed)
@@ -155,7 +160,7 @@ class CreatePanel(QWidget):
     def set_plan_ready(self, ready: bool, default_name: str | None = None, reason: str | None = None) -> None:
         """Whether there is a plan to create; `reason` says why not (the Create button's tooltip)."""
         self._has_plan = ready
-        self._no_plan_reason = reason or "waiting for a plan that fits this machine"
+        self._no_plan_reason = reason or self.tr("waiting for a plan that fits this machine")
         self._use_machine_words()
         if default_name and not self.name_edit.isModified():
             self.name_edit.setText(default_name)
@@ -187,22 +192,24 @@ class CreatePanel(QWidget):
             validate_env_name(name)
         except EnvSpecError as exc:
             self._name_ok = False
-            self.name_status.setText("\u2717 " + (str(exc) if name else "type a name for the new environment"))
+            self.name_status.setText("\u2717 " + (str(exc) if name else self.tr("type a name for the new environment")))
         else:
             prefix = self.target_prefix()
             if not location.is_absolute():
                 # A relative path would land wherever the app happened to be started from.
                 self._name_ok = False
-                self.name_status.setText(breakable(f"\u2717 the location must be a full path, such as {self._envs_dir()}"))
+                self.name_status.setText(breakable("\u2717 " + self.tr("the location must be a full path, such as {example}").format(
+                    example=self._envs_dir())))
             elif location.exists() and not location.is_dir():
                 self._name_ok = False
-                self.name_status.setText(breakable(f"\u2717 {location} is a file, not a folder: pick a folder"))
+                self.name_status.setText(breakable("\u2717 " + self.tr("{path} is a file, not a folder: pick a folder").format(path=location)))
             elif prefix.exists():
                 self._name_ok = False
-                self.name_status.setText(breakable(f"\u2717 {prefix} already exists: pick another name, or remove it in Environments"))
+                self.name_status.setText(breakable("\u2717 " + self.tr("{path} already exists: pick another name, or remove it in Environments").format(
+                    path=prefix)))
             else:
                 self._name_ok = True
-                self.name_status.setText(breakable(f"\u2713 will be created at {prefix}"))
+                self.name_status.setText(breakable("\u2713 " + self.tr("will be created at {path}").format(path=prefix)))
         self._update_buttons()
 
     @Slot()
@@ -212,7 +219,7 @@ class CreatePanel(QWidget):
 
     @Slot()
     def _on_browse_button_clicked(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Where to create environments", self.location_edit.text())
+        d = QFileDialog.getExistingDirectory(self, self.tr("Where to create environments"), self.location_edit.text())
         if d:
             self.location_edit.setText(d)
 
@@ -220,7 +227,7 @@ class CreatePanel(QWidget):
         busy = self.runner.busy
         self.create_button.setEnabled(self.available and self._has_plan and self._name_ok and not busy)
         if not self.available:
-            self.create_button.setToolTip("not available: this build has no create job (desktop.jobs)")
+            self.create_button.setToolTip(self.tr("not available: this build has no create job (desktop.jobs)"))
         elif not self._has_plan:
             self.create_button.setToolTip(self._no_plan_reason)
         elif not self._name_ok:
@@ -244,7 +251,7 @@ class CreatePanel(QWidget):
             spec, _ = with_day_two_options(spec, jupyter=self.jupyter_check.isChecked(),
                                            toolchain=self.toolchain_check.isChecked(), host=self._host())
         except (EnvSpecError, ValueError) as exc:
-            self.banner.show_result("fail", "The environment cannot be created as set up", str(exc))
+            self.banner.show_result("fail", self.tr("The environment cannot be created as set up"), str(exc))
             return
         self.start(spec, self.engine_combo.currentText())
 
@@ -257,7 +264,7 @@ class CreatePanel(QWidget):
         self.banner.hide()
         self.after.hide()
         self.result = None
-        self.log.append_line(f"Creating {spec.label} with the {engine_name} engine")
+        self.log.append_line(self.tr("Creating {label} with the {engine} engine").format(label=spec.label, engine=engine_name))
 
         envs_root = self._envs_dir()
         host = self._host()
@@ -274,7 +281,7 @@ class CreatePanel(QWidget):
 
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
-        self.stage_message.setText("Cancelling: stopping the running step and removing what was created…")
+        self.stage_message.setText(self.tr("Cancelling: stopping the running step and removing what was created…"))
         self.cancel_button.setEnabled(False)
         self.runner.cancel()
 
@@ -314,12 +321,13 @@ class CreatePanel(QWidget):
         details = _verify_details(verify) if verify is not None or kept else _failure_details(result)
         self.banner.show_result(kind, title, body, details)
         if not ok:
-            self._set_progress_failed(f"failed during {getattr(result, 'stage', '') or 'the job'}")
+            self._set_progress_failed(self.tr("failed during {stage}").format(stage=getattr(result, "stage", "") or self.tr("the job")))
         self.activate_edit.setText(f"conda activate {prefix}" if kept else "")
         self.activate_edit.setVisible(kept)
         self.copy_button.setVisible(kept)
         self._log_file = getattr(result, "log_path", None)
-        self.log_file_label.setText(breakable(f"Log file: {self._log_file}") if self._log_file else "Log file: (none written)")
+        self.log_file_label.setText(breakable(self.tr("Log file: {path}").format(path=self._log_file)) if self._log_file
+                                     else self.tr("Log file: (none written)"))
         self.log_file_label.setWordWrap(True)
         self.open_log_button.setEnabled(bool(self._log_file))
         self.after.show()
@@ -333,12 +341,12 @@ class CreatePanel(QWidget):
 
         self.stages.finish(False)
         stage = getattr(err.exception, "stage", None)
-        where = f" during {stage}" if stage else ""
+        where = " " + self.tr("during {stage}").format(stage=stage) if stage else ""
         plain = explain_job_failure(err.message, self.log.text().splitlines()[-200:], mirror_hint=MIRROR_HINT_APP)
-        self.banner.show_result("fail", f"Creating the environment failed{where}",
-                                f"{plain or err.message}\nNothing half-made was left behind if the job created it.",
-                                err.details)
-        self._set_progress_failed(f"failed{where}")
+        self.banner.show_result("fail", self.tr("Creating the environment failed{where}").format(where=where),
+                                (plain or err.message) + "\n"
+                                + self.tr("Nothing half-made was left behind if the job created it."), err.details)
+        self._set_progress_failed(self.tr("failed{where}").format(where=where))
         self.stage_message.setText("")
 
     def _use_machine_words(self) -> None:
@@ -350,7 +358,7 @@ class CreatePanel(QWidget):
         if host is None:
             return
         has_gpu = bool(getattr(host, "gpus", ()))
-        label = VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU
+        label = self.tr(str(VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU))
         stages = tuple((k, label if k == "verify" else text) for k, text in self.stages._stages)
         if stages != self.stages._stages:
             self.stages._stages = stages  # StageList draws its labels from this tuple
@@ -362,13 +370,13 @@ class CreatePanel(QWidget):
         self.progress.setProperty("failed", failed)
         # A style sheet only while failed: the platform style draws the normal bar.
         self.progress.setStyleSheet("QProgressBar::chunk { background-color: #d73a49; }" if failed else "")
-        self.progress.setFormat(f"{text} (%p%)" if failed else "%p%")
+        self.progress.setFormat(f"{text} (%p%)" if failed else "%p%")  # no words to translate
         self.progress.setTextVisible(True)
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
         self.stages.finish(False)
-        self.banner.show_result("info", "Cancelled", "The job was stopped and what it had created was removed.")
+        self.banner.show_result("info", self.tr("Cancelled"), self.tr("The job was stopped and what it had created was removed."))
         self.stage_message.setText("")
 
     @Slot(bool)
@@ -392,32 +400,34 @@ def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, s
     status = getattr(result, "status", "ok")
     message = str(getattr(result, "message", "") or "")
     fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
-    todo = f"\nWhat to do: {fix}" if fix else ""
+    todo = "\n" + QCoreApplication.translate("CreatePanel", "What to do: {fix}").format(fix=fix) if fix else ""
     from ..neterrors import MIRROR_HINT_APP, plain_warnings
 
     warnings = "".join(f"\n! {w}" for w in plain_warnings(getattr(result, "warnings", ()) or (),
                                                           mirror_hint=MIRROR_HINT_APP))
     if status != "ok":
         if getattr(result, "kept", False):
-            return f"Created {prefix}, but verification failed", f"{message}{todo}", "fail"
+            return QCoreApplication.translate("CreatePanel", "Created {path}, but verification failed").format(path=prefix), f"{message}{todo}", "fail"
         from ..neterrors import explain_job_failure, read_log_tail
 
         stage = getattr(result, "stage", "")
-        title = f"The environment was not created (failed during {stage})" if stage else "The environment was not created"
+        title = (QCoreApplication.translate("CreatePanel", "The environment was not created (failed during {stage})").format(stage=stage)
+                 if stage else QCoreApplication.translate("CreatePanel", "The environment was not created"))
         plain = explain_job_failure(message, read_log_tail(getattr(result, "log_path", None)),
                                     mirror_hint=MIRROR_HINT_APP)
         if plain:  # the raw chain goes behind Details (_failure_details), not into the sentence
-            return title, f"{plain}\nNothing was left behind.", "fail"
+            return title, plain + "\n" + QCoreApplication.translate("CreatePanel", "Nothing was left behind."), "fail"
         if fix == "see the log for the engine's output":
-            todo = "\nWhat to do: open Details for the engine's output."
-        return title, f"{message}{todo}\nNothing was left behind.", "fail"
+            todo = "\n" + QCoreApplication.translate("CreatePanel", "What to do: open Details for the engine's output.")
+        return title, f"{message}{todo}\n" + QCoreApplication.translate("CreatePanel", "Nothing was left behind."), "fail"
     verdict = getattr(verify, "verdict", None)
     if verify is None:
-        return f"Created {prefix}", f"It was not verified.{warnings}", "warn"
+        return QCoreApplication.translate("CreatePanel", "Created {path}").format(path=prefix), QCoreApplication.translate("CreatePanel", "It was not verified.") + warnings, "warn"
     cause = str(getattr(verify, "cause", "") or "")
     if verdict == "pass":
-        return f"Created and verified {prefix}", f"{cause}{warnings}", "ok"
-    return f"Created {prefix}; verification: {verdict}", f"{cause}{todo}{warnings}", "warn"
+        return QCoreApplication.translate("CreatePanel", "Created and verified {path}").format(path=prefix), f"{cause}{warnings}", "ok"
+    return (QCoreApplication.translate("CreatePanel", "Created {path}; verification: {verdict}").format(path=prefix, verdict=verdict),
+            f"{cause}{todo}{warnings}", "warn")
 
 
 def _failure_details(result: Any) -> str:

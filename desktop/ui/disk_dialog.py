@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Slot
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from .worker import JobContext, JobError, JobRunner
 
-COLUMNS = ("Environment", "Own", "Shared", "Location")
+COLUMNS = (QT_TRANSLATE_NOOP("DiskDialog", "Environment"), QT_TRANSLATE_NOOP("DiskDialog", "Own"),
+           QT_TRANSLATE_NOOP("DiskDialog", "Shared"), QT_TRANSLATE_NOOP("DiskDialog", "Location"))
 
 
 def _mib(n: int) -> str:
@@ -33,32 +34,32 @@ class DiskDialog(QDialog):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWindowTitle("Disk use and caches")
+        self.setWindowTitle(self.tr("Disk use and caches"))
         self.resize(820, 460)
         self.runner = JobRunner("disk", self)
         self.report: Any = None
         self.cleaned: Any = None
         self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("DiskDialog", str(c)) for c in COLUMNS])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.totals = QLabel("Measuring…")
+        self.totals = QLabel(self.tr("Measuring…"))
         self.totals.setWordWrap(True)
         self.caches = QLabel()
         self.caches.setWordWrap(True)
         self.status = QLabel()
         self.status.setWordWrap(True)
-        self.clean_button = QPushButton("&Clean caches")
-        self.clean_button.setToolTip("remove cached packages that no environment links to (all of them when none does)")
-        self.close_button = QPushButton("Close")
+        self.clean_button = QPushButton(self.tr("&Clean caches"))
+        self.clean_button.setToolTip(self.tr("remove cached packages that no environment links to (all of them when none does)"))
+        self.close_button = QPushButton(self.tr("Close"))
         buttons = QHBoxLayout()
         buttons.addWidget(self.clean_button)
         buttons.addStretch(1)
         buttons.addWidget(self.close_button)
         lay = QVBoxLayout(self)
-        lay.addWidget(QLabel("Own: what only that environment holds (removing it frees this). Shared: files hardlinked "
-                             "with the caches or other environments, on disk once."))
+        lay.addWidget(QLabel(self.tr("Own: what only that environment holds (removing it frees this). Shared: files "
+                                     "hardlinked with the caches or other environments, on disk once.")))
         lay.addWidget(self.table, 1)
         lay.addWidget(self.totals)
         lay.addWidget(self.caches)
@@ -77,7 +78,7 @@ class DiskDialog(QDialog):
 
             return disk_report()
 
-        self.totals.setText("Measuring…")
+        self.totals.setText(self.tr("Measuring…"))
         return self.runner.start(job)
 
     def show_report(self, rep: Any) -> None:
@@ -88,13 +89,14 @@ class DiskDialog(QDialog):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.totals.setText(f"All environments: {_mib(rep.envs_bytes)} on disk; with TorchDesk's caches: "
-                            f"{_mib(rep.all_bytes)} (hardlinked files counted once).")
+        self.totals.setText(self.tr("All environments: {envs} on disk; with TorchDesk's caches: {all} (hardlinked "
+                                    "files counted once).").format(envs=_mib(rep.envs_bytes), all=_mib(rep.all_bytes)))
         lines = []
         for c in rep.caches:
-            label = "Conda packages" if c.cache == "conda" else "Wheels"
-            lines.append(f"{label} cache ({c.path}): {_mib(c.total_bytes)}, of which {_mib(c.in_use_bytes)} linked "
-                         f"into environments; Clean would free {_mib(c.freeable_bytes)}.")
+            label = self.tr("Conda packages cache") if c.cache == "conda" else self.tr("Wheels cache")
+            lines.append(self.tr("{cache} ({path}): {total}, of which {in_use} linked into environments; Clean would "
+                                 "free {freeable}.").format(cache=label, path=c.path, total=_mib(c.total_bytes),
+                                                            in_use=_mib(c.in_use_bytes), freeable=_mib(c.freeable_bytes)))
         self.caches.setText("\n".join(lines))
 
     @Slot()
@@ -104,7 +106,7 @@ class DiskDialog(QDialog):
 
             return clean_caches(), disk_report()
 
-        self.status.setText("Cleaning the caches…")
+        self.status.setText(self.tr("Cleaning the caches…"))
         self.runner.start(job)
 
     @Slot(object)
@@ -112,15 +114,17 @@ class DiskDialog(QDialog):
         if isinstance(result, tuple):
             self.cleaned, rep = result
             c = self.cleaned
-            self.status.setText(f"Removed {len(c.removed)} cache entries, {_mib(c.freed_bytes)}; kept {c.kept_in_use} "
-                                "that environments link to." + (f" Could not remove: {'; '.join(c.errors)}" if c.errors else ""))
+            self.status.setText(self.tr("Removed {removed} cache entries, {freed}; kept {kept} that environments link "
+                                        "to.").format(removed=len(c.removed), freed=_mib(c.freed_bytes), kept=c.kept_in_use)
+                                + (" " + self.tr("Could not remove: {errors}").format(errors="; ".join(c.errors))
+                                   if c.errors else ""))
             self.show_report(rep)
         else:
             self.show_report(result)
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
-        self.status.setText(f"Could not measure or clean: {err.message}")
+        self.status.setText(self.tr("Could not measure or clean: {error}").format(error=err.message))
 
     @Slot(bool)
     def _on_runner_busy_changed(self, busy: bool) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .widgets import Banner, LogView, heading
+from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading
 from .worker import JobContext, JobError, JobRunner
 from .qtcompat import emit
 
@@ -42,39 +42,44 @@ class EnvironmentsPanel(QWidget):
         self._action = ""
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between rows)
-        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), "Python", "torch", self.tr("Build"), self.tr("Installed by"),
+                                              self.tr("Jupyter kernel"), self.tr("Location")])  # the COLUMNS, translated
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
-        self.refresh_button = QPushButton("&Refresh")
-        self.verify_button = QPushButton("&Verify")
-        self.export_button = QPushButton("E&xport environment.yml…")
-        self.remove_button = QPushButton("Re&move…")
-        self.repair_button = QPushButton("Re&pair")  # put drifted torch / numpy back on the plan (driftguard)
-        self.lock_button = QPushButton("Export &lock…")  # explicit spec + pylock.toml (locks)
-        self.cancel_button = QPushButton("Cancel")
-        self.disk_button = QPushButton("&Disk use…")
-        self.disk_button.setToolTip("each environment's own and shared disk, and the package caches")
-        self.export_button.setToolTip("write an environment.yml that rebuilds the selected environment")
+        self.refresh_button = QPushButton(self.tr("&Refresh"))
+        self.verify_button = QPushButton(self.tr("&Verify"))
+        self.export_button = QPushButton(self.tr("E&xport environment.yml…"))
+        self.remove_button = QPushButton(self.tr("Re&move…"))
+        self.repair_button = QPushButton(self.tr("Re&pair"))  # put drifted torch / numpy back on the plan (driftguard)
+        self.lock_button = QPushButton(self.tr("Export &lock…"))  # explicit spec + pylock.toml (exactlock)
+        self.cancel_button = QPushButton(self.tr("Cancel"))
+        self.disk_button = QPushButton(self.tr("&Disk use…"))
+        self.disk_button.setToolTip(self.tr("each environment's own and shared disk, and the package caches"))
+        self.export_button.setToolTip(self.tr("write an environment.yml that rebuilds the selected environment"))
         buttons = QHBoxLayout()
         for b in (self.refresh_button, self.verify_button, self.export_button, self.repair_button, self.lock_button,
                   self.remove_button, self.cancel_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.disk_button)
-        self.status = QLabel("Environments are listed once detection finishes.")
+        self.status = QLabel(self.tr("Environments are listed once detection finishes."))
         self.banner = Banner()
         self.log = LogView(max_lines=5000)
         self.log.setMaximumHeight(180)
+        self.empty = empty_state(self.tr("Your conda environments (TorchDesk's and any other conda's) will be "
+                                         "listed here, with their Python and PyTorch."))
+        self.table.hide()  # until there is an environment to list
         lay = QVBoxLayout(self)
-        lay.addWidget(heading("Environments"))
+        lay.addWidget(heading(self.tr("Environments"), "title"))
         lay.addWidget(self.status)
+        lay.addWidget(self.empty)
         lay.addWidget(self.table, 1)
         lay.addLayout(buttons)
         lay.addWidget(self.banner)
-        lay.addWidget(self.log)
+        lay.addWidget(CollapsibleLog(self.log))
 
         self.table.itemSelectionChanged.connect(self._on_table_selection_changed)
         self.refresh_button.clicked.connect(self._on_refresh_button_clicked)
@@ -107,9 +112,11 @@ class EnvironmentsPanel(QWidget):
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         n = len(self.envs)
+        self.table.setVisible(bool(n))
+        self.empty.setVisible(not n)
         with_torch = sum(1 for e in self.envs if e.torch)
-        self.status.setText(f"{n} environment(s), {with_torch} with torch" if n else
-                            "No conda environments found. Create one on the first tab.")
+        self.status.setText(self.tr("%n environment(s), {with_torch} with torch", "", n).format(with_torch=with_torch)
+                            if n else self.tr("No conda environments found. Create one on the first tab."))
         self._update_buttons()
 
     def selected(self) -> Any | None:
@@ -121,7 +128,7 @@ class EnvironmentsPanel(QWidget):
         env = self.selected()
         self.refresh_button.setEnabled(not busy)
         self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
-        self.verify_button.setToolTip("" if env is None or env.torch else "this environment has no torch to verify")
+        self.verify_button.setToolTip("" if env is None or env.torch else self.tr("this environment has no torch to verify"))
         self.export_button.setEnabled(not busy and env is not None)
         self.remove_button.setEnabled(not busy and env is not None)
         self.repair_button.setEnabled(not busy and env is not None and bool(env.torch))
@@ -136,7 +143,7 @@ class EnvironmentsPanel(QWidget):
             return list_envs()
 
         self._action = "list"
-        self.status.setText("Looking for environments…")
+        self.status.setText(self.tr("Looking for environments…"))
         return self.runner.start(job)
 
     @Slot()
@@ -164,7 +171,8 @@ class EnvironmentsPanel(QWidget):
 
         self._action = "verify"
         self.log.clear_log()
-        self.banner.show_result("info", f"Verifying {env.name}…", "Running the smoke test with the environment's own Python.")
+        self.banner.show_result("info", self.tr("Verifying {name}…").format(name=env.name),
+                                self.tr("Running the smoke test with the environment's own Python."))
         self.runner.start(job)
 
     @Slot()
@@ -172,7 +180,8 @@ class EnvironmentsPanel(QWidget):
         env = self.selected()
         if env is None:
             return
-        path, _ = QFileDialog.getSaveFileName(self, "Export environment.yml", f"{env.name}.yml", "YAML (*.yml *.yaml)")
+        path, _ = QFileDialog.getSaveFileName(self, self.tr("Export environment.yml"), f"{env.name}.yml",
+                                              self.tr("YAML (*.yml *.yaml)"))
         if not path:
             return
         try:
@@ -181,17 +190,18 @@ class EnvironmentsPanel(QWidget):
             text = export_env_yml(Path(env.prefix))
             Path(path).write_text(text, encoding="utf-8")
         except Exception as exc:  # noqa: BLE001 - shown to the user
-            self.banner.show_result("fail", f"Could not export {env.name}", str(exc))
+            self.banner.show_result("fail", self.tr("Could not export {name}").format(name=env.name), str(exc))
             return
-        self.banner.show_result("ok", f"Wrote {path}")
+        self.banner.show_result("ok", self.tr("Wrote {path}").format(path=path))
 
     @Slot()
     def _on_remove_button_clicked(self) -> None:
         env = self.selected()
         if env is None:
             return
-        if not self._confirm("Remove environment",
-                             f"Delete the environment {env.name!r} and everything in it?\n\n{env.prefix}\n\nThis cannot be undone."):
+        if not self._confirm(self.tr("Remove environment"),
+                             self.tr("Delete the environment {name} and everything in it?\n\n{prefix}\n\nThis cannot be "
+                                     "undone.").format(name=repr(env.name), prefix=env.prefix)):
             return
         prefix = Path(env.prefix)
 
@@ -225,7 +235,7 @@ class EnvironmentsPanel(QWidget):
         env = self.selected()
         if env is None:
             return
-        folder = QFileDialog.getExistingDirectory(self, "Folder for the lock (an empty one)")
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the lock (an empty one)"))
         if not folder:
             return
         prefix = env.prefix
@@ -252,33 +262,34 @@ class EnvironmentsPanel(QWidget):
             kind = {"pass": "ok", "warn": "warn"}.get(verdict, "fail")
             body = getattr(result, "cause", "")
             if getattr(result, "fix", "") and verdict != "pass":
-                body += f"\nWhat to do: {result.fix}"
+                body += "\n" + self.tr("What to do: {fix}").format(fix=result.fix)
             import json
 
             details = json.dumps(getattr(result, "report", {}), indent=2, default=str)
-            self.banner.show_result(kind, f"Verification: {verdict}", body, details)
+            self.banner.show_result(kind, self.tr("Verification: {verdict}").format(verdict=verdict), body, details)
         elif self._action == "repair":
             self.banner.show_result("ok" if result.ok else "fail", result.message, result.fix or "")
         elif self._action == "lock":
-            self.banner.show_result("ok", f"Wrote the lock: {len(result)} files",
-                                    "\n".join(str(p) for p in result) + "\nRebuild it with: torchdesk import FOLDER")
+            self.banner.show_result("ok", self.tr("Wrote the lock: {count} files").format(count=len(result)),
+                                    "\n".join(str(p) for p in result) + "\n" + self.tr("Rebuild it with: torchdesk import FOLDER"))
         elif self._action == "remove":
-            self.banner.show_result("ok", f"Removed {result}")
+            self.banner.show_result("ok", self.tr("Removed {prefix}").format(prefix=result))
             emit(self.envs_changed)
             self.envs = [e for e in self.envs if Path(e.prefix) != result]
             self.show_envs(self.envs)
 
     @Slot(object)
     def _on_runner_failed(self, err: JobError) -> None:
-        what = {"list": "Listing environments", "verify": "Verification", "remove": "Removing the environment",
-                "repair": "Repair", "lock": "Exporting the lock"}.get(self._action, "The job")
-        self.banner.show_result("fail", f"{what} failed", err.message, err.details)
+        title = {"list": self.tr("Listing environments failed"), "verify": self.tr("Verification failed"),
+                 "remove": self.tr("Removing the environment failed"), "repair": self.tr("Repair failed"),
+                 "lock": self.tr("Exporting the lock failed")}.get(self._action, self.tr("The job failed"))
+        self.banner.show_result("fail", title, err.message, err.details)
         if self._action == "list":
-            self.status.setText("Could not list environments.")
+            self.status.setText(self.tr("Could not list environments."))
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
-        self.banner.show_result("info", "Cancelled")
+        self.banner.show_result("info", self.tr("Cancelled"))
 
     @Slot(bool)
     def _on_runner_busy_changed(self, _busy: bool) -> None:

@@ -18,7 +18,9 @@ from PySide6.QtWidgets import (
 )
 
 from .choices import mib_text, newest_cuda_text
-from .widgets import NO_MARK, OK_MARK, heading
+from .core_words import tr_core
+from .theme import current_colours
+from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
 
 
 class MachinePanel(QWidget):
@@ -26,25 +28,33 @@ class MachinePanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.title = heading("This machine")
-        self.status = QLabel("Detecting GPUs, driver and conda installations…")
+        self.title = heading(self.tr("This machine"), "title")
+        self.card = Card(self.tr("Detecting…"), "gpu")
+        self.status = self.card.title  # the card's title says what was found
+        self.status.setWordWrap(True)
+        self.gpus_empty = empty_state(self.tr("Your GPUs will be listed here once detection finishes."))
         self.gpus = QTableWidget(0, 5)
         self.gpus.setTabKeyNavigation(False)  # Tab goes on to the next panel instead of cycling the cells
-        self.gpus.setHorizontalHeaderLabels(["#", "GPU", "Architecture", "Compute capability", "Memory"])
+        self.gpus.setHorizontalHeaderLabels(["#", self.tr("GPU"), self.tr("Architecture"), self.tr("CC"), self.tr("Memory")])
+        cc_header = self.gpus.horizontalHeaderItem(3)
+        if cc_header is not None:
+            cc_header.setToolTip(self.tr("Compute capability"))
         self.gpus.verticalHeader().setVisible(False)
         self.gpus.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.gpus.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.gpus.setMaximumHeight(110)
+        self.gpus.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.gpus.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.facts = QFormLayout()
         self.fields: dict[str, QLabel] = {}
-        for key, label in (("driver", "NVIDIA driver"), ("cuda", "Newest CUDA it runs"), ("os", "Operating system"),
-                           ("cpu", "CPU"), ("ram", "RAM"), ("disk", "Free disk"), ("conda", "Conda")):
+        for key, label in (("driver", self.tr("NVIDIA driver:")), ("cuda", self.tr("Newest CUDA it runs:")),
+                           ("os", self.tr("Operating system:")), ("cpu", self.tr("CPU:")), ("ram", self.tr("RAM:")),
+                           ("disk", self.tr("Free disk:")), ("conda", self.tr("Conda:"))):
             value = QLabel("…")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.fields[key] = value
-            self.facts.addRow(label + ":", value)
+            self.facts.addRow(label, value)
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.setTextFormat(Qt.TextFormat.RichText)
@@ -53,19 +63,28 @@ class MachinePanel(QWidget):
         self.sources.setWordWrap(True)
         self.sources.setTextFormat(Qt.TextFormat.RichText)
         self.sources.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.gpus.hide()  # until there is a GPU to list: the empty state says what will appear
+        self.card.body.addWidget(self.gpus_empty)
+        self.card.body.addWidget(self.gpus)
+        self.card.body.addLayout(self.facts)
+        self.sources_title = heading(self.tr("Where these facts came from"))
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.status)
-        lay.addWidget(self.gpus)
-        lay.addLayout(self.facts)
+        lay.addWidget(self.card)
         lay.addWidget(self.warnings)
-        lay.addWidget(QLabel("Where these facts came from:"))
+        lay.addWidget(self.sources_title)
         lay.addWidget(self.sources)
         lay.addStretch(1)
 
     def show_host(self, host: Any, matrix: Any, extra_warnings: tuple[str, ...] = ()) -> None:
         n = len(host.gpus)
-        self.status.setText(f"{n} GPU{'s' if n != 1 else ''} found" if n else "No GPU found: PyTorch will use the CPU")
+        self.status.setText(self.tr("1 GPU found") if n == 1 else self.tr("%n GPUs found", "", n) if n
+                            else self.tr("No GPU found: PyTorch will use the CPU"))
+        self.card.set_icon("gpu" if n else "cpu")
+        self.gpus.setVisible(bool(n))
+        self.gpus_empty.setText(self.tr("No GPU on this machine: PyTorch's CPU build runs here. A GPU, once "
+                                        "installed with its driver, is listed here."))
+        self.gpus_empty.setVisible(not n)
         self.gpus.setRowCount(n)
         for row, g in enumerate(host.gpus):
             arch = g.arch or (matrix.arch_for_cc(g.cc).name if g.cc and matrix.arch_for_cc(g.cc) else None)
@@ -73,38 +92,44 @@ class MachinePanel(QWidget):
             if g.memory_mib is None:
                 model = matrix.find_gpu(g.name)
                 if model is not None and model.memory_mib:
-                    memory = f"{mib_text(model.memory_mib)} (model spec)"
-            cells = [str(g.index), g.name + ("" if g.driver_loaded else " (no driver loaded)"),
-                     arch or "unknown", g.cc or (g.gfx or "unknown"), memory]
+                    memory = self.tr("{memory} (model spec)").format(memory=mib_text(model.memory_mib))
+            cells = [str(g.index), g.name + ("" if g.driver_loaded else self.tr(" (no driver loaded)")),
+                     arch or self.tr("unknown"), g.cc or (g.gfx or self.tr("unknown")), tr_core(memory)]
             for col, text in enumerate(cells):
                 self.gpus.setItem(row, col, QTableWidgetItem(text))
         self.gpus.resizeColumnsToContents()
         self.gpus.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        # Exactly as tall as its rows: no blank box under one GPU. The name column stretches and elides instead
+        # of scrolling sideways.
+        self.gpus.setFixedHeight(self.gpus.horizontalHeader().sizeHint().height()
+                                 + sum(self.gpus.rowHeight(r) for r in range(n)) + 2 * self.gpus.frameWidth())
         f = self.fields
-        f["driver"].setText(host.driver or ("not found" if host.nvidia_gpus else "no NVIDIA driver"))
-        f["cuda"].setText(newest_cuda_text(matrix, host))
+        f["driver"].setText(host.driver or (self.tr("not found") if host.nvidia_gpus else self.tr("no NVIDIA driver")))
+        f["cuda"].setText(tr_core(newest_cuda_text(matrix, host)))
         os_text = host.os_release or host.os
         os_text += f" ({host.platform}" + (", WSL" if host.wsl else "") + (f", glibc {host.glibc}" if host.glibc else "") + ")"
         f["os"].setText(os_text)
-        f["cpu"].setText(host.cpu or "unknown")
-        f["ram"].setText(mib_text(host.ram_mib))
-        f["disk"].setText(mib_text(host.disk_free_mib))
+        f["cpu"].setText(host.cpu or self.tr("unknown"))
+        f["ram"].setText(tr_core(mib_text(host.ram_mib)))
+        f["disk"].setText(tr_core(mib_text(host.disk_free_mib)))
         if host.conda:
             f["conda"].setText(", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda)
-                               + f"; {len(host.envs)} environment(s)")
+                               + "; " + self.tr("%n environment(s)", "", len(host.envs)))
         else:
-            f["conda"].setText("none installed (TorchDesk's built-in engine needs none)")
+            f["conda"].setText(self.tr("none installed (TorchDesk's built-in engine needs none)"))
         warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
         if warnings:
             items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
-            self.warnings.setText(f"<b>What to do</b><ul style='margin-left:-20px'>{items}</ul>")
+            head = _esc(self.tr("What to do"))  # lupdate does not look inside f-strings
+            self.warnings.setText(f"<b>{head}</b><ul style='margin-left:-20px'>{items}</ul>")
             self.warnings.show()
         else:
             self.warnings.hide()
-        self.sources.setText("<br>".join(_source_line(s) for s in host.sources) or "(none recorded)")
+        self.sources.setText("<br>".join(_source_line(s) for s in host.sources) or self.tr("(none recorded)"))
 
     def show_error(self, message: str) -> None:
-        self.status.setText(f"Detection failed: {message}. The recommendation below assumes a machine without a GPU.")
+        self.status.setText(self.tr("Detection failed: {error}. The recommendation below assumes a machine "
+                                    "without a GPU.").format(error=message))
 
 
 # A source that is simply not there on this machine (no nvidia-smi, no driver file, no conda) is normal, not an
@@ -112,7 +137,6 @@ class MachinePanel(QWidget):
 _ABSENT = re.compile(r"^(?:skipped\b|not found\b|absent\b|not present\b|not installed\b)|\bno [\w ,/-]+ found\b|"
                      r"\bno gfx target\b|: absent\b|: not found\b", re.I)
 ABSENT_MARK = "\u2013"  # an en dash: neither a tick nor a cross
-ERROR_COLOUR = "#c0392b"  # readable on light and dark backgrounds
 
 
 def source_kind(note: Any) -> str:
@@ -133,7 +157,7 @@ def _source_line(note: Any) -> str:
     if kind == "absent":
         shown = "not present" if detail.strip().lower() in ("absent", "not found", "") else detail
         return _esc(f"{ABSENT_MARK} {note.source}: {shown}")
-    return f"<span style='color:{ERROR_COLOUR}'>{_esc(f'{NO_MARK} {note.source}: error: {detail}')}</span>"
+    return f"<span style='color:{current_colours().fail}'>{_esc(f'{NO_MARK} {note.source}: error: {detail}')}</span>"
 
 
 def _esc(text: str) -> str:

@@ -31,6 +31,7 @@ from .other_machine_panel import OtherMachinePanel
 from .qtcompat import emit
 from .recommend_panel import RecommendationPanel
 from .settings import SettingsDialog, UiSettings
+from .theme import theme_manager
 from .widgets import copy_to_clipboard
 from .worker import JobContext, JobError, JobRunner
 
@@ -105,6 +106,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle("TorchDesk")
         self.settings = settings or UiSettings()
         self._env = env
+        theme_manager().apply(self.settings.theme)
         self.matrix: Any = None
         self.matrix_path = ""
         self.host: Any = None
@@ -135,12 +137,12 @@ class MainWindow(QMainWindow):
         home.addWidget(_scrolled(self.machine_panel))
         home.addWidget(_scrolled(self.recommend_panel))
         home.addWidget(_scrolled(self.create_panel))
-        home.setSizes([380, 460, 460])
+        home.setSizes([440, 480, 440])
         self.tabs = QTabWidget()
-        self.tabs.addTab(home, "Thi&s machine")
-        self.tabs.addTab(self.envs_panel, "&Environments")
-        self.tabs.addTab(self.compat_panel, "C&ompatibility")
-        self.tabs.addTab(self.other_panel, "&Plan for another machine")
+        self.tabs.addTab(home, self.tr("Thi&s machine"))
+        self.tabs.addTab(self.envs_panel, self.tr("&Environments"))
+        self.tabs.addTab(self.compat_panel, self.tr("C&ompatibility"))
+        self.tabs.addTab(self.other_panel, self.tr("&Plan for another machine"))
         self.cluster_panel: Any = None  # the Cluster tab (torchdesk fleet), only where Slurm's sinfo is on PATH
         from ..fleet.inventory import slurm_available
 
@@ -150,10 +152,10 @@ class MainWindow(QMainWindow):
             self.cluster_runner = JobRunner("cluster", self)
             self.runners += (self.cluster_runner,)
             self.cluster_panel = ClusterPanel(self.cluster_runner, lambda: self.matrix)
-            self.tabs.addTab(self.cluster_panel, "C&luster")
+            self.tabs.addTab(self.cluster_panel, self.tr("Cl&uster"))  # Alt+L is the create panel's Location
         self.setCentralWidget(self.tabs)
         self._build_menus()
-        self.statusBar().showMessage("Detecting this machine…")
+        self.statusBar().showMessage(self.tr("Detecting this machine…"))
 
         self.detect_runner.succeeded.connect(self._on_detect_runner_succeeded)
         self.detect_runner.failed.connect(self._on_detect_runner_failed)
@@ -175,26 +177,26 @@ class MainWindow(QMainWindow):
     # --- menus ----------------------------------------------------------------------------------------------------
     def _build_menus(self) -> None:
         bar = self.menuBar()
-        file_menu = bar.addMenu("&File")
-        self.export_action = QAction("&Export environment.yml…", self, shortcut=QKeySequence("Ctrl+E"))
-        self.copy_action = QAction("&Copy commands", self, shortcut=QKeySequence("Ctrl+Shift+C"))
-        self.logs_action = QAction("Open &logs folder", self)
-        quit_action = QAction("&Quit", self, shortcut=QKeySequence.StandardKey.Quit)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
+        file_menu = bar.addMenu(self.tr("&File"))
+        self.export_action = QAction(self.tr("&Export environment.yml…"), self, shortcut=QKeySequence("Ctrl+E"))
+        self.copy_action = QAction(self.tr("&Copy commands"), self, shortcut=QKeySequence("Ctrl+Shift+C"))
+        self.logs_action = QAction(self.tr("Open &logs folder"), self)
+        quit_action = QAction(self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
         for a in (self.export_action, self.copy_action, self.logs_action):
             file_menu.addAction(a)
         file_menu.addSeparator()
         file_menu.addAction(quit_action)
-        tools = bar.addMenu("&Tools")
-        self.settings_action = QAction("&Settings…", self, shortcut=QKeySequence.StandardKey.Preferences)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
-        self.update_action = QAction("Check for &data updates", self)
+        tools = bar.addMenu(self.tr("&Tools"))
+        self.settings_action = QAction(self.tr("&Settings…"), self, shortcut=QKeySequence.StandardKey.Preferences)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
+        self.update_action = QAction(self.tr("Check for &data updates"), self)
         tools.addAction(self.settings_action)
         tools.addAction(self.update_action)
-        self.disk_action = QAction("&Disk use and caches…", self)
+        self.disk_action = QAction(self.tr("&Disk use and caches…"), self)
         tools.addAction(self.disk_action)
         self.disk_action.triggered.connect(self._on_disk_action_triggered)
         self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
-        help_menu = bar.addMenu("&Help")
-        self.about_action = QAction("&About TorchDesk", self)
+        help_menu = bar.addMenu(self.tr("&Help"))
+        self.about_action = QAction(self.tr("&About TorchDesk"), self)
         help_menu.addAction(self.about_action)
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.copy_action.triggered.connect(self._on_copy_action_triggered)
@@ -209,7 +211,7 @@ class MainWindow(QMainWindow):
     # --- start-up -------------------------------------------------------------------------------------------------
     def start(self) -> bool:
         """Detect and resolve in the background; the panels fill in when it is done."""
-        self.statusBar().showMessage("Detecting this machine…")
+        self.statusBar().showMessage(self.tr("Detecting this machine…"))
         return self.detect_runner.start(startup_job(self._env))
 
     def showEvent(self, event: QShowEvent) -> None:
@@ -232,18 +234,19 @@ class MainWindow(QMainWindow):
         self.other_panel.show_matrix(s.matrix)
         self.envs_panel.show_envs(s.host.envs)
         self._show_recommendation(s.recommendation)
-        data = f"compatibility data {s.matrix.data_version}" + (" (bundled copy: the downloaded one is invalid)"
-                                                                 if s.matrix_warnings else "")
-        self.statusBar().showMessage(f"Ready: detected in {s.seconds:.1f} s; {data}")
+        data = self.tr("compatibility data {version}").format(version=s.matrix.data_version) + (
+            " " + self.tr("(bundled copy: the downloaded one is invalid)") if s.matrix_warnings else "")
+        self.statusBar().showMessage(self.tr("Ready: detected in {seconds} s; {data}").format(seconds=f"{s.seconds:.1f}", data=data))
         emit(self.ready, s)
 
     @Slot(object)
     def _on_detect_runner_failed(self, err: JobError) -> None:
         self.machine_panel.show_error(err.message)
         self.recommend_panel.show_error(err.message)
-        self.statusBar().showMessage("Detection failed")
-        self.show_error("TorchDesk could not start up", f"Loading the compatibility data or detecting this machine failed: "
-                        f"{err.message}. Reinstall TorchDesk if this persists.", err.details)
+        self.statusBar().showMessage(self.tr("Detection failed"))
+        self.show_error(self.tr("TorchDesk could not start up"),
+                        self.tr("Loading the compatibility data or detecting this machine failed: {error}. Reinstall "
+                                "TorchDesk if this persists.").format(error=err.message), err.details)
         emit(self.startup_failed, err)
 
     # --- recommendation -------------------------------------------------------------------------------------------
@@ -254,8 +257,9 @@ class MainWindow(QMainWindow):
         from .choices import default_env_name
 
         self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None,
-                                         None if has_plan else "no PyTorch build fits this machine with the current "
-                                         "choices: see the Recommendation for why and what you can do")
+                                         None if has_plan else self.tr("no PyTorch build fits this machine with the current "
+                                                                 "choices: see the Recommendation for why and what you "
+                                                                 "can do"))
         self.export_action.setEnabled(has_plan)
         self.copy_action.setEnabled(has_plan)
 
@@ -276,7 +280,7 @@ class MainWindow(QMainWindow):
 
     @Slot(object)
     def _on_recommend_panel_preferences_changed(self, prefs: Preferences) -> None:
-        self.create_panel.set_plan_ready(False, reason="working out the plan for the new choices…")
+        self.create_panel.set_plan_ready(False, reason=self.tr("working out the plan for the new choices…"))
         self.set_preferences(prefs)
 
     @Slot(object)
@@ -326,16 +330,17 @@ class MainWindow(QMainWindow):
         """Ask where, then write the environment.yml for `plan`; None if cancelled or it failed (said so)."""
         from .choices import default_env_name
 
-        path, _ = QFileDialog.getSaveFileName(parent or self, "Export environment.yml", str(Path.home() / "environment.yml"),
-                                              "Conda environment (*.yml *.yaml)")
+        path, _ = QFileDialog.getSaveFileName(parent or self, self.tr("Export environment.yml"),
+                                              str(Path.home() / "environment.yml"),
+                                              self.tr("Conda environment (*.yml *.yaml)"))
         if not path:
             return None
         try:
             Path(path).write_text(self.export_text(plan, name or default_env_name(plan)), encoding="utf-8")
         except (OSError, ValueError) as exc:
-            self.show_error("Could not export", f"Writing {path} failed: {exc}.", "")
+            self.show_error(self.tr("Could not export"), self.tr("Writing {path} failed: {error}.").format(path=path, error=exc), "")
             return None
-        self.statusBar().showMessage(f"Wrote {path}")
+        self.statusBar().showMessage(self.tr("Wrote {path}").format(path=path))
         return Path(path)
 
     @Slot()
@@ -354,10 +359,10 @@ class MainWindow(QMainWindow):
         try:
             cmds = shell_commands(self.spec_for(name, None))
         except EnvSpecError as exc:
-            self.show_error("Cannot copy the commands", str(exc), "")
+            self.show_error(self.tr("Cannot copy the commands"), str(exc), "")
             return
         copy_to_clipboard("\n".join(cmds) + "\n")
-        self.statusBar().showMessage("Copied the commands to the clipboard")
+        self.statusBar().showMessage(self.tr("Copied the commands to the clipboard"))
 
     @Slot()
     def _on_logs_action_triggered(self) -> None:
@@ -374,7 +379,11 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_settings_action_triggered(self) -> None:
         dlg = SettingsDialog(self.settings, self)
+        language = self.settings.language
         if dlg.exec():
+            theme_manager().apply(self.settings.theme)
+            if self.settings.language != language:  # widgets set their texts once: say when it takes effect
+                self.statusBar().showMessage(self.tr("The new language shows after TorchDesk restarts."))
             self.create_panel.set_engine(self.settings.engine)
             self.create_panel.location_edit.setText(str(self.settings.envs_dir))
 
@@ -391,37 +400,39 @@ class MainWindow(QMainWindow):
 
             return update_matrix(url, current)
 
-        self.statusBar().showMessage(f"Checking {url} for newer compatibility data…")
+        self.statusBar().showMessage(self.tr("Checking {url} for newer compatibility data…").format(url=url))
         return self.update_runner.start(job)
 
     @Slot(object)
     def _on_update_runner_succeeded(self, upd: Any) -> None:
         if upd.changed:
-            text = f"Compatibility data updated from {upd.old_version} to {upd.new_version}. Recomputing the plan."
+            text = self.tr("Compatibility data updated from {old} to {new}. Recomputing the plan.").format(
+                old=upd.old_version, new=upd.new_version)
             self.start()
         else:
-            text = f"The compatibility data is up to date ({upd.new_version})."
+            text = self.tr("The compatibility data is up to date ({version}).").format(version=upd.new_version)
         self.statusBar().showMessage(text)
-        self.inform("Data update", text)
+        self.inform(self.tr("Data update"), text)
 
     @Slot(object)
     def _on_update_runner_failed(self, err: JobError) -> None:
-        self.statusBar().showMessage("Data update failed")
-        self.show_error("Could not update the compatibility data", err.message, err.details)
+        self.statusBar().showMessage(self.tr("Data update failed"))
+        self.show_error(self.tr("Could not update the compatibility data"), err.message, err.details)
 
     @Slot()
     def _on_about_action_triggered(self) -> None:
-        self.inform("About TorchDesk", self.about_text())
+        self.inform(self.tr("About TorchDesk"), self.about_text())
 
     def about_text(self) -> str:
         from PySide6 import __version__ as pyside_version
 
-        data = f"{self.matrix.data_version} ({self.matrix_path})" if self.matrix is not None else "not loaded yet"
+        data = f"{self.matrix.data_version} ({self.matrix_path})" if self.matrix is not None else self.tr("not loaded yet")
         if self.startup is not None and self.startup.matrix_warnings:
             data += "".join(f"\n! {w}" for w in self.startup.matrix_warnings)
-        return (f"TorchDesk {__version__}\nCompatibility data {data}\nPySide6 {pyside_version}\n\n"
-                "Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, "
-                "builds the conda environment and proves it works.")
+        return (f"TorchDesk {__version__}\n" + self.tr("Compatibility data {data}").format(data=data)
+                + f"\nPySide6 {pyside_version}\n\n"
+                + self.tr("Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, "
+                          "builds the conda environment and proves it works."))
 
     @Slot(object)
     def _on_create_panel_env_created(self, _result: Any) -> None:
@@ -429,7 +440,7 @@ class MainWindow(QMainWindow):
 
     @Slot(bool)
     def _on_create_runner_busy_changed(self, busy: bool) -> None:
-        self.statusBar().showMessage("Creating the environment…" if busy else "")
+        self.statusBar().showMessage(self.tr("Creating the environment…") if busy else "")
 
     # --- dialogs (attributes so tests can answer them) ------------------------------------------------------------
     def confirm(self, title: str, text: str) -> bool:
@@ -450,9 +461,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         busy = self.busy_jobs()
-        if busy and not self.confirm("A job is running",
-                                     f"{', '.join(busy).capitalize()} is still running. Cancel it and quit? "
-                                     "What it created so far will be removed."):
+        if busy and not self.confirm(self.tr("A job is running"),
+                                     self.tr("{jobs} is still running. Cancel it and quit? What it created so far will "
+                                             "be removed.").format(jobs=", ".join(busy).capitalize())):
             event.ignore()
             return
         if not self.shutdown():

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
 
 from ..model import Preferences
 from .choices import Choice, Recommendation, fallback_choice, no_match_text, split_packages
-from .widgets import NO_MARK, OK_MARK, heading
+from .core_words import tr_core
+from .theme import icon
+from .widgets import Card, empty_state, heading
 from .qtcompat import emit
 
 
@@ -37,15 +39,15 @@ class ChoiceCombo(QComboBox):
         model.clear()
         index = 0
         for i, c in enumerate(choices):
-            item = QStandardItem(c.label if c.enabled else f"{c.label}  (not here)")
+            item = QStandardItem(tr_core(c.label) if c.enabled else self.tr("{choice}  (not here)").format(choice=c.label))
             item.setData(c.value, Qt.ItemDataRole.UserRole)
-            item.setToolTip(c.reason)
+            item.setToolTip(tr_core(c.reason))
             item.setEnabled(c.enabled)
             model.appendRow(item)
             if c.value == current:
                 index = i
         self.setCurrentIndex(index)
-        self.setToolTip(choices[index].reason if choices else "")
+        self.setToolTip(tr_core(choices[index].reason) if choices else "")
         self.blockSignals(False)
 
     def value(self) -> str | None:
@@ -80,12 +82,13 @@ class RecommendationPanel(QWidget):
     PLAN_ROWS = (("torch", "PyTorch"), ("variant", "CUDA build"), ("python", "Python"), ("torchvision", "torchvision"),
                  ("torchaudio", "torchaudio"), ("numpy", "numpy"), ("index", "pip index"))
 
-    def __init__(self, parent: QWidget | None = None, *, with_extras: bool = True, title: str = "Recommendation",
-                 waiting: str = "Waiting for detection…") -> None:
+    def __init__(self, parent: QWidget | None = None, *, with_extras: bool = True, title: str | None = None,
+                 waiting: str | None = None) -> None:
         super().__init__(parent)
         self.recommendation: Recommendation | None = None
-        self.title = heading(title)
-        self.summary = QLabel(waiting)
+        self.title = heading(title or self.tr("Recommendation"), "title")
+        self.card = Card()
+        self.summary = QLabel(waiting or self.tr("Waiting for detection…"))
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         f = self.summary.font()
@@ -102,8 +105,9 @@ class RecommendationPanel(QWidget):
         self.torch_combo = ChoiceCombo()
         self.variant_combo = ChoiceCombo()
         selectors = QGridLayout()
-        for col, (label, combo) in enumerate((("P&ython", self.python_combo), ("PyTorch &release", self.torch_combo),
-                                              ("CUDA &build", self.variant_combo))):
+        for col, (label, combo) in enumerate(((self.tr("P&ython"), self.python_combo),
+                                              (self.tr("PyTorch &release"), self.torch_combo),
+                                              (self.tr("CUDA &build"), self.variant_combo))):
             lab = QLabel(label)
             lab.setBuddy(combo)
             selectors.addWidget(lab, 0, col)
@@ -115,43 +119,52 @@ class RecommendationPanel(QWidget):
 
         self.plan_form = QFormLayout()
         self.plan_fields: dict[str, QLabel] = {}
-        for key, label in self.PLAN_ROWS:
+        labels = {"torch": self.tr("PyTorch:"), "variant": self.tr("CUDA build:"), "python": self.tr("Python:"),
+                  "torchvision": self.tr("torchvision:"), "torchaudio": self.tr("torchaudio:"),
+                  "numpy": self.tr("numpy:"), "index": self.tr("pip index:")}
+        for key, _english in self.PLAN_ROWS:
+            label = labels[key]
             value = QLabel("–")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             value.setWordWrap(True)
             self.plan_fields[key] = value
-            self.plan_form.addRow(label + ":", value)
+            self.plan_form.addRow(label, value)
 
         self.why = QListWidget()
         self.why.setWordWrap(True)
         self.why.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.why.setMinimumHeight(120)
+        self.why.hide()  # until there is a plan: the empty state says what will appear
+        self.why_empty = empty_state(self.tr("Each reason for the plan (GPU architecture, driver, CUDA, Python) "
+                                             "will be listed here, with its source."))
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.hide()
 
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
-        lay.addWidget(self.summary)
-        lay.addWidget(self.fallback_button)
-        lay.addLayout(selectors)
-        lay.addLayout(self.plan_form)
-        lay.addWidget(QLabel("Why this plan:"))
+        self.card.header.addWidget(self.summary, 1)
+        self.card.body.addWidget(self.fallback_button)
+        self.card.body.addLayout(selectors)
+        self.card.body.addLayout(self.plan_form)
+        lay.addWidget(self.card)
+        lay.addWidget(heading(self.tr("Why this plan")))
+        lay.addWidget(self.why_empty)
         lay.addWidget(self.why, 1)
         lay.addWidget(self.warnings)
         self.conda_extras = QLineEdit()
         self.pip_extras = QLineEdit()
         if with_extras:
-            self.conda_extras.setPlaceholderText("e.g. ffmpeg libjpeg-turbo")
-            self.pip_extras.setPlaceholderText("e.g. transformers scipy>=1.10")
+            self.conda_extras.setPlaceholderText(self.tr("e.g. ffmpeg libjpeg-turbo"))
+            self.pip_extras.setPlaceholderText(self.tr("e.g. transformers scipy>=1.10"))
             extras = QFormLayout()
-            extras.addRow("Extra &conda packages:", self.conda_extras)
-            extras.addRow("Extra p&ip packages:", self.pip_extras)
+            extras.addRow(self.tr("Extra &conda packages:"), self.conda_extras)
+            extras.addRow(self.tr("Extra p&ip packages:"), self.pip_extras)
             lay.addLayout(extras)
 
     # --- rendering ----------------------------------------------------------------------------------------------
-    def show_busy(self, text: str = "Working out the plan…") -> None:
-        self.summary.setText(text)
+    def show_busy(self, text: str | None = None) -> None:
+        self.summary.setText(text or self.tr("Working out the plan…"))
 
     def show_recommendation(self, rec: Recommendation) -> None:
         self.recommendation = rec
@@ -166,33 +179,38 @@ class RecommendationPanel(QWidget):
             combo.setEnabled(True)
         fallback = fallback_choice(rec)
         self._fallback = fallback[1] if fallback else None
-        self.fallback_button.setText(fallback[0] if fallback else "")
+        self.fallback_button.setText(self._fallback_text(self._fallback) if self._fallback else "")
         self.fallback_button.setVisible(fallback is not None)
         if plan is None:
-            self.summary.setText(f"{NO_MARK} {no_match_text(rec)}")
+            self.card.set_icon("fail")
+            self.summary.setText(tr_core(no_match_text(rec)))
             for v in self.plan_fields.values():
                 v.setText("–")
         else:
-            self.summary.setText(f"{OK_MARK} Install {res.summary}")
-            cuda = f" (CUDA {plan.cuda} runtime inside the wheels)" if plan.cuda else ""
+            self.card.set_icon("pass")
+            self.summary.setText(self.tr("Install {summary}").format(summary=res.summary))
+            cuda = " " + self.tr("(CUDA {version} runtime inside the wheels)").format(version=plan.cuda) if plan.cuda else ""
             others = [p for p in plan.python_choices if p != plan.python]
             values = {
                 "torch": plan.torch,
                 "variant": plan.variant + cuda,
-                "python": plan.python + (f"   (also supported: {', '.join(others)})" if others else ""),
-                "torchvision": plan.torchvision or "none released for this torch",
-                "torchaudio": plan.torchaudio or "none released for this torch",
-                "numpy": plan.numpy or "any version torch accepts",
+                "python": plan.python + ("   " + self.tr("(also supported: {versions})").format(versions=", ".join(others))
+                                         if others else ""),
+                "torchvision": plan.torchvision or self.tr("none released for this torch"),
+                "torchaudio": plan.torchaudio or self.tr("none released for this torch"),
+                "numpy": plan.numpy or self.tr("any version torch accepts"),
                 "index": plan.find_links or plan.index_url or "PyPI",
             }
             for key, text in values.items():
                 self.plan_fields[key].setText(text)
         self.why.clear()
         for check in res.checks:
-            item = QListWidgetItem(f"{OK_MARK if check.ok else NO_MARK}  {_plain(check.detail)}")
+            item = QListWidgetItem(icon("pass" if check.ok else "fail"), _plain(check.detail))
             if check.source:
-                item.setToolTip(f"Source: {check.source}")
+                item.setToolTip(self.tr("Source: {source}").format(source=check.source))
             self.why.addItem(item)
+        self.why.setVisible(self.why.count() > 0)
+        self.why_empty.setVisible(self.why.count() == 0)
         warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
         self.warnings.setText("\n".join(f"! {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
@@ -201,18 +219,26 @@ class RecommendationPanel(QWidget):
         """On a machine without a GPU, say 'this machine' and 'build', not 'this GPU' and 'CUDA build'."""
         auto = self.variant_combo.item_for(None)  # type: ignore[arg-type]
         if auto is not None and not has_gpu:  # set_choices rebuilt the items: only the no-GPU text needs setting
-            auto.setText("Best for this machine (no GPU: the CPU build)")
+            auto.setText(self.tr("Best for this machine (no GPU: the CPU build)"))
             if self.variant_combo.value() is None:
-                self.variant_combo.setToolTip("no GPU was found: the CPU build is the one that runs here")
+                self.variant_combo.setToolTip(self.tr("no GPU was found: the CPU build is the one that runs here"))
         for label in self.findChildren(QLabel):  # the panel also shows other machines: set both ways
             if label.buddy() is self.variant_combo:
-                label.setText("CUDA &build" if has_gpu else "&Build")
+                label.setText(self.tr("CUDA &build") if has_gpu else self.tr("&Build"))
         row_label = self.plan_form.labelForField(self.plan_fields["variant"])
         if isinstance(row_label, QLabel):
-            row_label.setText("CUDA build:" if has_gpu else "Build:")
+            row_label.setText(self.tr("CUDA build:") if has_gpu else self.tr("Build:"))
+
+    def _fallback_text(self, prefs: Preferences) -> str:
+        """choices.fallback_choice's button label, in the user's language (it is composed, so tr_core cannot)."""
+        what = (self.tr("runs on the CPU only, not on the GPU") if prefs.variant == "cpu"
+                else self.tr("the {variant} build").format(variant=prefs.variant))
+        return self.tr("Use torch {torch} ({variant}) instead: {what}").format(torch=prefs.torch, variant=prefs.variant,
+                                                                              what=what)
 
     def show_error(self, message: str) -> None:
-        self.summary.setText(f"{NO_MARK} Could not work out a plan: {message}")
+        self.card.set_icon("fail")
+        self.summary.setText(self.tr("Could not work out a plan: {message}").format(message=message))
         self.fallback_button.hide()
 
     # --- reading ------------------------------------------------------------------------------------------------

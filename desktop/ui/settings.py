@@ -29,6 +29,8 @@ from PySide6.QtWidgets import (
 from ..dataupdate import DEFAULT_DATA_URL
 
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
+THEMES = ("system", "light", "dark")
+LANGUAGES = ("system", "en", "zh_CN")
 SETTINGS_ENV = "TORCHDESK_SETTINGS"  # an INI file to use instead of the platform's store (tests, portable use)
 
 
@@ -71,6 +73,18 @@ class UiSettings:
     def data_url(self) -> str:
         return self._get("data/url", DEFAULT_DATA_URL) or DEFAULT_DATA_URL
 
+    @property
+    def theme(self) -> str:
+        """system (follow the OS), light or dark."""
+        t = self._get("ui/theme", "system")
+        return t if t in THEMES else "system"
+
+    @property
+    def language(self) -> str:
+        """system (follow the OS locale), en or zh_CN."""
+        lang = self._get("ui/language", "system")
+        return lang if lang in LANGUAGES else "system"
+
     def mirror(self, kind: str) -> str | None:
         return self._get(f"mirrors/{kind}") or None
 
@@ -94,28 +108,41 @@ class SettingsDialog(QDialog):
         from ..hosts import read_extra_hosts
         from ..mirrors import presets
 
-        self.setWindowTitle("Settings")
+        self.setWindowTitle(self.tr("Settings"))
         self.setMinimumWidth(620)  # room for a path and a URL
         self.settings = settings
         self.engine = QComboBox()
         self.engine.addItems(ENGINES)
         self.engine.setCurrentText(settings.engine)
         self.envs_dir = QLineEdit(str(settings.envs_dir))
-        browse = QPushButton("Browse…")
+        browse = QPushButton(self.tr("Browse…"))
         browse.clicked.connect(self._on_browse_clicked)
         envs_row = QHBoxLayout()
         envs_row.addWidget(self.envs_dir, 1)
         envs_row.addWidget(browse)
         self.mirrors: dict[str, QComboBox] = {}
+        self.theme = QComboBox()
+        for value, text in (("system", self.tr("Follow the system")), ("light", self.tr("Light")),
+                            ("dark", self.tr("Dark"))):
+            self.theme.addItem(text, value)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
+        self.language = QComboBox()
+        for value, text in (("system", self.tr("Follow the system")), ("en", "English"), ("zh_CN", "简体中文")):
+            self.language.addItem(text, value)
+        self.language.setCurrentIndex(max(0, self.language.findData(settings.language)))
+        self.language.setToolTip(self.tr("A new language shows after TorchDesk restarts."))
         form = QFormLayout()
-        form.addRow("Conda &engine:", self.engine)
-        envs_label = QLabel("Environments &folder:")  # a row of widgets: the label needs its buddy set by hand
+        form.addRow(self.tr("&Theme:"), self.theme)
+        form.addRow(self.tr("&Language:"), self.language)
+        form.addRow(self.tr("Conda &engine:"), self.engine)
+        envs_label = QLabel(self.tr("Environments &folder:"))  # a row of widgets: the label needs its buddy set by hand
         envs_label.setBuddy(self.envs_dir)
         form.addRow(envs_label, envs_row)
-        for kind, label in (("conda", "conda-forge mirror"), ("torch", "PyTorch wheel mirror"), ("pypi", "PyPI mirror")):
+        for kind, label in (("conda", self.tr("conda-forge mirror:")), ("torch", self.tr("PyTorch wheel mirror:")),
+                            ("pypi", self.tr("PyPI mirror:"))):
             combo = QComboBox()
             combo.setEditable(True)
-            combo.addItem("(the origin)", "")
+            combo.addItem(self.tr("(the origin)"), "")
             for m in presets(kind):
                 combo.addItem(f"{m.id}: {m.label}", m.id)
             current = settings.mirror(kind) or ""
@@ -124,21 +151,21 @@ class SettingsDialog(QDialog):
                 combo.setCurrentIndex(idx)
             else:
                 combo.setEditText(current)
-            combo.setToolTip("a preset, or your own https:// or file:// URL")
+            combo.setToolTip(self.tr("a preset, or your own https:// or file:// URL"))
             self.mirrors[kind] = combo
-            form.addRow(label + ":", combo)
+            form.addRow(label, combo)
         self.channels = QLineEdit(" ".join(settings.channels))
-        self.channels.setPlaceholderText("conda-forge (default); space-separated names or URLs")
-        form.addRow("Conda &channels:", self.channels)
+        self.channels.setPlaceholderText(self.tr("conda-forge (default); space-separated names or URLs"))
+        form.addRow(self.tr("Conda &channels:"), self.channels)
         self.data_url = QLineEdit(settings.data_url)
-        form.addRow("&Data update URL:", self.data_url)
+        form.addRow(self.tr("&Data update URL:"), self.data_url)
         self.hosts_file = hosts_file
         self.saved_hosts = read_extra_hosts(hosts_file)
         self.hosts = QLineEdit(" ".join(sorted(self.saved_hosts)))
-        self.hosts.setPlaceholderText("none; space-separated host names, such as mirror.example.com")
-        self.hosts.setToolTip("Compatibility data may install only from download.pytorch.org, PyPI, the anaconda "
-                              "channels and the mirror presets. Add a host here only if you trust it.")
-        form.addRow("Extra allowed &hosts:", self.hosts)
+        self.hosts.setPlaceholderText(self.tr("none; space-separated host names, such as mirror.example.com"))
+        self.hosts.setToolTip(self.tr("Compatibility data may install only from download.pytorch.org, PyPI, the "
+                                       "anaconda channels and the mirror presets. Add a host here only if you trust it."))
+        form.addRow(self.tr("Extra allowed &hosts:"), self.hosts)
         self.error = QLabel()
         self.error.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
@@ -159,7 +186,7 @@ class SettingsDialog(QDialog):
 
     @Slot()
     def _on_browse_clicked(self) -> None:
-        d = QFileDialog.getExistingDirectory(self, "Environments folder", self.envs_dir.text())
+        d = QFileDialog.getExistingDirectory(self, self.tr("Environments folder"), self.envs_dir.text())
         if d:
             self.envs_dir.setText(d)
 
@@ -177,25 +204,26 @@ class SettingsDialog(QDialog):
                     return
         envs = self.envs_dir.text().strip()
         if envs and not Path(envs).expanduser().is_absolute():
-            self.error.setText(f"\u2717 the environments folder must be a full path, such as {Path.home() / 'envs'}")
+            self.error.setText("\u2717 " + self.tr("the environments folder must be a full path, such as {example}").format(
+                example=Path.home() / "envs"))
             return
         url = self.data_url.text().strip()
         if url and not url.startswith("https://"):
-            self.error.setText("\u2717 the data update URL must start with https:// (data is downloaded over https only)")
+            self.error.setText("\u2717 " + self.tr("the data update URL must start with https:// (data is downloaded over https only)"))
             return
         from ..hosts import HostError, normalize_host, save_extra_hosts
 
         try:
             hosts = frozenset(normalize_host(h) for h in self.hosts.text().replace(",", " ").split())
         except HostError as exc:
-            self.error.setText(f"\u2717 extra allowed hosts: {exc}")
+            self.error.setText("\u2717 " + self.tr("extra allowed hosts: {error}").format(error=exc))
             return
         if hosts != self.saved_hosts:
             try:
                 save_extra_hosts(hosts, self.hosts_file)
             except OSError as exc:
-                self.error.setText(f"\u2717 could not save the allowed hosts ({exc.strerror or exc}); check that "
-                                   "your settings folder is writable")
+                self.error.setText("\u2717 " + self.tr("could not save the allowed hosts ({error}); check that your settings "
+                                                     "folder is writable").format(error=exc.strerror or exc))
                 return
         s = self.settings
         s.set("create/engine", self.engine.currentText())
@@ -204,4 +232,6 @@ class SettingsDialog(QDialog):
             s.set(f"mirrors/{kind}", value)
         s.set("sources/channels", self.channels.text().strip())
         s.set("data/url", url)
+        s.set("ui/theme", self.theme.currentData())
+        s.set("ui/language", self.language.currentData())
         self.accept()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Slot
-from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication
+from PySide6.QtCore import QSize, Qt, QTimer, Slot
+from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -16,6 +16,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from .theme import SPACE, TYPE, icon, set_props
 
 OK_MARK, NO_MARK, RUN_MARK, TODO_MARK = "\u2713", "\u2717", "\u25b6", "\u25cb"
 
@@ -32,6 +34,7 @@ class LogView(QPlainTextEdit):
         self._max_lines = max_lines
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.setPlaceholderText(self.tr("The output of a running job appears here, line by line."))
         self._pending: list[str] = []
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -74,21 +77,37 @@ class LogView(QPlainTextEdit):
         self.flush()
 
 
+STAGE_ICONS = {"todo": "pending", "running": "running", "done": "pass", "failed": "fail", "skipped": "skipped"}
+
+
 class StageList(QListWidget):
-    """The job's stages, each marked pending / running / done / failed."""
+    """The job's stages as a vertical stepper: an SVG icon per stage for pending / running / done / failed."""
 
     def __init__(self, stages: tuple[tuple[str, str], ...], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._stages = stages
         self._state: dict[str, str] = {}
+        self.setIconSize(QSize(16, 16))
+        self.setSpacing(1)
         for key, label in stages:
-            item = QListWidgetItem(f"{TODO_MARK}  {label}")
+            item = QListWidgetItem(icon("pending"), label)
             item.setData(Qt.ItemDataRole.UserRole, key)
             self.addItem(item)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.setSelectionMode(QListWidget.SelectionMode.NoSelection)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(self.sizeHintForRow(0) * len(stages) + 2 * self.frameWidth() + 4)
+        self._fit()
         self.reset_stages()
+
+    def _fit(self) -> None:
+        """Exactly as tall as its stages (row heights depend on the stylesheet, so refit once it is applied)."""
+        rows = sum(max(self.sizeHintForRow(i), 0) + 2 * self.spacing() for i in range(self.count()))
+        self.setFixedHeight(rows + 2 * self.frameWidth() + 4)
+
+    def showEvent(self, event: QShowEvent) -> None:
+        self._fit()
+        super().showEvent(event)
 
     def reset_stages(self) -> None:
         for key, _label in self._stages:
@@ -99,12 +118,13 @@ class StageList(QListWidget):
 
     def set_state(self, key: str, state: str) -> None:
         """state: todo | running | done | failed | skipped."""
-        mark = {"todo": TODO_MARK, "running": RUN_MARK, "done": OK_MARK, "failed": NO_MARK, "skipped": "\u2013"}[state]
         for i, (k, label) in enumerate(self._stages):
             if k == key:
                 self._state[key] = state
                 item = self.item(i)
-                item.setText(f"{mark}  {label}")
+                item.setText(label)
+                item.setIcon(icon(STAGE_ICONS[state]))
+                item.setData(Qt.ItemDataRole.AccessibleDescriptionRole, state)
                 f = item.font()
                 f.setBold(state == "running")
                 item.setFont(f)
@@ -135,6 +155,8 @@ class Banner(QFrame):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.icon = QLabel()
+        self.icon.setFixedSize(20, 20)
         self.title = QLabel()
         f = self.title.font()
         f.setBold(True)
@@ -149,10 +171,11 @@ class Banner(QFrame):
         self.details.setReadOnly(True)
         self.details.setMaximumHeight(140)
         self.details.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
-        self.toggle = QPushButton("Details")
+        self.toggle = QPushButton(self.tr("Details"))
         self.toggle.setCheckable(True)
         self.toggle.toggled.connect(self._on_toggle_toggled)
         row = QHBoxLayout()
+        row.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
         row.addWidget(self.title, 1)
         row.addWidget(self.toggle)
         lay = QVBoxLayout(self)
@@ -163,13 +186,12 @@ class Banner(QFrame):
         self.hide()
 
     def show_result(self, kind: str, title: str, body: str = "", details: str = "") -> None:
-        """kind: ok | warn | fail | info. Colours are tints that read in light and dark palettes."""
+        """kind: ok | warn | fail | info; the stylesheet tints the banner by it (theme.py, Banner[kind=...])."""
         self.kind = kind
-        colour = {"ok": "rgba(46,160,67,0.18)", "warn": "rgba(210,153,34,0.22)",
-                  "fail": "rgba(248,81,73,0.20)", "info": "rgba(56,139,253,0.15)"}[kind]
-        mark = {"ok": OK_MARK, "warn": "!", "fail": NO_MARK, "info": "i"}[kind]
-        self.setStyleSheet(f"Banner {{ background: {colour}; border-radius: 4px; }}")
-        self.title.setText(breakable(f"{mark}  {title}"))
+        set_props(self, kind=kind)
+        self.icon.setPixmap(icon({"ok": "pass", "warn": "warn", "fail": "fail", "info": "info"}[kind]).pixmap(
+            QSize(20, 20), self.devicePixelRatioF()))
+        self.title.setText(breakable(title))
         self.body.setText(breakable(body))
         self.body.setVisible(bool(body))
         self.details.setPlainText(details)
@@ -183,13 +205,87 @@ class Banner(QFrame):
         self.details.setVisible(on)
 
 
-def heading(text: str) -> QLabel:
+def heading(text: str, size: str = "heading") -> QLabel:
     label = QLabel(text)
     f = QFont(label.font())
     f.setBold(True)
-    f.setPointSizeF(f.pointSizeF() * 1.15)
+    f.setPointSizeF(f.pointSizeF() * TYPE[size])
     label.setFont(f)
+    label.setProperty("role", "heading")
     return label
+
+
+class Card(QFrame):
+    """A rounded surface (the stylesheet's QFrame[card=true]) holding one topic: an icon, a title, its content."""
+
+    def __init__(self, title: str = "", icon_name: str | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setProperty("card", True)
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(SPACE[3], SPACE[2], SPACE[3], SPACE[3])
+        self.body.setSpacing(SPACE[1])
+        self.icon = QLabel(self)  # parented now: a label shown before it is in a layout must not float as a window
+        self.icon.setFixedSize(22, 22)
+        self.title = heading(title)
+        self.title.setVisible(bool(title))
+        self.header = QHBoxLayout()  # icon, title; a panel may add its own headline here instead of the title
+        self.header.setSpacing(SPACE[1])
+        self.header.addWidget(self.icon, 0, Qt.AlignmentFlag.AlignTop)
+        self.header.addWidget(self.title, 1)
+        self.body.addLayout(self.header)
+        self.set_icon(icon_name)
+
+    def set_icon(self, name: str | None) -> None:
+        self.icon.setVisible(name is not None)
+        if name is not None:
+            self.icon.setPixmap(icon(name).pixmap(QSize(22, 22), self.devicePixelRatioF()))
+
+
+def empty_state(text: str) -> QLabel:
+    """What will appear here, in place of an empty white box (shown until there is content)."""
+    label = QLabel(text)
+    label.setWordWrap(True)
+    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    label.setProperty("role", "empty")
+    label.setMinimumHeight(56)
+    return label
+
+
+class CollapsibleLog(QWidget):
+    """The live log behind a 'Show log' toggle: collapsed by default, it opens by itself only when asked to."""
+
+    def __init__(self, log: LogView, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.log = log
+        self.toggle = QPushButton()
+        self.toggle.setCheckable(True)
+        self.toggle.setFlat(True)
+        self.toggle.toggled.connect(self._on_toggle_toggled)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(SPACE[0])
+        row = QHBoxLayout()
+        row.addWidget(self.toggle)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(log)
+        lay.addStretch(1)  # collapsed, the blank below the toggle takes the room; expanded, the log does
+        self._on_toggle_toggled(False)
+
+    def expanded(self) -> bool:
+        return self.toggle.isChecked()
+
+    def set_expanded(self, on: bool) -> None:
+        self.toggle.setChecked(on)
+
+    @Slot(bool)
+    def _on_toggle_toggled(self, on: bool) -> None:
+        self.log.setVisible(on)
+        self.toggle.setText(self.tr("\u25be Hide log") if on else self.tr("\u25b8 Show log"))
+        lay = self.layout()
+        if isinstance(lay, QVBoxLayout):
+            lay.setStretch(1, 1 if on else 0)
+            lay.setStretch(2, 0 if on else 1)
 
 
 def note(text: str) -> QLabel:
@@ -197,7 +293,8 @@ def note(text: str) -> QLabel:
     label = QLabel(text)
     label.setWordWrap(True)
     label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    label.setEnabled(False)  # the palette's disabled text colour: muted in light and dark themes
+    label.setProperty("role", "muted")  # the stylesheet's muted colour, in light and dark themes
+    label.setEnabled(False)  # also muted where no stylesheet is applied
     return label
 
 
