@@ -455,15 +455,31 @@ def rebuild_from_lock(lock_dir: Path | str, *, name: str | None = None, prefix: 
                 reqs.append(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n")
             req_file = Path(tmp) / "requirements.txt"
             req_file.write_text("".join(reqs), encoding="utf-8")
-            cmd = [str(env_python(target)), "-m", "pip", "install", "--progress-bar", "off", "--no-index",
-                   "--find-links", tmp, "--no-deps", "--require-hashes", "-r", str(req_file)]
+            # the installer the create job's wheel stage uses (uv, pip where uv cannot run), so the rebuilt env's
+            # files, INSTALLER and RECORD included, are the ones the original got
+            from .paths import uv_cache_dir
+            from .wheelstage import find_uv, link_mode, uv_env
+
+            uv, _why = find_uv()
+            installer = "uv" if uv else "pip"
+            if uv:
+                cache = uv_cache_dir()
+                cmd = [uv, "pip", "install", "--python", str(env_python(target)), "--no-config", "--no-index",
+                       "--link-mode", link_mode(cache, target)[0], "--find-links", tmp, "--no-deps",
+                       "--require-hashes", "-r", str(req_file)]
+                env = uv_env(cache)
+            else:
+                cmd = [str(env_python(target)), "-m", "pip", "install", "--progress-bar", "off", "--no-index",
+                       "--find-links", tmp, "--no-deps", "--require-hashes", "-r", str(req_file)]
+                env = _clean_env()
             on_line("$ " + " ".join(cmd))
             if wheels:
-                code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=_clean_env())
+                code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=env)
                 if cancel is not None and cancel.is_cancelled:
                     raise Cancelled()
                 if code != 0:
-                    raise LockError(f"pip could not install the locked wheels (exit {code}); see the output above")
+                    raise LockError(f"{installer} could not install the locked wheels (exit {code}); "
+                                    "see the output above")
         _record_spec(spec, target, on_line)
         apply_day_two(spec, target, on_line=on_line, cancel=cancel)
     except BaseException:

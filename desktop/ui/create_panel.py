@@ -84,7 +84,7 @@ class CreatePanel(QWidget):
         form.addRow(loc_label, loc)
         form.addRow(self.tr("En&gine:"), self.engine_combo)
         self.jupyter_check = QCheckBox(self.tr("Register a &Jupyter kernel for it (installs ipykernel)"))
-        self.toolchain_check = QCheckBox(self.tr("Add the matching CUDA &toolchain (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)"))
+        self.toolchain_check = QCheckBox(self.tr("Add the matching CUDA tool&kit (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)"))
         form.addRow(self.tr("Extras:"), self.jupyter_check)
         form.addRow("", self.toolchain_check)
 

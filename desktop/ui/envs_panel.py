@@ -53,7 +53,7 @@ class EnvironmentsPanel(QWidget):
         self.verify_button = QPushButton(self.tr("&Verify"))
         self.export_button = QPushButton(self.tr("E&xport environment.yml…"))
         self.remove_button = QPushButton(self.tr("Re&move…"))
-        self.repair_button = QPushButton(self.tr("Re&pair"))  # put drifted torch / numpy back on the plan (driftguard)
+        self.repair_button = QPushButton(self.tr("Rep&air"))  # put drifted torch / numpy back on the plan (driftguard)
         self.lock_button = QPushButton(self.tr("Export &lock…"))  # explicit spec + pylock.toml (exactlock)
         self.cancel_button = QPushButton(self.tr("Cancel"))
         self.disk_button = QPushButton(self.tr("&Disk use…"))

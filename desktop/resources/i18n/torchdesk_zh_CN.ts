@@ -311,8 +311,8 @@
         <translation>为它注册 &amp;Jupyter 内核（安装 ipykernel）</translation>
     </message>
     <message>
-        <source>Add the matching CUDA &amp;toolchain (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)</source>
-        <translation>添加匹配的 CUDA 工具链(&amp;T)（nvcc；设置 CUDA_HOME、TORCH_CUDA_ARCH_LIST）</translation>
+        <source>Add the matching CUDA tool&amp;kit (nvcc; sets CUDA_HOME, TORCH_CUDA_ARCH_LIST)</source>
+        <translation>添加匹配的 CUDA 工具包(&amp;K)（nvcc；设置 CUDA_HOME、TORCH_CUDA_ARCH_LIST）</translation>
     </message>
     <message>
         <source>Extras:</source>
@@ -581,8 +581,8 @@
         <translation>删除(&amp;M)…</translation>
     </message>
     <message>
-        <source>Re&amp;pair</source>
-        <translation>修复(&amp;P)</translation>
+        <source>Rep&amp;air</source>
+        <translation>修复(&amp;A)</translation>
     </message>
     <message>
         <source>Export &amp;lock…</source>
