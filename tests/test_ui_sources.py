@@ -88,3 +88,26 @@ def test_why_line_shows_a_row_the_filter_hid(qtbot: Any, window: MainWindow) -> 
     _click_why(qtbot, window, "compute capability 9.0")
     assert not gpus.isRowHidden(h100) and cp.filter_edit.text() == ""
     assert _selected(cp, "gpus", "compute capability") == ["9.0"]
+
+
+def test_why_line_without_a_row_shows_its_source(qtbot: Any, window: MainWindow) -> None:
+    """An AMD card is in no table of the Compatibility tab: its line says where the gfx target comes from."""
+    op = window.other_panel
+    window.tabs.setCurrentWidget(op)
+    op.gpu_combo.setCurrentText("Radeon RX 7900 XTX")
+    with qtbot.waitSignal(window.other_runner.succeeded, timeout=30_000):
+        qtbot.mouseClick(op.plan_button, Qt.MouseButton.LeftButton)
+    rp = op.recommendation
+    lines = [rp.why.item(i).text() for i in range(rp.why.count())]
+    i = next(i for i, line in enumerate(lines) if "gfx target gfx1100" in line)
+    assert not rp.why_source.isVisible()
+    qtbot.mouseClick(rp.why_buttons[i], Qt.MouseButton.LeftButton)
+    assert window.tabs.currentWidget() is op  # nothing to jump to: it stays, and says the source
+    model = window.matrix.find_amd_gpu("Radeon RX 7900 XTX")
+    assert rp.why_source.isVisible()
+    assert all(window.matrix.sources[s].url in rp.why_source.text() for s in model.source)
+    j = next(i for i, line in enumerate(lines) if "newest release" in line)
+    qtbot.mouseClick(rp.why_buttons[j], Qt.MouseButton.LeftButton)  # a release line has its row: it jumps
+    assert window.tabs.currentWidget() is window.compat_panel
+    cp = window.compat_panel
+    assert cp.tabs.currentWidget() is cp.tables["torch"] and _selected(cp, "torch", "torch") == [rp.recommendation.plan.torch]

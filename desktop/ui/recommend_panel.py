@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyledItemDelegate,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -140,6 +143,7 @@ class RecommendationPanel(QWidget):
         self.why.hide()  # until there is a plan: the empty state says what will appear
         self.why_empty = empty_state(self.tr("Each reason for the plan (GPU architecture, driver, CUDA, Python) "
                                              "will be listed here, with its source."))
+        self.why.setItemDelegate(_WidgetRowDelegate(self.why))  # each line is drawn by its widget (_why_row)
         self.why.viewport().installEventFilter(self)  # wrapped lines change height with the width
         self.why_buttons: list[QToolButton] = []
         self._checks: tuple[Check, ...] = ()
@@ -233,9 +237,7 @@ class RecommendationPanel(QWidget):
 
     def _why_row(self, item: QListWidgetItem, index: int) -> QWidget:
         """A why-chain line drawn over its list item: the icon, the text and a "why do you say that?" button."""
-        row = QWidget()
-        row.setAutoFillBackground(True)  # covers the item's own painting (the item keeps text and icon for readers)
-        row.setBackgroundRole(self.why.viewport().backgroundRole())
+        row = QWidget()  # the item keeps its text and icon for readers and tests; this draws them
         lay = QHBoxLayout(row)
         lay.setContentsMargins(4, 2, 4, 2)
         mark = QLabel()
@@ -342,6 +344,16 @@ class RecommendationPanel(QWidget):
     def _emit(self, prefs: Preferences) -> None:
         self.show_busy()
         emit(self.preferences_changed, prefs)
+
+
+class _WidgetRowDelegate(QStyledItemDelegate):
+    """Paints nothing: the why list's lines are widgets over their items (text, icon and their button)."""
+
+    def paint(self, painter: Any, option: Any, index: Any) -> None:
+        return
+
+    def updateEditorGeometry(self, editor: QWidget, option: Any, index: Any) -> None:
+        editor.setGeometry(option.rect)  # the whole line, not just the text's part (no icon is painted beside it)
 
 
 def _plain(detail: str) -> str:
