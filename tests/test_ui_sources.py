@@ -108,6 +108,6 @@ def test_why_line_without_a_row_shows_its_source(qtbot: Any, window: MainWindow)
     assert all(window.matrix.sources[s].url in rp.why_source.text() for s in model.source)
     j = next(i for i, line in enumerate(lines) if "newest release" in line)
     qtbot.mouseClick(rp.why_buttons[j], Qt.MouseButton.LeftButton)  # a release line has its row: it jumps
-    assert window.tabs.currentWidget() is window.compat_panel
+    assert window.tabs.currentWidget() is window.compat_panel and rp.why_source.isHidden()
     cp = window.compat_panel
     assert cp.tabs.currentWidget() is cp.tables["torch"] and _selected(cp, "torch", "torch") == [rp.recommendation.plan.torch]

@@ -300,6 +300,7 @@ class MainWindow(QMainWindow):
         rec = panel.recommendation
         torch = rec.plan.torch if rec is not None and rec.plan is not None else None
         if self.compat_panel.show_check(check, torch):
+            panel.why_source.hide()  # an earlier line's source no longer applies
             self.tabs.setCurrentWidget(self.compat_panel)
             return
         ids = split_source(check.source)
