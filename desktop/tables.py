@@ -4,7 +4,11 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 from .matrix import Matrix, cc_tuple, sm_name, vtuple
+from .model import Check
 
 
 def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
@@ -94,3 +98,83 @@ def build_rocm_rows(m: Matrix, gfx: str, torch: str | None = None) -> list[dict[
             rows.append({"torch": r.version, "released": r.released, "Python": f"{r.python[0]} - {r.python[-1]}",
                          "ROCm builds (linux-x86_64)": " ".join(hits), "torchvision": r.torchvision or "-"})
     return rows
+
+
+def row_sources(m: Matrix, key: str, row: dict[str, str]) -> dict[str, tuple[str, ...]]:
+    """The source ids behind each cell of one row of `build_tables` (key cuda|driver|torch|gpus) or
+    `build_amd_rows` (key amd): the data row's own `source`, plus the architecture's or builds' where a cell
+    comes from them."""
+    own: tuple[str, ...] = ()
+    extra: dict[str, tuple[str, ...]] = {}
+    if key in ("cuda", "driver"):
+        tk = m.cuda(row["CUDA"])
+        own = tk.source if tk is not None else ()
+        if key == "cuda" and tk is not None:
+            names = set(row.get("architectures", "").split(", "))
+            extra["architectures"] = _merge(own, *(a.source for a in m.architectures if a.name in names))
+    elif key == "torch":
+        r = m.release(row["torch"])
+        own = r.source if r is not None else ()
+        for col in row:
+            if col.startswith("builds (") and r is not None:
+                plat = col[len("builds ("):-1]
+                extra[col] = _merge(own, *(b.source for b in r.builds if plat in b.platforms))
+    elif key == "gpus":
+        g = next((g for g in m.gpus if g.name == row["GPU"]), None)
+        own = g.source if g is not None else ()
+        arch = m.arch_for_cc(g.cc) if g is not None else None
+        extra["architecture"] = _merge(own, arch.source if arch is not None else ())
+    elif key == "amd":
+        a = next((g for g in m.amd_gpus if g.name == row["GPU"]), None)
+        own = a.source if a is not None else ()
+    return {col: extra.get(col, own) for col in row}
+
+
+def _merge(*groups: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(i for g in groups for i in g))
+
+
+def source_refs(m: Matrix, ids: Iterable[str]) -> list[tuple[str, str]]:
+    """(title, url) for each source id, through matrix.json's `sources` table; an unknown id is its own title."""
+    return [(m.sources[i].title, m.sources[i].url) if i in m.sources else (i, "") for i in ids]
+
+
+def split_source(text: str | None) -> tuple[str, ...]:
+    """A why-chain line's `source` ('a, b') as ids."""
+    return tuple(s.strip() for s in (text or "").split(",") if s.strip())
+
+
+_TORCH = re.compile(r"\btorch (\d+(?:\.\d+)+)")
+_CUDA = re.compile(r"\bCUDA (?:up to )?(\d+\.\d+)")
+# why-chain lines that speak about the planned release without naming it (Python, build, companions, numpy)
+_ABOUT_PLAN = frozenset({"build", "python", "companions", "numpy", "platform", "gpu"})
+
+
+def locate_check(m: Matrix, tables: dict[str, list[dict[str, str]]], check: Check,
+                 torch: str | None = None) -> tuple[str, int] | None:
+    """The (table key, row index) in `tables` (from build_tables) a why-chain line comes from, or None when no
+    table row says it (the line is about this machine only, or about an AMD GPU). `torch` is the planned release."""
+    detail = check.detail
+
+    def find(key: str, col: str, value: str, prefix: int = 0) -> tuple[str, int] | None:
+        for i, r in enumerate(tables.get(key, [])):
+            have = r.get(col, "")
+            if have == value or (prefix and have and vtuple(have)[:prefix] == vtuple(value)[:prefix]):
+                return key, i
+        return None
+
+    if check.check == "host":
+        if ": compute capability " in detail:
+            model = m.find_gpu(detail.rsplit(": compute capability ", 1)[0])
+            return find("gpus", "GPU", model.name) if model is not None else None
+        cuda = _CUDA.search(detail)
+        return find("driver", "CUDA", cuda.group(1), 2) if detail.startswith("driver ") and cuda else None
+    if check.check == "driver":
+        cuda = _CUDA.search(detail)
+        return find("driver", "CUDA", cuda.group(1), 2) if cuda else None
+    named = _TORCH.search(detail)
+    if named:
+        return find("torch", "torch", named.group(1))
+    if check.check in _ABOUT_PLAN and torch:
+        return find("torch", "torch", torch)
+    return None

@@ -117,18 +117,20 @@ class CompatibilityPanel(QWidget):
         self.only_mine.toggled.connect(self._on_only_mine_toggled)
         self.tabs.currentChanged.connect(self._on_tabs_current_changed)
         self._matrix: Any = None
+        self._rows: dict[str, list[dict[str, str]]] = {}
 
     def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
-        from ..tables import build_tables
+        from ..tables import build_tables, row_sources
 
         os_key = "windows" if host is not None and host.os == "windows" else "linux"
         tables = build_tables(matrix, os_name=os_key)
-        self._matrix, self._os_key, self._cc_key = matrix, os_key, None
+        self._matrix, self._os_key, self._cc_key, self._rows = matrix, os_key, None, tables
         self.highlighted = machine_rows(matrix, host, tables) if host is not None else {k: set() for k in tables}
         pal = self.palette()
         hl = QColor(pal.color(QPalette.ColorRole.Highlight))
         hl.setAlpha(60)  # a tint of the system's highlight: readable in light and dark mode
         brush = QBrush(hl)
+        tips: dict[tuple[str, ...], str] = {}  # many cells share their sources
         for key, rows in tables.items():
             t = self.tables[key]
             cols = list(rows[0]) if rows else []
@@ -138,20 +140,54 @@ class CompatibilityPanel(QWidget):
             t.setRowCount(len(rows))
             for r, row in enumerate(rows):
                 mine = r in self.highlighted[key]
+                cell_sources = row_sources(matrix, key, row)
                 for c, col in enumerate(cols):
                     item = QTableWidgetItem(str(row[col]))
+                    ids = cell_sources.get(col, ())
+                    tip = tips.get(ids) or tips.setdefault(ids, self.source_text(matrix, ids))
                     if mine:
                         item.setBackground(brush)
                         font = item.font()
                         font.setBold(True)
                         item.setFont(font)
-                        item.setToolTip(self.tr("applies to this machine"))
+                        tip = self.tr("applies to this machine") + "\n\n" + tip
+                    item.setToolTip(tip)
                     t.setItem(r, c, item)
             t.resizeColumnsToContents()
             t.horizontalHeader().setStretchLastSection(True)
         self.legend.setText(self.tr("Rows that concern this machine are highlighted.") if host is not None and host.gpus
                             else self.tr("No GPU detected: nothing to highlight."))
         self._apply_filter()
+
+    def source_text(self, matrix: Any, ids: Any) -> str:
+        """Where a cell's (or a why-line's) data comes from: each source's title and address, one a line."""
+        from ..tables import source_refs
+
+        refs = source_refs(matrix, ids)
+        if not refs:
+            return self.tr("No source is recorded for this.")
+        return self.tr("Source:") + "\n" + "\n".join(f"{title} \u2014 {url}" if url else title for title, url in refs)
+
+    def show_check(self, check: Any, torch: str | None = None) -> bool:
+        """Show the table row a why-chain line comes from (tab switched, row selected and scrolled to); False if
+        no row of these tables says it."""
+        from ..tables import locate_check
+
+        if self._matrix is None:
+            return False
+        loc = locate_check(self._matrix, self._rows, check, torch)
+        if loc is None:
+            return False
+        key, row = loc
+        t = self.tables[key]
+        if t.isRowHidden(row):  # the filter hides it: show every row rather than a selection nobody can see
+            self.only_mine.setChecked(False)
+            self.filter_edit.clear()
+        self.tabs.setCurrentWidget(t)
+        t.selectRow(row)
+        t.scrollTo(t.model().index(row, 0), QAbstractItemView.ScrollHint.PositionAtCenter)
+        t.setFocus()
+        return True
 
     def visible_rows(self, key: str) -> list[int]:
         t = self.tables[key]

@@ -165,6 +165,8 @@ class MainWindow(QMainWindow):
         self.update_runner.succeeded.connect(self._on_update_runner_succeeded)
         self.update_runner.failed.connect(self._on_update_runner_failed)
         self.recommend_panel.preferences_changed.connect(self._on_recommend_panel_preferences_changed)
+        self.recommend_panel.why_requested.connect(self._on_recommend_panel_why_requested)
+        self.other_panel.recommendation.why_requested.connect(self._on_other_panel_why_requested)
         self.create_panel.env_created.connect(self._on_create_panel_env_created)
         self.create_runner.busy_changed.connect(self._on_create_runner_busy_changed)
 
@@ -282,6 +284,32 @@ class MainWindow(QMainWindow):
     def _on_recommend_panel_preferences_changed(self, prefs: Preferences) -> None:
         self.create_panel.set_plan_ready(False, reason=self.tr("working out the plan for the new choices…"))
         self.set_preferences(prefs)
+
+    @Slot(object)
+    def _on_recommend_panel_why_requested(self, check: Any) -> None:
+        self._show_why(self.recommend_panel, check)
+
+    @Slot(object)
+    def _on_other_panel_why_requested(self, check: Any) -> None:
+        self._show_why(self.other_panel.recommendation, check)
+
+    def _show_why(self, panel: RecommendationPanel, check: Any) -> None:
+        """'Why do you say that?': the Compatibility tab on the row the line comes from, else the line's source."""
+        from ..tables import split_source
+
+        rec = panel.recommendation
+        torch = rec.plan.torch if rec is not None and rec.plan is not None else None
+        if self.compat_panel.show_check(check, torch):
+            panel.why_source.hide()  # an earlier line's source no longer applies
+            self.tabs.setCurrentWidget(self.compat_panel)
+            return
+        ids = split_source(check.source)
+        if ids and self.matrix is not None:
+            text = self.tr("No compatibility table row says this.") + " " + self.compat_panel.source_text(self.matrix, ids)
+        else:
+            text = self.tr("No compatibility table row or recorded source says this: it is worked out from what was "
+                           "detected on the machine and from the other lines.")
+        panel.show_why_source(text)
 
     @Slot(object)
     def _on_resolve_runner_succeeded(self, rec: Any) -> None:

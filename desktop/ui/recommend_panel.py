@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
 
-from PySide6.QtCore import Qt, Signal, Slot
+
+from PySide6.QtCore import QEvent, QObject, QSize, Qt, Signal, Slot
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QFormLayout,
     QGridLayout,
     QLabel,
@@ -14,11 +17,13 @@ from PySide6.QtWidgets import (
     QListWidget,
     QListWidgetItem,
     QPushButton,
+    QStyledItemDelegate,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..model import Preferences
+from ..model import Check, Preferences
 from .choices import Choice, Recommendation, fallback_choice, no_match_text, split_packages
 from .core_words import tr_core
 from .theme import icon
@@ -78,6 +83,7 @@ class RecommendationPanel(QWidget):
     """Shows a Recommendation; emits `preferences_changed` when the user picks something in a selector."""
 
     preferences_changed = Signal(object)  # Preferences
+    why_requested = Signal(object)  # the why-chain line (a Check) whose "why do you say that?" was clicked
 
     PLAN_ROWS = (("torch", "PyTorch"), ("variant", "CUDA build"), ("python", "Python"), ("torchvision", "torchvision"),
                  ("torchaudio", "torchaudio"), ("numpy", "numpy"), ("index", "pip index"))
@@ -137,6 +143,14 @@ class RecommendationPanel(QWidget):
         self.why.hide()  # until there is a plan: the empty state says what will appear
         self.why_empty = empty_state(self.tr("Each reason for the plan (GPU architecture, driver, CUDA, Python) "
                                              "will be listed here, with its source."))
+        self.why.setItemDelegate(_WidgetRowDelegate(self.why))  # each line is drawn by its widget (_why_row)
+        self.why.viewport().installEventFilter(self)  # wrapped lines change height with the width
+        self.why_buttons: list[QToolButton] = []
+        self._checks: tuple[Check, ...] = ()
+        self.why_source = QLabel()  # where a line comes from, when no compatibility table row says it
+        self.why_source.setWordWrap(True)
+        self.why_source.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.why_source.hide()
         self.warnings = QLabel()
         self.warnings.setWordWrap(True)
         self.warnings.hide()
@@ -151,6 +165,7 @@ class RecommendationPanel(QWidget):
         lay.addWidget(heading(self.tr("Why this plan")))
         lay.addWidget(self.why_empty)
         lay.addWidget(self.why, 1)
+        lay.addWidget(self.why_source)
         lay.addWidget(self.warnings)
         self.conda_extras = QLineEdit()
         self.pip_extras = QLineEdit()
@@ -204,16 +219,69 @@ class RecommendationPanel(QWidget):
             for key, text in values.items():
                 self.plan_fields[key].setText(text)
         self.why.clear()
-        for check in res.checks:
+        self.why_buttons = []
+        self._checks = tuple(res.checks)
+        self.why_source.hide()
+        for i, check in enumerate(res.checks):
             item = QListWidgetItem(icon("pass" if check.ok else "fail"), _plain(check.detail))
             if check.source:
                 item.setToolTip(self.tr("Source: {source}").format(source=check.source))
             self.why.addItem(item)
+            self.why.setItemWidget(item, self._why_row(item, i))
+        self._fit_why_rows()
         self.why.setVisible(self.why.count() > 0)
         self.why_empty.setVisible(self.why.count() == 0)
         warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
         self.warnings.setText("\n".join(f"! {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
+
+    def _why_row(self, item: QListWidgetItem, index: int) -> QWidget:
+        """A why-chain line drawn over its list item: the icon, the text and a "why do you say that?" button."""
+        row = QWidget()  # the item keeps its text and icon for readers and tests; this draws them
+        lay = QHBoxLayout(row)
+        lay.setContentsMargins(4, 2, 4, 2)
+        mark = QLabel()
+        mark.setPixmap(item.icon().pixmap(16, 16))
+        text = QLabel(item.text())
+        text.setWordWrap(True)
+        text.setToolTip(item.toolTip())
+        button = QToolButton()
+        button.setText(self.tr("why do you say that?"))
+        button.setAutoRaise(True)
+        button.setCursor(Qt.CursorShape.PointingHandCursor)
+        button.setToolTip(self.tr("Show the compatibility table row this line comes from, or its source"))
+        button.setProperty("why_index", index)
+        button.clicked.connect(self._on_why_button_clicked)
+        self.why_buttons.append(button)
+        lay.addWidget(mark, 0, Qt.AlignmentFlag.AlignTop)
+        lay.addWidget(text, 1)
+        lay.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    def _fit_why_rows(self) -> None:
+        width = max(self.why.viewport().width(), 200)
+        for i in range(self.why.count()):
+            item = self.why.item(i)
+            row = self.why.itemWidget(item)
+            if row is not None:
+                h = row.heightForWidth(width) if row.hasHeightForWidth() else -1
+                item.setSizeHint(QSize(width, max(h, row.sizeHint().height())))
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.why.viewport() and event.type() == QEvent.Type.Resize:
+            self._fit_why_rows()
+        return super().eventFilter(watched, event)
+
+    def show_why_source(self, text: str) -> None:
+        """Say where a why-chain line comes from when no compatibility table row says it."""
+        self.why_source.setText(text)
+        self.why_source.show()
+
+    @Slot()
+    def _on_why_button_clicked(self) -> None:
+        index = self.sender().property("why_index") if self.sender() is not None else None
+        if isinstance(index, int) and 0 <= index < len(self._checks):
+            emit(self.why_requested, self._checks[index])
 
     def _use_machine_words(self, has_gpu: bool) -> None:
         """On a machine without a GPU, say 'this machine' and 'build', not 'this GPU' and 'CUDA build'."""
@@ -276,6 +344,16 @@ class RecommendationPanel(QWidget):
     def _emit(self, prefs: Preferences) -> None:
         self.show_busy()
         emit(self.preferences_changed, prefs)
+
+
+class _WidgetRowDelegate(QStyledItemDelegate):
+    """Paints nothing: the why list's lines are widgets over their items (text, icon and their button)."""
+
+    def paint(self, painter: Any, option: Any, index: Any) -> None:
+        return
+
+    def updateEditorGeometry(self, editor: QWidget, option: Any, index: Any) -> None:
+        editor.setGeometry(option.rect)  # the whole line, not just the text's part (no icon is painted beside it)
 
 
 def _plain(detail: str) -> str:

@@ -236,6 +236,14 @@
         <translation>未检测到 GPU：没有需要高亮的行。</translation>
     </message>
     <message>
+        <source>No source is recorded for this.</source>
+        <translation>此项没有记录来源。</translation>
+    </message>
+    <message>
+        <source>Source:</source>
+        <translation>来源：</translation>
+    </message>
+    <message>
         <source>Nothing matches “{text}” in any table. Try a CUDA version (12.4), a compute capability (8.6, sm_86 or 86), a GPU (4090) or a PyTorch release (2.5).</source>
         <translation>所有表中都没有与“{text}”匹配的内容。可以试试 CUDA 版本（12.4）、计算能力（8.6、sm_86 或 86）、GPU（4090）或 PyTorch 版本（2.5）。</translation>
     </message>
@@ -968,6 +976,14 @@ This cannot be undone.</source>
         <translation>正在按新的选择计算方案…</translation>
     </message>
     <message>
+        <source>No compatibility table row says this.</source>
+        <translation>兼容性表中没有哪一行说明这一点。</translation>
+    </message>
+    <message>
+        <source>No compatibility table row or recorded source says this: it is worked out from what was detected on the machine and from the other lines.</source>
+        <translation>兼容性表中没有对应的行，也没有记录的来源：这是根据在该机器上检测到的信息和其他各行推算出来的。</translation>
+    </message>
+    <message>
         <source>Export environment.yml</source>
         <translation>导出 environment.yml</translation>
     </message>
@@ -1196,6 +1212,14 @@ This cannot be undone.</source>
     <message>
         <source>Source: {source}</source>
         <translation>来源：{source}</translation>
+    </message>
+    <message>
+        <source>why do you say that?</source>
+        <translation>为什么这么说？</translation>
+    </message>
+    <message>
+        <source>Show the compatibility table row this line comes from, or its source</source>
+        <translation>显示这一行所依据的兼容性表行，或其来源</translation>
     </message>
     <message>
         <source>Best for this machine (no GPU: the CPU build)</source>
