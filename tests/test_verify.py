@@ -501,3 +501,32 @@ def test_cuda_extension_on_a_gpu() -> None:
     assert chk["ok"] is True, chk
     assert [g["got"] for g in chk["gpus"]] == [[1.0, 2.0, 3.0, 4.0]] * r.report["cuda"]["device_count"]
     assert r.verdict in ("pass", "warn"), r.cause
+
+
+@pytest.mark.slow
+@pytest.mark.toolchain
+def test_the_cuda_extension_source_compiles_with_the_real_nvcc(cpu_torch_python: str, tmp_path: Path) -> None:
+    """What can run of the CUDA half without a GPU: the real nvcc compiles the check's kernel source against
+    torch's headers (the CPU wheel ships them) for sm_90. Linking needs a CUDA torch, launching a GPU: not here."""
+    import shutil
+    import sysconfig
+
+    from desktop.smoke import EXT_CUDA
+
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("no nvcc on this machine")
+    inc = subprocess.run([cpu_torch_python, "-c", "import os, sysconfig, torch; "
+                          "print(os.path.join(os.path.dirname(torch.__file__), 'include')); "
+                          "print(sysconfig.get_paths()['include'])"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout.split("\n")
+    torch_inc, py_inc = inc[0], inc[1] or sysconfig.get_paths()["include"]
+    src = tmp_path / "torchdesk_ext_cuda.cu"
+    src.write_text(EXT_CUDA)
+    obj = tmp_path / "torchdesk_ext_cuda.o"
+    p = subprocess.run([nvcc, "-c", str(src), "-o", str(obj), "-std=c++17", "--expt-relaxed-constexpr",
+                        "-gencode=arch=compute_90,code=sm_90", "-DTORCH_EXTENSION_NAME=torchdesk_ext_cuda",
+                        f"-I{torch_inc}", f"-I{torch_inc}/torch/csrc/api/include", f"-I{py_inc}"],
+                       capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert obj.stat().st_size > 0
