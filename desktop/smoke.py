@@ -112,6 +112,36 @@ def cc_covered(cc, arch_list):
     return "sass" if sass else ("ptx" if ptx else None)
 
 
+# The activation script TorchDesk writes for --toolchain (desktop/toolchain.py); its CUDA_HOME line names the
+# toolchain folder relative to the env, so the env says by itself whether it has one.
+TOOLCHAIN_SCRIPT = ("etc", "conda", "activate.d", "torchdesk-toolchain.sh")
+_CUDA_HOME_LINE = r'^export CUDA_HOME="\$\{CONDA_PREFIX\}/([^"$`\\]+)"\s*$'
+_ARCH_LIST_LINE = r"^export TORCH_CUDA_ARCH_LIST='([0-9.;+ A-Za-z]+)'\s*$"
+
+
+def toolchain_info(prefix):
+    """The toolchain TorchDesk recorded in the env at `prefix`: {cuda_home, nvcc, arch_list}, or None.
+
+    None where there is no activation script, its CUDA_HOME is not a folder inside the env, or that folder has no
+    bin/nvcc: then there is no toolchain to check, and the extension checks are skipped, not failed.
+    """
+    path = os.path.join(prefix, *TOOLCHAIN_SCRIPT)
+    try:
+        with open(path, encoding="utf-8") as f:
+            text = f.read(65536)
+    except (OSError, IOError, ValueError):
+        return None
+    home = re.search(_CUDA_HOME_LINE, text, re.MULTILINE)
+    if not home or ".." in re.split(r"[\\/]", home.group(1)):
+        return None
+    cuda_home = os.path.join(prefix, *home.group(1).split("/"))
+    nvcc = os.path.join(cuda_home, "bin", "nvcc.exe" if sys.platform.startswith("win") else "nvcc")
+    if not os.path.isfile(nvcc):
+        return None
+    archs = re.search(_ARCH_LIST_LINE, text, re.MULTILINE)
+    return {"cuda_home": cuda_home, "nvcc": nvcc, "arch_list": archs.group(1) if archs else None}
+
+
 # --- the parts that only run as a script ------------------------------------------------------------------------
 
 class _Run(object):
@@ -362,6 +392,7 @@ def run_torch_checks(run):
     _numpy_checks(run, torch)
     _torchvision_checks(run, torch, cuda["available"])
     _torchaudio_checks(run)
+    _extension_checks(run, torch, cuda["available"])
 
 
 def _why_no_cuda(run, torch, rep, cuda):
@@ -517,6 +548,90 @@ def _torchvision_checks(run, torch, on_gpu):
 def _torchaudio_checks(run):
     run.stage("torchaudio.import")
     _import_companion(run.report, "torchaudio", lambda: _import("torchaudio"))
+
+
+EXT_CPP = r"""
+#include <torch/extension.h>
+torch::Tensor torchdesk_add_one(torch::Tensor x) { return x + 1; }
+"""
+EXT_CUDA_DECL = "torch::Tensor torchdesk_add_one_cuda(torch::Tensor x);"
+EXT_CUDA = r"""
+#include <torch/extension.h>
+#include <cuda_runtime.h>
+__global__ void torchdesk_add_one_kernel(const float* x, float* y, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) y[i] = x[i] + 1.0f;
+}
+torch::Tensor torchdesk_add_one_cuda(torch::Tensor x) {
+  TORCH_CHECK(x.is_cuda() && x.scalar_type() == torch::kFloat && x.is_contiguous(), "a contiguous float CUDA tensor");
+  auto y = torch::empty_like(x);
+  int n = (int) x.numel();
+  torchdesk_add_one_kernel<<<(n + 255) / 256, 256>>>(x.data_ptr<float>(), y.data_ptr<float>(), n);
+  cudaError_t err = cudaGetLastError();
+  TORCH_CHECK(err == cudaSuccess, "kernel launch failed: ", cudaGetErrorString(err));
+  return y;
+}
+"""
+
+
+def _extension_checks(run, torch, on_gpu):
+    """With the toolchain TorchDesk installed (and only then): build a C++ extension with load_inline and call it;
+    where torch has CUDA and a GPU is there, also a CUDA kernel, launched on every GPU. A failure is a "fail"."""
+    import shutil
+    import tempfile
+
+    tc = toolchain_info(sys.prefix)
+    run.report["toolchain"] = tc
+    if tc is None:
+        return
+    # What activation would set, for the compile only: CUDA_HOME, the arch list, and the env's own scripts
+    # folder first on PATH (ninja from pip lands there; verify runs this python without activating the env).
+    os.environ["CUDA_HOME"] = tc["cuda_home"]
+    if tc["arch_list"]:
+        os.environ["TORCH_CUDA_ARCH_LIST"] = tc["arch_list"]
+    bindirs = [os.path.dirname(sys.executable), os.path.join(sys.prefix, "Scripts"), os.path.join(sys.prefix, "bin"),
+               os.path.join(tc["cuda_home"], "bin")]
+    os.environ["PATH"] = os.pathsep.join([d for d in bindirs if os.path.isdir(d)] + [os.environ.get("PATH", "")])
+    build = tempfile.mkdtemp(prefix="torchdesk-ext-")  # never the user's ~/.cache/torch_extensions
+
+    def load(name, **sources):
+        run.stage("extension.build." + name)
+        from torch.utils import cpp_extension
+
+        cpp_extension.CUDA_HOME = tc["cuda_home"]  # read at import; the env var above covers a first import
+        folder = os.path.join(build, name)
+        os.mkdir(folder)
+        t = time.time()
+        mod = cpp_extension.load_inline(name=name, build_directory=folder, verbose=False, **sources)
+        return mod, round(time.time() - t, 3)
+
+    def cpp():
+        mod, secs = load("torchdesk_ext_cpp", cpp_sources=[EXT_CPP], functions=["torchdesk_add_one"])
+        got = mod.torchdesk_add_one(torch.arange(4, dtype=torch.float32)).tolist()
+        return {"ok": got == [1.0, 2.0, 3.0, 4.0], "got": got, "build_s": secs, "cxx": os.environ.get("CXX", "c++")}
+
+    def cuda():
+        mod, secs = load("torchdesk_ext_cuda", cpp_sources=[EXT_CUDA_DECL], cuda_sources=[EXT_CUDA],
+                         functions=["torchdesk_add_one_cuda"])
+        out = {"build_s": secs, "gpus": []}
+        for i in range(torch.cuda.device_count()):
+            with torch.cuda.device(i):
+                x = torch.arange(4, dtype=torch.float32, device="cuda:%d" % i)
+                got = mod.torchdesk_add_one_cuda(x)
+                torch.cuda.synchronize(i)
+                out["gpus"].append({"index": i, "got": got.cpu().tolist()})
+        out["ok"] = bool(out["gpus"]) and all(g["got"] == [1.0, 2.0, 3.0, 4.0] for g in out["gpus"])
+        return out
+
+    try:
+        run.check("cpp_extension", cpp, severity="fail")
+        if on_gpu and run.report["torch"].get("cuda"):
+            run.check("cuda_extension", cuda, severity="fail")
+        else:
+            run.report["toolchain"]["cuda_extension"] = "skipped: %s" % (
+                "this torch build has no CUDA" if not run.report["torch"].get("cuda") else "no GPU is available")
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
 
 
 def main(argv=None):

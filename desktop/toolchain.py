@@ -41,7 +41,7 @@ class Toolchain:
     """What --toolchain installs and sets for one build."""
 
     cuda: str  # "13.0"
-    requirements: tuple[str, ...]  # ("cuda-toolkit[cudart,crt,nvcc]==13.0.*",)
+    requirements: tuple[str, ...]  # ("cuda-toolkit[cudart,crt,nvcc]==13.0.*", "ninja")
     cuda_home: str  # relative to the env: lib/python3.12/site-packages/nvidia/cu13
     arch_list: str | None  # "8.9;9.0+PTX"; None: no NVIDIA GPU detected (torch then picks at build time)
     why: tuple[str, ...]
@@ -107,7 +107,8 @@ def plan_toolchain(spec: Any, host: Any = None, matrix: Any = None, *, windows: 
         why.append("no NVIDIA GPU was detected, so TORCH_CUDA_ARCH_LIST is left unset (torch picks at build time)")
     if skipped:
         why.append(f"CUDA {cuda} cannot compile for compute capability {', '.join(skipped)}; left out of the list")
-    return Toolchain(cuda=cuda, requirements=(f"cuda-toolkit[{EXTRAS}]=={cuda}.*",),
+    why.append("ninja from PyPI too: torch.utils.cpp_extension builds with it, and verify compiles a tiny extension")
+    return Toolchain(cuda=cuda, requirements=(f"cuda-toolkit[{EXTRAS}]=={cuda}.*", "ninja"),
                      cuda_home=f"{site_packages_rel(spec.python, windows=windows)}/nvidia/cu13", arch_list=archs,
                      why=tuple(why))
 

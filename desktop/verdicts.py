@@ -18,6 +18,8 @@ VERDICTS = ("pass", "warn", "fail")
 SEVERITIES = ("warn", "fail")
 # The checks judge() has words of its own for (a cause and a fix). Every other check that fails is judged by the
 # severity it carries, and one that carries none (or a bad one) is at least a warning.
+# Built with torch.utils.cpp_extension by the smoke script only where the env has TorchDesk's toolchain.
+EXTENSION_CHECKS = ("cpp_extension", "cuda_extension")
 KNOWN_CHECKS = ("cpu_matmul", "alloc", "matmul_fp32", "conv_cudnn", "matmul_bf16", "numpy_interop", "torchvision_nms")
 
 
@@ -351,12 +353,23 @@ def _judge_other_checks(report: dict[str, Any], fails: list[tuple[str, str]], wa
     for c in checks:
         # GPU checks of any name are judged per GPU (_judge_gpu); the others by name above.
         if not c.ok and c.gpu is None and c.name not in KNOWN_CHECKS:
-            (fails if c.severity == "fail" else warns).append((f"the {c.name} check failed: {c.detail}", fix))
+            (fails if c.severity == "fail" else warns).append((f"the {c.name} check failed: {c.detail}",
+                                                               _extension_fix(c.detail) if c.name in
+                                                               EXTENSION_CHECKS else fix))
     if not fails and not warns:
         for c in checks:
             if not c.ok:
                 where = "" if c.gpu is None else f" on GPU {c.gpu}"
                 (fails if c.severity == "fail" else warns).append((f"the {c.name} check failed{where}: {c.detail}", fix))
+
+
+def _extension_fix(detail: str) -> str:
+    """The fix for a failed cpp_extension / cuda_extension check (the env has TorchDesk's toolchain)."""
+    if "Ninja is required" in detail:
+        return "install ninja into the environment (pip install ninja), then verify again"
+    return ("the environment's toolchain cannot build a torch extension: check its C++ compiler ($CXX, else c++ on "
+            "PATH) and that $CUDA_HOME/bin/nvcc runs (the log has the compiler's output); if the toolchain is "
+            "damaged, recreate the environment with --toolchain")
 
 
 def _first(text: str | None) -> str:

@@ -28,11 +28,13 @@ from desktop.model import GpuInfo, Host, Plan
 from desktop.paths import envs_dir
 from desktop.procs import CancelToken
 from desktop.toolchain import (
+    Toolchain,
     ToolchainError,
     activation_scripts,
     arch_list,
     gencode_flags,
     plan_toolchain,
+    write_activation,
 )
 
 NVCC = shutil.which("nvcc")
@@ -65,7 +67,7 @@ def test_arch_list_for_cuda_13(ccs: tuple[str, ...], archs: str | None, skipped:
 
 def test_plan_for_a_cuda_13_build() -> None:
     tc = plan_toolchain(_spec("cu130", "13.0"), _host("8.9", "9.0"), default_matrix())
-    assert tc.requirements == ("cuda-toolkit[cudart,crt,nvcc]==13.0.*",)
+    assert tc.requirements == ("cuda-toolkit[cudart,crt,nvcc]==13.0.*", "ninja")
     assert tc.cuda_home == "lib/python3.12/site-packages/nvidia/cu13"
     assert tc.arch_list == "8.9;9.0+PTX"
     assert any("TORCH_CUDA_ARCH_LIST=8.9;9.0+PTX" in w for w in tc.why)
@@ -140,6 +142,18 @@ def _standin_toolkit(root: Path, real_nvcc: str | None) -> Path:
             z.writestr(info, c)
     (root / "simple" / "cuda-toolkit").mkdir(parents=True)
     (root / "simple" / "cuda-toolkit" / "index.html").write_text(f'<a href="../../files/{whl.name}">{whl.name}</a>\n')
+    # A STAND-IN ninja too (metadata only): --toolchain also installs ninja, and this index is all pip sees.
+    meta = {"ninja-1.13.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: ninja\nVersion: 1.13.0\n",
+            "ninja-1.13.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: torchdesk-tests\nRoot-Is-Purelib: true\n"
+                                            "Tag: py3-none-any\n"}
+    meta["ninja-1.13.0.dist-info/RECORD"] = "".join(
+        f"{p},{_record_hash(c.encode())},{len(c.encode())}\n" for p, c in meta.items()) + "ninja-1.13.0.dist-info/RECORD,,\n"
+    nwhl = root / "files" / "ninja-1.13.0-py3-none-any.whl"
+    with zipfile.ZipFile(nwhl, "w") as z:
+        for p, c in meta.items():
+            z.writestr(p, c)
+    (root / "simple" / "ninja").mkdir(parents=True)
+    (root / "simple" / "ninja" / "index.html").write_text(f'<a href="../../files/{nwhl.name}">{nwhl.name}</a>\n')
     return root / "simple"
 
 
@@ -196,3 +210,37 @@ def test_cli_create_toolchain_on_a_cpu_build_says_why_and_builds_nothing(home: P
     assert p.returncode == 2, p.stdout + p.stderr
     assert "--toolchain:" in p.stderr and "no CUDA" in p.stderr
     assert not (envs_dir() / "tcx").exists()
+
+
+# --- what verify reads back: desktop/smoke.py finds the toolchain through the activation script written here ----
+
+def _written(tmp_path: Path, nvcc: bool = True, cuda_home: str = "lib/python3.12/site-packages/nvidia/cu13") -> Path:
+    prefix = tmp_path / "env"
+    tc = plan_toolchain(_spec("cu130", "13.0"), _host("8.9", "9.0"), None)
+    write_activation(Toolchain(tc.cuda, tc.requirements, cuda_home, tc.arch_list, tc.why), prefix)
+    if nvcc:
+        (prefix / cuda_home / "bin").mkdir(parents=True)
+        (prefix / cuda_home / "bin" / "nvcc").write_text("#!/bin/sh\n")
+    return prefix
+
+
+def test_smoke_reads_the_toolchain_back_from_the_activation_script(tmp_path: Path) -> None:
+    from desktop.smoke import toolchain_info
+
+    prefix = _written(tmp_path)
+    home = prefix / "lib/python3.12/site-packages/nvidia/cu13"
+    assert toolchain_info(str(prefix)) == {"cuda_home": str(home), "nvcc": str(home / "bin" / "nvcc"),
+                                           "arch_list": "8.9;9.0+PTX"}
+
+
+def test_smoke_sees_no_toolchain_without_nvcc_or_script_or_outside_the_env(tmp_path: Path) -> None:
+    from desktop.smoke import toolchain_info
+
+    assert toolchain_info(str(tmp_path / "nothing")) is None
+    assert toolchain_info(str(_written(tmp_path / "a", nvcc=False))) is None
+    # a CUDA_HOME that climbs out of the env is not TorchDesk's toolchain, even with an nvcc there
+    (tmp_path / "b" / "outside" / "bin").mkdir(parents=True)
+    (tmp_path / "b" / "outside" / "bin" / "nvcc").write_text("")
+    prefix = _written(tmp_path / "b", nvcc=False, cuda_home="../outside")
+    assert "../outside" in (prefix / "etc/conda/activate.d/torchdesk-toolchain.sh").read_text()
+    assert toolchain_info(str(prefix)) is None

@@ -91,3 +91,16 @@ def test_the_smoke_script_writes_each_checks_severity(tmp_path: Path) -> None:
     assert p.returncode == 0, p.stderr
     checks = json.loads(p.stdout.strip().splitlines()[-1])
     assert [(c["name"], c["severity"], c["ok"]) for c in checks] == [("default", "fail", True), ("soft", "warn", False)]
+
+
+@pytest.mark.parametrize("detail, says", [
+    ("RuntimeError: Error building extension 'torchdesk_ext_cpp'", "cannot build a torch extension"),
+    ("RuntimeError: Ninja is required to load C++ extensions", "pip install ninja"),
+])
+def test_a_failed_extension_check_fails_with_a_toolchain_fix(h100: dict[str, Any], matrix: Any, detail: str,
+                                                             says: str) -> None:
+    h100["checks"].append({"name": "cpp_extension", "gpu": None, "ok": False, "severity": "fail",
+                           "error": {"kind": "other", "detail": detail}})
+    j = judge(h100, matrix=matrix)
+    assert j.verdict == "fail" and j.cause == f"the cpp_extension check failed: {detail}"
+    assert says in j.fix

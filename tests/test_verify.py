@@ -422,3 +422,111 @@ def test_cli_verify_by_name_and_doctor_run_the_envs_own_python(
     cli.main(["doctor", "--json"])
     rows = [row for row in json.loads(capsys.readouterr().out) if row["prefix"] == str(prefix)]
     assert [row["python"] for row in rows] == [py] and "cannot run" not in rows[0]["cause"]
+
+
+# --- the extension checks: only where the env has TorchDesk's toolchain ------------------------------------------
+
+@pytest.fixture(scope="session")
+def toolchain_torch_python(cpu_torch_python: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The CPU torch venv, copied, plus the real ninja from PyPI and the activation script --toolchain writes.
+    Its CUDA_HOME holds a STAND-IN nvcc (a CPU torch builds no CUDA code, so the C++ check never runs it); the
+    C++ compile is real: g++ through torch.utils.cpp_extension.load_inline and ninja."""
+    import shutil
+
+    from desktop.toolchain import Toolchain, write_activation
+
+    src = Path(cpu_torch_python).parent.parent
+    dst = tmp_path_factory.mktemp("toolchain-torch") / "venv"
+    shutil.copytree(src, dst, symlinks=True)
+    py = str(verify.env_python(dst))
+    _pip_install_or_skip(py, ["ninja"], timeout=600)
+    if shutil.which("c++") is None and not os.environ.get("CXX"):
+        pytest.skip("no C++ compiler (c++ or $CXX) on this machine")
+    home = dst / "cuda-home"
+    (home / "bin").mkdir(parents=True)
+    nvcc = home / "bin" / "nvcc"
+    nvcc.write_text("#!/bin/sh\necho 'stand-in nvcc: a CPU torch compiles no CUDA' >&2\nexit 3\n")
+    nvcc.chmod(0o755)
+    write_activation(Toolchain("13.0", (), "cuda-home", None, ()), dst)
+    return py
+
+
+def _check(r: Any, name: str) -> dict[str, Any]:
+    found = [c for c in r.report["checks"] if c["name"] == name]
+    assert len(found) == 1, [c["name"] for c in r.report["checks"]]
+    return found[0]
+
+
+@pytest.mark.slow
+def test_toolchain_env_compiles_and_runs_a_cpp_extension(toolchain_torch_python: str,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CXX", raising=False)
+    r = verify_python(toolchain_torch_python, expect_gpu=False)
+    assert r.verdict == "pass", (r.cause, r.log[-3000:])
+    chk = _check(r, "cpp_extension")
+    assert chk["ok"] is True and chk["severity"] == "fail" and chk["got"] == [1.0, 2.0, 3.0, 4.0]
+    assert r.report["toolchain"]["cuda_home"] == str(Path(toolchain_torch_python).parent.parent / "cuda-home")
+    # the CUDA half: not on a CPU torch (see test_cuda_extension_on_a_gpu)
+    assert r.report["toolchain"]["cuda_extension"] == "skipped: this torch build has no CUDA"
+    assert not [c for c in r.report["checks"] if c["name"] == "cuda_extension"]
+
+
+@pytest.mark.slow
+def test_a_broken_compiler_fails_the_verdict(toolchain_torch_python: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CXX", "/bin/false")  # reaches the env's python: verify passes CXX through
+    r = verify_python(toolchain_torch_python, expect_gpu=False)
+    assert not _check(r, "cpp_extension")["ok"]
+    assert r.verdict == "fail" and r.cause.startswith("the cpp_extension check failed: ")
+    assert "/bin/false" in r.cause and "cannot build a torch extension" in r.fix
+    assert "cpp_extension" in r.log and "FAIL" in r.log
+
+
+@pytest.mark.slow
+def test_no_toolchain_no_extension_check(cpu_torch_python: str) -> None:
+    r = verify_python(cpu_torch_python, expect_gpu=False)
+    assert r.verdict == "pass" and r.report["toolchain"] is None
+    assert not [c for c in r.report["checks"] if c["name"].endswith("_extension")]
+
+
+@pytest.mark.slow
+def test_cuda_extension_on_a_gpu() -> None:
+    """The CUDA kernel is built and launched only by a CUDA torch on a GPU, in an env with TorchDesk's toolchain:
+    point TORCHDESK_TEST_CUDA_PYTHON at such an env's python to run it (a device run)."""
+    py = os.environ.get("TORCHDESK_TEST_CUDA_PYTHON")
+    if not py:
+        pytest.skip("needs a CUDA torch on a GPU in an env made with --toolchain (TORCHDESK_TEST_CUDA_PYTHON); "
+                    "this machine has a CPU torch 2.13.0 and no GPU, so the CUDA half was not run here")
+    r = verify_python(py, expect_gpu=True)
+    chk = _check(r, "cuda_extension")
+    assert chk["ok"] is True, chk
+    assert [g["got"] for g in chk["gpus"]] == [[1.0, 2.0, 3.0, 4.0]] * r.report["cuda"]["device_count"]
+    assert r.verdict in ("pass", "warn"), r.cause
+
+
+@pytest.mark.slow
+@pytest.mark.toolchain
+def test_the_cuda_extension_source_compiles_with_the_real_nvcc(cpu_torch_python: str, tmp_path: Path) -> None:
+    """What can run of the CUDA half without a GPU: the real nvcc compiles the check's kernel source against
+    torch's headers (the CPU wheel ships them) for sm_90. Linking needs a CUDA torch, launching a GPU: not here."""
+    import shutil
+    import sysconfig
+
+    from desktop.smoke import EXT_CUDA
+
+    nvcc = shutil.which("nvcc")
+    if nvcc is None:
+        pytest.skip("no nvcc on this machine")
+    inc = subprocess.run([cpu_torch_python, "-c", "import os, sysconfig, torch; "
+                          "print(os.path.join(os.path.dirname(torch.__file__), 'include')); "
+                          "print(sysconfig.get_paths()['include'])"],
+                         capture_output=True, text=True, timeout=300, check=True).stdout.split("\n")
+    torch_inc, py_inc = inc[0], inc[1] or sysconfig.get_paths()["include"]
+    src = tmp_path / "torchdesk_ext_cuda.cu"
+    src.write_text(EXT_CUDA)
+    obj = tmp_path / "torchdesk_ext_cuda.o"
+    p = subprocess.run([nvcc, "-c", str(src), "-o", str(obj), "-std=c++17", "--expt-relaxed-constexpr",
+                        "-gencode=arch=compute_90,code=sm_90", "-DTORCH_EXTENSION_NAME=torchdesk_ext_cuda",
+                        f"-I{torch_inc}", f"-I{torch_inc}/torch/csrc/api/include", f"-I{py_inc}"],
+                       capture_output=True, text=True, timeout=900)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert obj.stat().st_size > 0
