@@ -355,6 +355,9 @@ def _check_channel(value: object, at: object) -> str:
     return v
 
 
+_MATCHSPEC_KEYS = frozenset({"version", "build", "build_number"})
+
+
 def _check_match_spec(text: str, at: object, channels: Sequence[str]) -> str:
     """`text` if it is a conda MatchSpec naming a package (py-rattler's parser), from a channel the file lists."""
     from rattler import MatchSpec
@@ -368,6 +371,16 @@ def _check_match_spec(text: str, at: object, channels: Sequence[str]) -> str:
     if text.startswith("-") or not _CONDA_NAME_RX.match(head or "-"):
         raise EnvSpecError(f"line {at}: dependency {_short(text)} is not a conda package spec "
                            "(a package name such as ffmpeg, optionally with a version: ffmpeg>=6)")
+    brackets = re.search(r"\[(.*)\]", text)
+    if brackets:
+        # [url=...] installs a package file from anywhere and [channel=...] adds a source the channels: list does
+        # not show; only the keys that narrow which build of a listed package is meant are allowed
+        for part in brackets.group(1).split(","):
+            key = part.split("=", 1)[0].strip().strip("'\"").lower()
+            if key and key not in _MATCHSPEC_KEYS:
+                raise EnvSpecError(f"line {at}: dependency {_short(text)} uses [{_short(key)}=...]; only "
+                                   f"{', '.join(sorted(_MATCHSPEC_KEYS))} may be given in brackets (a source goes in "
+                                   "the file's channels: list)")
     if "::" in text:
         chan = text.rsplit("::", 1)[0]
         if chan not in channels:
@@ -607,6 +620,12 @@ def read_environment_yml(text: str, *, check_name: bool = True) -> EnvSpec:
             req = Requirement(line)
         except InvalidRequirement as exc:
             raise EnvSpecError(f"line {where}: pip entry {_short(line)} is not a requirement: {exc}") from None
+        if req.url:
+            # `name @ URL` installs from a place no index lists (and may build and run a setup.py from it):
+            # outside every source the confirmation shows, so it is refused, not silently trusted
+            raise EnvSpecError(f"line {where}: pip entry {_short(line)} is a direct reference (name @ URL), which "
+                               "installs from outside the file's indexes; publish the package on an index and add it "
+                               "with --extra-index-url, or use --find-links for a folder of wheels")
         n = req.name.lower()
         if n in TORCH_PACKAGES:
             pins.append(line.replace(" ", ""))

@@ -21,6 +21,9 @@ def pip_yml(*entries: str) -> str:
     "--report {victim}", "--target {victim}", "--prefix={victim}", "-r{victim}", "-e./x", "--requir {victim}",
     "--constr {victim}", "--edit .", "--trusted-host evil.example", "--index-url https://ok.example/simple --target {victim}",
     "--extra-index-url ftp://evil.example/simple", "--find-links {victim}", "--root {victim}",
+    # direct references install (and may build and run) code from outside every index the file lists
+    "evilpkg @ file://{victim}/src", "td-extra[x] @ file://{victim}/td_extra-1.0-py3-none-any.whl",
+    "torch @ file://{victim}/torch-2.5.1-cp311-none-linux_x86_64.whl", "evil @ git+https://evil.example/evil.git",
 ])
 def test_pip_options_outside_the_allow_list_are_refused_with_their_line(entry: str, tmp_path: Path) -> None:
     victim = tmp_path / "victim"
@@ -33,7 +36,10 @@ def test_pip_options_outside_the_allow_list_are_refused_with_their_line(entry: s
 
 
 @pytest.mark.parametrize("dep", ["--prefix=/tmp/elsewhere", "--channel=evil", "-c", "--override-channels",
-                                 "https://evil.example/ch::numpy", "numpy; rm -rf ~"])
+                                 "https://evil.example/ch::numpy", "numpy; rm -rf ~",
+                                 # bracket keys that name a source the channels: list does not show
+                                 "td-hello[url=file:///tmp/evil/td-hello-9.9-0.tar.bz2]",
+                                 "td-hello[channel=file:///tmp/evil]", "numpy[version='>=1', url=https://evil.example/x.conda]"])
 def test_conda_dependencies_must_be_match_specs(dep: str, tmp_path: Path) -> None:
     yml = tmp_path / "environment.yml"
     yml.write_text(HEAD + f"  - '{dep}'\n")
