@@ -1,0 +1,47 @@
+"""#10 item 8 (no crash exits), a second review: non-UTF-8, deeply nested, endless, oversized and FIFO inputs and
+100,000-character arguments end in one clear sentence (exit 1 or 2) from the real CLI, never a traceback, a hang
+or an OOM kill."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from hostile import assert_clean_error, run_cli
+
+LONG = "n" * 100_000
+
+
+def _inputs(tmp: Path) -> dict[str, str]:
+    tmp.mkdir(parents=True, exist_ok=True)
+    (tmp / "bad.yml").write_bytes(b"gpu_types:\n  lab: \xff\xfe\xc3(\n")
+    (tmp / "deep.yml").write_text("[" * 5000 + "\n")
+    (tmp / "big.txt").write_bytes(b"# padding\n" * (500 * 1024))  # 5 MiB, over the 4 MiB cap
+    os.mkfifo(tmp / "fifo")  # nobody ever writes to it: reading it would block forever
+    return {"BAD": str(tmp / "bad.yml"), "DEEP": str(tmp / "deep.yml"), "BIG": str(tmp / "big.txt"),
+            "FIFO": str(tmp / "fifo"), "ZERO": "/dev/zero"}
+
+
+FILE_CASES = [
+    (["fleet", "inventory", "--site-map", "BAD"], "not UTF-8"),
+    (["fleet", "plan", "--site-map", "BAD"], "not UTF-8"),
+    (["fleet", "inventory", "--sinfo-output", "BAD"], "not UTF-8"),
+    (["fleet", "plan", "--sinfo-output", "BAD"], "not UTF-8"),
+    (["fleet", "inventory", "--site-map", "DEEP"], "nested too deeply"),
+    (["fleet", "inventory", "--site-map", "ZERO"], "not a regular file"),
+    (["fleet", "inventory", "--sinfo-output", "ZERO"], "not a regular file"),
+    (["fleet", "plan", "--sinfo-output", "ZERO"], "not a regular file"),
+    (["fleet", "inventory", "--sinfo-output", "BIG"], "larger than 4 MiB"),
+    (["fleet", "inventory", "--site-map", "FIFO"], "not a regular file"),
+    (["fleet", "plan", "--sinfo-output", "FIFO"], "not a regular file"),
+]
+
+
+@pytest.mark.parametrize("args,words", FILE_CASES, ids=["-".join(a[1:]).replace("--", "") for a, _ in FILE_CASES])
+def test_hostile_input_files(args: list[str], words: str, tmp_path: Path) -> None:
+    files = _inputs(tmp_path / "in")
+    r = run_cli([files.get(a, a) for a in args], tmp_path / "home", timeout=60)  # a hang fails as TimeoutExpired
+    assert_clean_error(r, 2)
+    assert words in r.stderr and len(r.stderr) < 1000, r.stderr[:500]
