@@ -21,14 +21,15 @@ def read_regular_file(p: Path | str, limit: int) -> bytes:
         return f.read(limit + 1)
 
 
-def _shown(p: Path | str) -> str:
+def shown_path(p: Path | str) -> str:
+    """`p` for an error message: an absurdly long path or name is cut, with its length."""
     s = str(p)
     return s if len(s) <= 200 else f"{s[:80]}...({len(s)} characters)"
 
 
 def read_input_text(path: Path | str, what: str, limit: int = MAX_INPUT_BYTES) -> str:
     """The UTF-8 text of the `what` file at `path` (a regular file of at most `limit` bytes), else a UsageError."""
-    shown = _shown(path)
+    shown = shown_path(path)
     try:
         raw = read_regular_file(Path(path).expanduser(), limit)
     except OSError as exc:

@@ -45,3 +45,41 @@ def test_hostile_input_files(args: list[str], words: str, tmp_path: Path) -> Non
     r = run_cli([files.get(a, a) for a in args], tmp_path / "home", timeout=60)  # a hang fails as TimeoutExpired
     assert_clean_error(r, 2)
     assert words in r.stderr and len(r.stderr) < 1000, r.stderr[:500]
+
+
+LONG_CASES = [
+    (["remove", LONG, "--yes"], 2, "no conda environment named"),
+    (["remove", "/tmp/" + "d/" * 50_000, "--yes"], 2, "no conda environment named"),
+    (["import", LONG, "--check-only"], 2, "cannot read"),
+    (["fleet", "verify", "--collect", LONG], 2, "cannot read"),
+]
+
+
+@pytest.mark.parametrize("args,code,words", LONG_CASES, ids=["remove-name", "remove-path", "import", "fleet-collect"])
+def test_100k_character_arguments(args: list[str], code: int, words: str, tmp_path: Path) -> None:
+    r = run_cli(args, tmp_path / "home", timeout=60)
+    assert_clean_error(r, code)
+    assert words in r.stderr and "characters)" in r.stderr, r.stderr[:300]  # the argument is cut, with its length
+    assert len(r.stderr) < 1000, r.stderr[:500]
+
+
+def test_import_of_a_fifo_is_refused_not_awaited(tmp_path: Path) -> None:
+    files = _inputs(tmp_path / "in")
+    r = run_cli(["import", files["FIFO"], "-n", "x", "--check-only"], tmp_path / "home", timeout=60)
+    assert_clean_error(r, 2)
+    assert "not a regular file" in r.stderr
+
+
+def test_fleet_collect_with_planted_fifo_and_device_results(tmp_path: Path) -> None:
+    out = tmp_path / "sb"
+    (out / "results").mkdir(parents=True)
+    os.mkfifo(out / "fleet.json")  # read first: it would block before any row is made
+    r = run_cli(["fleet", "verify", "--collect", str(out)], tmp_path / "home", timeout=60)
+    assert_clean_error(r, 2)
+    assert "not a regular file" in r.stderr
+    (out / "fleet.json").unlink()
+    os.mkfifo(out / "results" / "a.json")
+    (out / "results" / "b.json").symlink_to("/dev/zero")
+    r = run_cli(["fleet", "verify", "--collect", str(out), "--json"], tmp_path / "home", timeout=60)
+    assert "Traceback" not in r.stderr and r.returncode == 1, (r.returncode, r.stderr[:500])
+    assert r.stdout.count("unreadable result") == 2 and "not a regular file" in r.stdout, r.stdout[:800]
