@@ -83,3 +83,35 @@ def test_fleet_collect_with_planted_fifo_and_device_results(tmp_path: Path) -> N
     r = run_cli(["fleet", "verify", "--collect", str(out), "--json"], tmp_path / "home", timeout=60)
     assert "Traceback" not in r.stderr and r.returncode == 1, (r.returncode, r.stderr[:500])
     assert r.stdout.count("unreadable result") == 2 and "not a regular file" in r.stdout, r.stdout[:800]
+
+
+HOLD = """
+import json, os, stat, sys
+from pathlib import Path
+from desktop.locks import EnvLock
+lock = EnvLock(Path(sys.argv[1])).acquire()
+st = os.stat(lock.owner_path)
+print(json.dumps({"mode": stat.S_IMODE(st.st_mode), "text": lock.owner_path.read_text(encoding="utf-8")}))
+lock.release()
+"""
+
+
+def test_lock_owner_file_masks_credentials_and_is_private(tmp_path: Path) -> None:
+    """The .owner note records the holder's real command line (read by psutil): a token in it is masked, 0600."""
+    import json
+    import subprocess
+    import sys
+
+    from hostile import ROOT, cli_env
+
+    env = cli_env(tmp_path / "home", TORCHDESK_LOCK_DIR=str(tmp_path / "locks"))
+    url = "https://alice:s3cr3t-t0ken@pypi.example.org/simple"
+    script = tmp_path / "hold.py"  # a short command line: the note keeps its first 300 characters
+    script.write_text(HOLD)
+    r = subprocess.run([sys.executable, str(script), str(tmp_path / "env"), "--pip-index-url", url], cwd=ROOT,
+                       env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    owner = json.loads(r.stdout)
+    assert owner["mode"] == 0o600, oct(owner["mode"])
+    command = json.loads(owner["text"])["command"]
+    assert "s3cr3t-t0ken" not in command and "pypi.example.org/simple" in command, command
