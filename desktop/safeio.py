@@ -33,10 +33,10 @@ def read_input_text(path: Path | str, what: str, limit: int = MAX_INPUT_BYTES) -
     try:
         raw = read_regular_file(Path(path).expanduser(), limit)
     except OSError as exc:
-        why = exc.strerror or str(exc)
+        why, fix = exc.strerror or str(exc), "check the path"
         if exc.strerror is None and "not a regular file" in str(exc):
-            why = "it is not a regular file (a pipe or device?)"
-        raise UsageError(f"cannot read the {what} {shown}: {why}; give a regular file") from None
+            why, fix = "it is not a regular file (a pipe or device?)", "give a regular file"
+        raise UsageError(f"cannot read the {what} {shown}: {why}; {fix}") from None
     if len(raw) > limit:
         raise UsageError(f"the {what} {shown} is larger than {limit // (1024 * 1024)} MiB; "
                          "check you gave the right file") from None

@@ -115,3 +115,19 @@ def test_lock_owner_file_masks_credentials_and_is_private(tmp_path: Path) -> Non
     assert owner["mode"] == 0o600, oct(owner["mode"])
     command = json.loads(owner["text"])["command"]
     assert "s3cr3t-t0ken" not in command and "pypi.example.org/simple" in command, command
+
+
+def test_print_sbatch_into_a_100k_character_folder(tmp_path: Path) -> None:
+    import sys
+
+    from hostile import ROOT
+
+    env = tmp_path / "env"  # an environment as `fleet verify -p` finds one: conda-meta/history and its python
+    (env / "conda-meta").mkdir(parents=True)
+    (env / "conda-meta" / "history").write_text("")
+    (env / "bin").mkdir()
+    (env / "bin" / "python").symlink_to(sys.executable)
+    r = run_cli(["fleet", "verify", "-p", str(env), "--print-sbatch", LONG,
+                 "--sinfo-output", str(ROOT / "tests" / "fleet_data" / "sinfo_two_types.txt")], tmp_path / "home")
+    assert_clean_error(r, 2)
+    assert "cannot make the scripts folder" in r.stderr and "characters)" in r.stderr and len(r.stderr) < 1000
