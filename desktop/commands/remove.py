@@ -20,7 +20,6 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import EngineError, is_conda_env
     from ..engine.base import find_envs, remove_env
     from ..errors import UsageError
-
     from ..safeio import shown_path
 
     try:
