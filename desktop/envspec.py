@@ -495,8 +495,9 @@ def _conda_python(dep: str) -> str | None:
 
 def read_environment_yml_file(path: str | Path, *, check_name: bool = True) -> EnvSpec:
     """read_environment_yml on a file: at most MAX_YML_BYTES, UTF-8 (a BOM allowed). OSError if unreadable."""
-    with open(path, "rb") as f:
-        raw = f.read(MAX_YML_BYTES + 1)
+    from .safeio import read_regular_file
+
+    raw = read_regular_file(path, MAX_YML_BYTES)  # a FIFO or device is an OSError, not a hang
     if len(raw) > MAX_YML_BYTES:
         raise EnvSpecError(f"the file is larger than {MAX_YML_BYTES // 1024} KiB, which no environment.yml needs; "
                            "check you gave the right file")

@@ -369,8 +369,11 @@ def export_lock(prefix: Path | str, out_dir: Path | str, *, on_line: Callable[[s
 def find_lock(path: Path | str) -> Path | None:
     """The lock folder `path` names (the folder, or its pylock.toml / explicit file), or None if it is not a lock."""
     p = Path(path)
-    folder = p if p.is_dir() else p.parent
-    complete = (folder / PYLOCK).is_file() and (folder / SPEC_FILE).is_file() and any(folder.glob("conda-*.lock"))
+    try:
+        folder = p if p.is_dir() else p.parent
+        complete = (folder / PYLOCK).is_file() and (folder / SPEC_FILE).is_file() and any(folder.glob("conda-*.lock"))
+    except OSError:  # ENAMETOOLONG and the like: not a lock folder; the caller's own read of `path` reports it
+        return None
     named = p.is_dir() or p.name == PYLOCK or p.name.endswith(".lock")
     return folder if complete and named else None
 

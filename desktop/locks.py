@@ -74,7 +74,9 @@ def _this_command() -> str:
         cmd = " ".join(psutil.Process().cmdline())
     except Exception:
         cmd = " ".join(sys.argv)
-    return cmd[:300]
+    from .secrets import mask_text
+
+    return mask_text(cmd)[:300]  # masked before the cut, so a cut URL cannot keep part of a token
 
 
 def _read_json(path: Path) -> dict[str, Any] | None:
@@ -128,7 +130,11 @@ class EnvLock:
                  "since": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")}
         tmp = self.owner_path.with_suffix(f".tmp{os.getpid()}")
         try:
-            tmp.write_text(json.dumps(owner), encoding="utf-8")
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), 0o600)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fd, 0o600)  # also when a stale tmp of a dead process with this pid was there
+            with os.fdopen(fd, "w", encoding="utf-8") as f:  # 0600: the command line is the user's business
+                f.write(json.dumps(owner))
             os.replace(tmp, self.owner_path)
         except OSError:
             pass  # the lock still holds; only the holder's description is missing

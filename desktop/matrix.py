@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-import stat
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
+from .safeio import read_regular_file as _read_regular_file  # shared: a FIFO or device is an error, not a hang
 # SCHEMA, MatrixError and validate_data are also imported from here by callers.
 from .schema import RESOURCES, SCHEMA, MatrixError, validate_data  # noqa: F401
 
@@ -524,13 +523,6 @@ def _json_depth_ok(data: Any, limit: int = MAX_JSON_DEPTH) -> bool:
     return True
 
 
-def _read_regular_file(p: Path, limit: int) -> bytes:
-    """Up to `limit` + 1 bytes of a regular file. A FIFO or device planted in its place raises OSError, not a hang."""
-    fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise OSError(f"{p} is not a regular file")
-        return f.read(limit + 1)
 
 
 def read_matrix_bytes(path: Path | str) -> bytes:

@@ -93,10 +93,9 @@ def _inventory(args: argparse.Namespace, matrix: Any) -> Any:
 
     site = load_site_map(args.site_map, matrix) if args.site_map else None
     if args.sinfo_output:
-        try:
-            text = Path(args.sinfo_output).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot read {args.sinfo_output}: {exc.strerror or exc}") from None
+        from ..safeio import read_input_text
+
+        text = read_input_text(args.sinfo_output, "sinfo output file")  # regular, <= 4 MiB, UTF-8 (no hang, no OOM)
         inv = build_inventory(parse_sinfo_nodes(text), matrix, site)
     else:
         inv = read_inventory(matrix, site)

@@ -37,7 +37,10 @@ def run(args: argparse.Namespace) -> int:
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
         spec = with_target(spec, name=args.name, prefix=prefix)
     except OSError as exc:
-        raise UsageError(f"cannot read {args.file}: {exc.strerror or exc}") from None
+        from ..safeio import shown_path
+
+        why = exc.strerror or ("it is not a regular file (a pipe or device?)" if "regular file" in str(exc) else exc)
+        raise UsageError(f"cannot read {shown_path(args.file)}: {why}") from None
     except EnvSpecError as exc:
         raise UsageError(f"{args.file}: {exc}") from None
     matrix = load_matrix_for_cli(args)

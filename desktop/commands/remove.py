@@ -20,8 +20,14 @@ def run(args: argparse.Namespace) -> int:
     from ..engine import EngineError, is_conda_env
     from ..engine.base import find_envs, remove_env
     from ..errors import UsageError
+    from ..safeio import shown_path
 
-    found = find_envs(args.env)
+    try:
+        found = find_envs(args.env)
+        absent = not found and not Path(args.env).expanduser().exists()
+    except OSError as exc:  # ENAMETOOLONG from a 100,000-character argument, or the like
+        raise UsageError(f"no conda environment named {shown_path(args.env)} ({exc.strerror or exc}); "
+                         "`torchdesk envs` lists them") from None
     if len(found) > 1:
         # never guess: the first registry match may be the user's own conda env, not the one they meant
         print(f"error: {len(found)} environments are named {args.env!r}; not removing either:", file=sys.stderr)
@@ -32,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
     prefix = found[0] if found else None
     if prefix is None:
         p = Path(args.env).expanduser()
-        if p.exists() and not is_conda_env(p):
+        if not absent and not is_conda_env(p):
             print(f"error: {p} is not a conda environment (no conda-meta/history); not removing it", file=sys.stderr)
             return 1
         raise UsageError(f"no conda environment named {args.env!r}; `torchdesk envs` lists them")

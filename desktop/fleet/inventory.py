@@ -219,15 +219,17 @@ def load_site_map(path: str | os.PathLike[str], matrix: Any = None) -> dict[str,
     """Read a site mapping file (YAML or JSON): `gpu_types: {labgpu: "RTX A6000", old: {gpu: K80, driver: 470.82}}`."""
     import yaml
 
+    from ..safeio import read_input_text
+
     p = Path(path).expanduser()
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise UsageError(f"cannot read the site mapping file {p}: {exc.strerror or exc}") from None
+    text = read_input_text(p, "site mapping file")  # a regular file of at most 4 MiB, UTF-8: else one sentence
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise UsageError(f"the site mapping file {p} is not valid YAML ({str(exc).splitlines()[0]}); "
+                         "fix it or remove --site-map") from None
+    except RecursionError:
+        raise UsageError(f"the site mapping file {p} is nested too deeply to be a site map; "
                          "fix it or remove --site-map") from None
     types = data.get("gpu_types") if isinstance(data, dict) else None
     if not isinstance(types, dict):

@@ -57,11 +57,17 @@ def sbatch_script(cls: NodeClass, env_python: str, folder: Path, *, job_name: st
 def write_sbatch_scripts(classes: Sequence[NodeClass], env_python: str, prefix: str, folder: Path, *,
                          job_name: str, timeout_min: int = 30) -> list[Path]:
     """Write verify-<class>.sbatch per class, and fleet.json (what --collect reads), into `folder`."""
+    from ..safeio import shown_path
+
     folder = folder.absolute()
-    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
-        raise UsageError(f"{folder} already exists and is not an empty folder; name a new folder for the scripts")
-    (folder / "logs").mkdir(parents=True, exist_ok=True)
-    (folder / "results").mkdir(parents=True, exist_ok=True)
+    try:
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise UsageError(f"{folder} already exists and is not an empty folder; name a new folder for the scripts")
+        (folder / "logs").mkdir(parents=True, exist_ok=True)
+        (folder / "results").mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # ENAMETOOLONG from a 100,000-character argument, a folder we may not write
+        raise UsageError(f"cannot make the scripts folder {shown_path(folder)}: {exc.strerror or exc}; "
+                         "name a folder you can write") from None
     paths = []
     for c in classes:
         p = folder / f"verify-{c.name}.sbatch"

@@ -147,15 +147,22 @@ def verify_fleet(prefix: str | Path, classes: Sequence[NodeClass], *, kind: str 
 
 def collect_results(folder: str | Path, classes: Sequence[str] = ()) -> FleetVerify:
     """The table from the result files the sbatch scripts wrote (results/<class>.json); missing ones are errors."""
+    from ..safeio import MAX_INPUT_BYTES, read_regular_file, shown_path
+
     root = Path(folder)
     res_dir = root / "results"
     meta_path = root / "fleet.json"
     meta: dict[str, Any] = {}
-    if meta_path.exists():
-        try:
-            meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        except ValueError:
-            meta = {}
+    try:
+        if not root.is_dir():
+            raise UsageError(f"{shown_path(root)} is not a folder; give the one --print-sbatch wrote")
+        if meta_path.exists():
+            meta = json.loads(read_regular_file(meta_path, MAX_INPUT_BYTES))  # a FIFO is an error, not a hang
+    except (ValueError, RecursionError):
+        meta = {}
+    except OSError as exc:  # ENAMETOOLONG from a 100,000-character argument, a FIFO, an unreadable file
+        raise UsageError(f"cannot read the fleet verify folder {shown_path(root)}: {exc.strerror or exc}; "
+                         "give the folder --print-sbatch wrote") from None
     names = (list(classes) or [str(c) for c in _seq(_obj(meta).get("classes"))]
              or sorted(p.stem for p in res_dir.glob("*.json")))
     if not names:
@@ -167,8 +174,8 @@ def collect_results(folder: str | Path, classes: Sequence[str] = ()) -> FleetVer
             rows.append(ClassVerdict(name, "error", f"no result yet ({f} is missing): has its job run? see {root}/logs"))
             continue
         try:
-            data = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
+            data = json.loads(read_regular_file(f, MAX_INPUT_BYTES))  # a FIFO or /dev/zero: an error row, no hang
+        except (OSError, ValueError, RecursionError) as exc:
             rows.append(ClassVerdict(name, "error", f"unreadable result {f}: {exc}"))
             continue
         if not isinstance(data, dict):
