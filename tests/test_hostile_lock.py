@@ -162,6 +162,7 @@ def test_an_existing_env_is_refused_unless_replace(repo: LocalRepo, home: Path, 
     (prefix / "users-notes.txt").write_text("mine\n")
     r = run(import_argv(lock, "--yes"))
     assert r.returncode == 1 and "--replace" in r.stderr and (prefix / "users-notes.txt").is_file()
+    assert "already exists; importing into it needs --replace" in run(import_argv(lock, "--check-only")).stdout
     bad = make_lock(repo, tmp_path / "bad", "rep", index_url=index.url, sha256="0" * 64)
     r = run(import_argv(bad, "--yes", "--replace"))  # a failed replacement puts the old env back
     assert r.returncode == 1 and (prefix / "users-notes.txt").is_file(), r.stdout + r.stderr
@@ -182,6 +183,9 @@ def test_a_signal_during_a_lock_import_cancels_and_removes_the_env(repo: LocalRe
     prefix = envs_dir() / "sg"
     assert prefix.is_dir()
     job.proc.send_signal(sig)
+    if sig == signal.SIGINT:
+        job.wait_for("cancelling")
+        job.proc.send_signal(sig)  # a second Ctrl-C during clean-up does not make it worse
     assert job.finish() == 128 + int(sig), job.output
     assert "what the job created was removed" in job.output and "Traceback" not in job.output
     assert not prefix.exists() and no_process_uses(prefix)

@@ -63,6 +63,8 @@ def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
         print("not using this lock; rebuild it with `torchdesk export --lock` from the intended sources",
               file=sys.stderr)
         return 1
+    if plan.target.exists() and not args.replace:
+        print(f"note: {plan.target} already exists; importing into it needs --replace")
     if args.check_only:
         return 0
     if not args.yes:
