@@ -101,6 +101,10 @@ def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
     if isinstance(err, LockError):
         print(f"error: {err}", file=sys.stderr)
         return 1
+    if isinstance(err, Exception):  # the engine's or the OS's own error: one line, the job already cleaned up
+        print(f"error: the rebuild failed ({type(err).__name__}: {str(err)[:500]}); what it created was removed",
+              file=sys.stderr)
+        return 1
     if err is not None:
         raise err
     print(f"Rebuilt {box['target']} from the lock in {folder}")
