@@ -17,6 +17,7 @@ conda packages come from the package cache the engine keeps).
 from __future__ import annotations
 
 import hashlib
+import http.client
 import json
 import os
 import re
@@ -29,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .driftguard import _clean_env, _norm, read_installed
+from .errors import TorchDeskError
 from .envspec import EnvSpec, EnvSpecError, read_environment_yml, with_target
 
 PYLOCK = "pylock.toml"
@@ -38,7 +40,7 @@ SPEC_FILE = "environment.yml"
 TORCH_SIDE = ("torch", "torchvision", "torchaudio", "numpy")
 
 
-class LockError(Exception):
+class LockError(TorchDeskError):
     """A lock that cannot be written or used; the message says why and what to do."""
 
 
@@ -199,19 +201,82 @@ def _sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
-def _download(url: str, dest: Path, sha256: str | None) -> str:
-    """Fetch url to dest (via a temporary file); check sha256 when given; return the file's sha256."""
+def _download_limits() -> tuple[int, float]:
+    """(size cap in bytes, total-time cap in seconds) of one download: $TORCHDESK_LOCK_MAX_BYTES (default 8 GiB, above
+    the largest CUDA torch wheel) and $TORCHDESK_LOCK_DOWNLOAD_S (default 3600)."""
+    def num(name: str, default: float) -> float:
+        try:
+            value = float(os.environ.get(name, default))
+        except ValueError:
+            return default
+        return value if value > 0 else default
+
+    return int(num("TORCHDESK_LOCK_MAX_BYTES", 8 << 30)), num("TORCHDESK_LOCK_DOWNLOAD_S", 3600.0)
+
+
+def _host(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return parts.hostname or ("this machine" if parts.scheme == "file" else url[:80])
+
+
+def _download(url: str, dest: Path, sha256: str | None, cancel: Any = None) -> str:
+    """Fetch url to dest (via a temporary file) within a size and a total-time cap; check sha256 when given; return
+    the file's sha256. A network failure, a stall or an oversize answer is a one-line LockError naming the host."""
+    import socket
+    import time
+
+    from .procs import Cancelled
+
+    max_bytes, total_s = _download_limits()
+    host, fn = _host(url), url.rsplit("/", 1)[-1][:120]
     dest.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".part-", dir=dest.parent)
+    deadline = time.monotonic() + total_s
+    stop: Callable[[], None] = lambda: None  # noqa: E731
     try:
-        with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as resp:  # http(s)/file only, checked by the callers
-            shutil.copyfileobj(resp, out, 1 << 20)
-        got = _sha256_file(Path(tmp))
-        if sha256 and got != sha256:
-            raise LockError(f"{url} does not match its locked sha256 ({got} != {sha256}); not using it")
+        try:
+            # http(s)/file only, checked by the callers; a read waits at most 60 s (or the whole budget if shorter)
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=min(60.0, total_s)) as resp:
+                sock = getattr(getattr(getattr(resp, "fp", None), "raw", None), "_sock", None)
+                if cancel is not None and isinstance(sock, socket.socket):
+                    def wake() -> None:  # a cancel wakes a read that waits on a silent server
+                        try:
+                            sock.shutdown(socket.SHUT_RDWR)
+                        except OSError:
+                            pass
+                    stop = cancel.on_cancel(wake)
+                length = resp.headers.get("Content-Length")
+                if length and length.isdigit() and int(length) > max_bytes:
+                    raise LockError(f"{host} offers {fn} with {int(length)} bytes, more than the {max_bytes}-byte cap; "
+                                    "not downloading it")
+                got = 0
+                while True:
+                    if cancel is not None and cancel.is_cancelled:
+                        raise Cancelled()
+                    if time.monotonic() > deadline:
+                        raise LockError(f"downloading {fn} from {host} took longer than {total_s:g} s; check the "
+                                        "network (or set TORCHDESK_LOCK_DOWNLOAD_S) and try again")
+                    chunk = resp.read(1 << 20)
+                    if not chunk:
+                        break
+                    got += len(chunk)
+                    if got > max_bytes:
+                        raise LockError(f"{host} sent more than the {max_bytes}-byte cap for {fn}; not using it")
+                    out.write(chunk)
+        except (OSError, ValueError, http.client.HTTPException) as exc:
+            if cancel is not None and cancel.is_cancelled:
+                raise Cancelled() from None
+            why = getattr(exc, "reason", None) or exc
+            if isinstance(why, (socket.timeout, TimeoutError)) or "timed out" in str(why):
+                why = "it stopped answering (timed out)"
+            raise LockError(f"could not download {fn} from {host}: {why}; check the network and try again") from None
+        digest = _sha256_file(Path(tmp))
+        if sha256 and digest != sha256:
+            raise LockError(f"{url} does not match its locked sha256 ({digest} != {sha256}); not using it")
         os.replace(tmp, dest)
-        return got
+        return digest
     finally:
+        stop()
         if os.path.exists(tmp):
             os.unlink(tmp)
 
@@ -378,7 +443,8 @@ def find_lock(path: Path | str) -> Path | None:
     return folder if complete and named else None
 
 
-def _conda_records_for(entries: list[tuple[str, str, str]], cache: Path, on_line: Callable[[str], None]) -> list[Any]:
+def _conda_records_for(entries: list[tuple[str, str, str]], cache: Path, on_line: Callable[[str], None],
+                       cancel: Any = None) -> list[Any]:
     from rattler import PackageRecord, RepoDataRecord
 
     records = []
@@ -396,9 +462,9 @@ def _conda_records_for(entries: list[tuple[str, str, str]], cache: Path, on_line
                 rec.sha256 = bytes.fromhex(digest)
             records.append(RepoDataRecord(rec, fn, url, url.rsplit("/", 2)[0] + "/"))
             continue
-        on_line(f"downloading {fn}")
+        on_line(f"downloading {fn} from {_host(url)}")
         tmp = Path(tempfile.mkdtemp(prefix="torchdesk-lock-")) / fn
-        _download(url, tmp, digest if kind == "sha256" else None)
+        _download(url, tmp, digest if kind == "sha256" else None, cancel)
         if kind == "md5" and hashlib.md5(tmp.read_bytes()).hexdigest() != digest:  # conda's own check
             raise LockError(f"{url} does not match its locked md5; not using it")
         import asyncio
@@ -407,50 +473,170 @@ def _conda_records_for(entries: list[tuple[str, str, str]], cache: Path, on_line
     return records
 
 
-def rebuild_from_lock(lock_dir: Path | str, *, name: str | None = None, prefix: str | None = None,
-                      on_line: Callable[[str], None], cancel: Any = None) -> Path:
-    """Build a new env with exactly the lock's files: conda packages from the package cache (or their URLs), wheels
-    from the wheel cache (or their URLs), each checked against its hash. Removes what it created on failure."""
-    import asyncio
+@dataclass(frozen=True)
+class LockPlan:
+    """A lock folder read and checked: the spec, the conda packages (url, kind, hash), the wheels, the target."""
 
-    from .daytwo import apply_day_two
-    from .engine.base import register_env, unregister_env
-    from .jobs import _record_spec, target_prefix
-    from .paths import env_python, pkgs_dir
-    from .procs import Cancelled, run_streaming
+    folder: Path
+    spec: EnvSpec
+    entries: list[tuple[str, str, str]]
+    wheels: list[LockedWheel]
+    target: Path
+
+
+def load_lock(lock_dir: Path | str, *, name: str | None = None, prefix: str | None = None) -> LockPlan:
+    """Read a lock folder (nothing is fetched or written); raises LockError for anything malformed."""
+    from .jobs import target_prefix
 
     folder = Path(lock_dir)
     try:
         spec = read_environment_yml((folder / SPEC_FILE).read_text(encoding="utf-8"),
                                     check_name=not (name or prefix))
         spec = with_target(spec, name=name, prefix=prefix)
+        target = target_prefix(spec)
     except (OSError, EnvSpecError) as exc:
         raise LockError(f"{folder / SPEC_FILE}: {exc}") from None
     explicit = sorted(folder.glob("conda-*.lock"))
-    entries = read_explicit(explicit[0].read_text(encoding="utf-8"))
-    wheels = read_pylock((folder / PYLOCK).read_text(encoding="utf-8"))
-    target = target_prefix(spec)
-    if target.exists() and any(target.iterdir()):
-        raise LockError(f"{target} already exists; it was left as it is (choose another name or remove it first)")
-    cache = pkgs_dir()
-    created = False
     try:
-        records = _conda_records_for(entries, cache, on_line)
+        entries = read_explicit(explicit[0].read_text(encoding="utf-8"))
+        wheels = read_pylock((folder / PYLOCK).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise LockError(f"cannot read the lock in {folder}: {exc}") from None
+    return LockPlan(folder, spec, entries, wheels, target)
+
+
+# conda channel names resolve on these hosts (conda's channel_alias and `defaults`; see hosts.KNOWN_HOSTS)
+_NAMED_CHANNEL_HOSTS = ("https://conda.anaconda.org", "https://repo.anaconda.com")
+_PYPI = ("https://pypi.org", "https://files.pythonhosted.org")  # PyPI's index and where it serves its files
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url.strip())
+    if parts.scheme == "file":
+        return "file://"
+    return f"{parts.scheme.lower()}://{(parts.netloc.rsplit('@', 1)[-1]).lower()}"
+
+
+def lock_origins(spec: EnvSpec) -> tuple[set[str], set[str]]:
+    """(conda origins, wheel origins) the lock's own environment.yml names: its channels, its indexes and
+    find-links (PyPI where it names no index)."""
+    conda: set[str] = set()
+    for ch in spec.channels:
+        conda.update({_origin(ch)} if "://" in ch else _NAMED_CHANNEL_HOSTS)
+    wheel: set[str] = set()
+    urls = [spec.index_url, spec.find_links, spec.extras_index_url]
+    opts = list(spec.pip_options)
+    for i, opt in enumerate(opts):
+        key, eq, value = opt.partition("=")
+        if key in ("--extra-index-url", "--index-url", "--find-links", "-f", "-i"):
+            urls.append(value if eq else (opts[i + 1] if i + 1 < len(opts) else None))
+    for u in urls:
+        if u:
+            wheel.add(_origin(u))
+    if spec.index_url is None or spec.extras_index_url is None or _PYPI[0] in wheel:
+        wheel.update(_PYPI)
+    return conda, wheel
+
+
+def foreign_urls(plan: LockPlan) -> list[str]:
+    """Every URL of the lock on a network host its environment.yml does not name (those are refused). file:// URLs
+    name this machine's own files, not a host: they are allowed, and listed like every URL before anything runs."""
+    conda, wheel = lock_origins(plan.spec)
+    conda.add("file://")
+    wheel.add("file://")
+    out = [u for u, _, _ in plan.entries if _origin(u) not in conda]
+    out += [w.url for w in plan.wheels if _origin(w.url) not in wheel]
+    return out
+
+
+def describe_lock(plan: LockPlan) -> list[str]:
+    """What importing the lock installs: every conda package URL and every wheel URL, grouped by host."""
+    from .secrets import mask_url
+
+    lines = [f"Environment: {plan.spec.label} at {plan.target}", f"  Python {plan.spec.python}",
+             "  engine: embedded (a lock is rebuilt file by file, checked against its hashes)"]
+    for title, urls in (("conda packages", [u for u, _, _ in plan.entries]), ("wheels", [w.url for w in plan.wheels])):
+        lines.append(f"  {title} ({len(urls)}):")
+        hosts: dict[str, list[str]] = {}
+        for u in urls:
+            hosts.setdefault(_origin(u) if not u.startswith("file:") else "file:// (this machine)", []).append(u)
+        for host, group in hosts.items():
+            lines.append(f"    from {mask_url(host)}:")
+            lines += [f"      {mask_url(u)}" for u in group]
+    return lines
+
+
+def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = None, prefix: str | None = None,
+                      on_line: Callable[[str], None], cancel: Any = None, replace: bool = False) -> Path:
+    """Build a new env with exactly the lock's files: conda packages from the package cache (or their URLs), wheels
+    from the wheel cache (or their URLs), each checked against its hash. Holds the prefix's lock and marks the
+    folder it creates (desktop/locks.py) until it commits; on failure removes only a folder carrying its marker."""
+    import asyncio
+
+    from .daytwo import apply_day_two
+    from .engine.base import is_conda_env, protected_env
+    from .jobs import _clean_up, _commit, _discard_moved_aside, _record_spec
+    from .locks import EnvLock, LockError as EnvLockError, new_marker, read_marker, write_marker
+    from .paths import env_python, pkgs_dir
+    from .procs import Cancelled, run_streaming
+
+    plan = lock_dir if isinstance(lock_dir, LockPlan) else load_lock(lock_dir, name=name, prefix=prefix)
+    spec, entries, wheels, target = plan.spec, plan.entries, plan.wheels, plan.target
+    foreign = foreign_urls(plan)
+    if foreign:
+        raise LockError(f"the lock fetches {foreign[0]} from a host its environment.yml does not name "
+                        f"({len(foreign)} such URL(s)); not using it — rebuild the lock from the intended sources")
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel.is_cancelled:
+            raise Cancelled()
+
+    try:
+        env_lock = EnvLock(target).acquire()
+    except EnvLockError as exc:
+        raise LockError(f"{exc.message}; {exc.fix}") from None
+    created = False
+    marker = None
+    moved_aside: Path | None = None
+    warnings: list[str] = []
+    try:
+        if target.is_symlink():
+            raise LockError(f"{target} is a symbolic link; not building through a link (give the real folder with -p)")
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            mk = read_marker(target) if target.is_dir() else None
+            if mk is not None and mk.alive():
+                raise LockError(f"{target} is being created by another TorchDesk job (pid {mk.pid}); wait for it")
+            if not replace:
+                raise LockError(f"{target} already exists; it was left as it is (choose another name, or pass "
+                                "--replace to rebuild it)")
+            if mk is None and not is_conda_env(target):
+                raise LockError(f"{target} already exists and is not a conda environment; not touching it")
+            why = protected_env(target) if mk is None else None
+            if why:
+                raise LockError(f"{why}; it cannot be replaced")
+            moved_aside = target.with_name(f".{target.name}.torchdesk-replaced-{os.getpid()}")
+            os.rename(target, moved_aside)
+            on_line(f"moved the old environment aside to {moved_aside}")
+        check_cancel()
+        marker = new_marker(moved_aside)
+        write_marker(target, marker)
+        created = True
+        cache = pkgs_dir()
+        records = _conda_records_for(entries, cache, on_line, cancel)
+        check_cancel()
         on_line(f"installing {len(records)} conda packages into {target}")
         from rattler.install import install
 
-        created = True
         asyncio.run(install(records, target_prefix=target, cache_dir=cache, show_progress=False))
-        register_env(target)
-        if cancel is not None and cancel.is_cancelled:
-            raise Cancelled()
+        check_cancel()
         with tempfile.TemporaryDirectory(prefix="torchdesk-wheels-") as tmp:
             reqs = []
             for w in wheels:
+                check_cancel()
                 path = cached_wheel(w.filename, w.sha256)
                 if not path.is_file() or _sha256_file(path) != w.sha256:
-                    on_line(f"downloading {w.filename}")
-                    _download(w.url, path, w.sha256)
+                    on_line(f"downloading {w.filename} from {_host(w.url)}")
+                    _download(w.url, path, w.sha256, cancel)
                 if _same_fs(path, Path(tmp)):
                     os.link(path, Path(tmp) / w.filename)
                 else:
@@ -478,19 +664,23 @@ def rebuild_from_lock(lock_dir: Path | str, *, name: str | None = None, prefix: 
             on_line("$ " + " ".join(cmd))
             if wheels:
                 code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=env)
-                if cancel is not None and cancel.is_cancelled:
-                    raise Cancelled()
+                check_cancel()
                 if code != 0:
                     raise LockError(f"{installer} could not install the locked wheels (exit {code}); "
                                     "see the output above")
         _record_spec(spec, target, on_line)
         apply_day_two(spec, target, on_line=on_line, cancel=cancel)
+        check_cancel()
+        _commit(target, on_line, warnings)
+        created = False
+        if moved_aside is not None:
+            _discard_moved_aside(moved_aside, on_line, warnings)
     except BaseException:
-        if created:
-            on_line(f"removing the partial environment {target}")
-            shutil.rmtree(target, ignore_errors=True)
-            unregister_env(target)
+        if created or moved_aside is not None:
+            _clean_up(target if created else None, moved_aside, on_line, marker=marker)
         raise
+    finally:
+        env_lock.release()
     return target
 
 

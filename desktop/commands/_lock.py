@@ -30,15 +30,82 @@ def run_export_lock(args: argparse.Namespace) -> int:
 
 
 def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
-    """Rebuild an env from a lock folder: the same files, offline when the caches hold them."""
-    from ..exactlock import LockError, rebuild_from_lock
+    """Rebuild an env from a lock folder: show every URL it installs, refuse hosts its environment.yml does not
+    name, confirm (--yes when nobody can answer), then build under the prefix's lock; a signal cancels and cleans."""
+    import threading
+    from typing import Any
 
+    from ..errors import UsageError
+    from ..exactlock import LockError, describe_lock, foreign_urls, load_lock, rebuild_from_lock
+    from ..procs import CancelToken
+    from .create import _confirm, _say, cancel_on_signals
+
+    if getattr(args, "engine", "embedded") != "embedded":
+        raise UsageError(f"a lock is rebuilt file by file by the embedded engine; --engine {args.engine} cannot "
+                         "rebuild it (drop --engine, or import the lock's environment.yml to solve it afresh)")
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
     try:
-        target = rebuild_from_lock(folder, name=args.name, prefix=prefix,
-                                   on_line=lambda line: print(f"    {line}", flush=True))
+        plan = load_lock(folder, name=args.name, prefix=prefix)
     except LockError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print(f"Rebuilt {target} from the lock in {folder}")
+    print(f"The lock in {folder} would install:")
+    for line in describe_lock(plan):
+        print(line)
+    foreign = foreign_urls(plan)
+    if foreign:
+        # Refused, not just shown: a lock is a file someone handed over, and its environment.yml is the only
+        # statement of where its packages should come from. A URL elsewhere is an injection or a broken lock.
+        print(f"error: {len(foreign)} URL(s) of this lock are on hosts its environment.yml does not name "
+              "(its channels and indexes):", file=sys.stderr)
+        for u in foreign[:20]:
+            print(f"  {u}", file=sys.stderr)
+        print("not using this lock; rebuild it with `torchdesk export --lock` from the intended sources",
+              file=sys.stderr)
+        return 1
+    if plan.target.exists() and not args.replace:
+        print(f"note: {plan.target} already exists; importing into it needs --replace")
+    if args.check_only:
+        return 0
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("not building it: standard input is not a terminal, so nobody can confirm the list above; "
+                  "pass --yes to build it without asking", file=sys.stderr)
+            return 1
+        if not _confirm("Create it?"):
+            print("nothing done")
+            return 1
+    token = CancelToken()
+    box: dict[str, Any] = {}
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            box["target"] = rebuild_from_lock(plan, on_line=lambda line: _say(f"    {line}"), cancel=token,
+                                              replace=args.replace)
+        except BaseException as exc:  # reported on the main thread
+            box["error"] = exc
+        finally:
+            done.set()
+
+    with cancel_on_signals(token) as caught:
+        t = threading.Thread(target=work, name="torchdesk-import-lock", daemon=True)
+        t.start()
+        while not done.wait(0.5):  # an Event, never Thread.join(timeout) (see create.run_job)
+            pass
+        t.join()
+    err = box.get("error")
+    if caught and "target" not in box:
+        _say(f"cancelled by {caught[0].name}; what the job created was removed", err=True)
+        return 128 + int(caught[0])
+    if isinstance(err, LockError):
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    if isinstance(err, Exception):  # the engine's or the OS's own error: one line, the job already cleaned up
+        print(f"error: the rebuild failed ({type(err).__name__}: {str(err)[:500]}); what it created was removed",
+              file=sys.stderr)
+        return 1
+    if err is not None:
+        raise err
+    print(f"Rebuilt {box['target']} from the lock in {folder}")
     return 0
