@@ -121,8 +121,7 @@ class EnvLock:
         try:
             lock.acquire(timeout=0)
         except filelock.Timeout:
-            holder = _holder(_read_json(self.owner_path))
-            who = holder.describe() if holder else "another TorchDesk process"
+            who = self._describe_holder()
             raise EnvBusy(f"another TorchDesk job is working on {self.key}: {who}",
                           "wait for it to finish (or stop it), then try again") from None
         self._lock = lock
@@ -139,6 +138,20 @@ class EnvLock:
         except OSError:
             pass  # the lock still holds; only the holder's description is missing
         return self
+
+    def _describe_holder(self) -> str:
+        """Who holds the lock. The holder writes its note just after taking the lock, over any note a killed
+        job left: in that short window the note is missing or names a dead pid, so wait for it (briefly)."""
+        import psutil
+
+        deadline = time.monotonic() + 2.0
+        while True:
+            holder = _holder(_read_json(self.owner_path))
+            if holder is not None and psutil.pid_exists(holder.pid):
+                return holder.describe()
+            if time.monotonic() >= deadline:
+                return holder.describe() if holder else "another TorchDesk process"
+            time.sleep(0.05)
 
     def release(self, *, keep_owner: bool = False) -> None:
         """Drop the lock (and the owner file, unless an unfinished folder should stay findable by it)."""
