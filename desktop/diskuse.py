@@ -191,7 +191,16 @@ def _remove(p: Path) -> str | None:
 
 
 def clean_caches(*, dry_run: bool = False) -> CleanResult:
-    """Remove every cache entry no environment links to; a cache with nothing in use is emptied whole."""
+    """Remove every cache entry no environment links to; a cache with nothing in use is emptied whole.
+
+    Refused while a job is building an environment: the files it is linking from the caches are not yet linked
+    anywhere, so they would look unused."""
+    from .locks import LockError, running_jobs
+
+    busy = running_jobs()
+    if busy and not dry_run:
+        raise LockError(f"a TorchDesk job is working right now ({busy[0]}); cleaning the caches under it could "
+                        "remove files it is about to link", "wait for the job to finish, then clean again")
     removed: list[str] = []
     errors: list[str] = []
     freed = kept = 0

@@ -25,6 +25,8 @@ from typing import Any
 
 import filelock
 
+from .errors import TorchDeskError
+
 
 MARKER = ".torchdesk-creating"
 
@@ -44,8 +46,8 @@ def lock_key(prefix: Path) -> str:
     return os.path.realpath(os.path.abspath(os.path.expanduser(str(prefix))))
 
 
-class LockError(Exception):
-    """The lock could not be taken: a sentence for the user (`message`) and what to do (`fix`)."""
+class LockError(TorchDeskError):
+    """The lock could not be taken: a sentence for the user (`message`) and what to do (`fix`, the hint)."""
 
     def __init__(self, message: str, fix: str) -> None:
         super().__init__(message)
@@ -186,6 +188,27 @@ def is_locked(prefix: Path) -> bool:
         return False
     lock.release()
     return False
+
+
+def running_jobs() -> list[str]:
+    """Who is creating, replacing or removing an environment right now: the holders of the locks held now."""
+    out: list[str] = []
+    try:
+        locks = sorted(_locks_dir().glob("*.lock"))
+    except OSError:
+        return out
+    for path in locks:
+        lock = filelock.FileLock(str(path), timeout=0, thread_local=False)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            holder = _holder(_read_json(path.with_suffix(".owner")))
+            out.append(holder.describe() if holder else "a TorchDesk process")
+            continue
+        except OSError:
+            continue
+        lock.release()
+    return out
 
 
 def recorded_prefixes() -> list[Path]:

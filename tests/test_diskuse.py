@@ -126,3 +126,29 @@ def test_cache_alone_shows_the_info(caches) -> None:  # type: ignore[no-untyped-
     assert f"conda packages (rattler): {pkgs}" in out.stdout and f"wheels (uv): {uv}" in out.stdout
     out = cli("cache", "clean", "--dry-run")
     assert out.returncode == 0 and out.stdout.startswith("would remove 0 cache entries")
+
+
+def test_clean_is_refused_while_a_job_holds_an_environment(caches, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A create links files from the caches that no environment links to yet: cleaning under it could take them.
+    A real second process holds an environment's lock, as a running create does; clean refuses and names it."""
+    pkgs, _uv = caches
+    entry = pkgs / "some-pkg-1.0-0"
+    entry.mkdir(parents=True)
+    (entry / "file.txt").write_text("a cached package nothing links to yet")
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; from desktop.locks import EnvLock; "
+         f"held = EnvLock(Path({str(tmp_path / 'envs' / 'busy')!r}), command='torchdesk create -n busy').acquire(); "
+         "print('held', flush=True); time.sleep(60)"],
+        cwd=ROOT, env=dict(os.environ), stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        out = cli("cache", "clean")
+        assert out.returncode == 1, out.stdout + out.stderr
+        assert "a TorchDesk job is working right now" in out.stderr and f"pid {holder.pid}" in out.stderr
+        assert (entry / "file.txt").is_file()  # nothing was removed
+    finally:
+        holder.kill()
+        holder.wait()
+    out = cli("cache", "clean")  # the job is gone: now it cleans
+    assert out.returncode == 0, out.stderr
+    assert not entry.exists()
