@@ -376,6 +376,12 @@ def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *
         target = os.path.realpath(prefix)
         raise JobFailed("preflight", f"{prefix} is a symbolic link to {target}; not building through a link",
                         f"give the real folder: --prefix {target}" + (" --replace" if replace else ""))
+    host_env = next((p for p in prefix.parents if is_conda_env(p) and (p / "envs") not in prefix.parents), None)
+    if host_env is not None:
+        # an env inside another env's files (not in its envs/ folder, where conda keeps them) is removed, replaced
+        # or broken together with that one, and conda would list a folder of its packages as an env of its own
+        raise JobFailed("preflight", f"{prefix} is inside the conda environment {host_env}",
+                        f"choose a folder outside it (environments may go in {host_env / 'envs'})")
     if prefix.is_dir() and not prefix.is_symlink() and has_marker(prefix):
         m = read_marker(prefix)
         since = f", started {m.started}" if m else ""

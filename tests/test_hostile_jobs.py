@@ -285,6 +285,27 @@ def test_replace_through_a_symlink_is_refused(repo: LocalRepo, home: Path, tmp_p
     assert [p.name for p in tmp_path.iterdir() if "torchdesk-replaced" in p.name] == []
 
 
+@pytest.mark.parametrize("where", ["lib/sub", "sub"])
+def test_an_env_inside_another_env_is_refused(repo: LocalRepo, home: Path, tmp_path: Path, where: str) -> None:
+    # before: `create --prefix <env>/sub` built an env inside another one's files (found by a hostile review)
+    outer = tmp_path / "outer-env"
+    fake_env(outer)
+    before = tree_state(outer)
+    r = subprocess.run(create_argv(repo, "--prefix", str(outer / where)), cwd=ROOT, capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=120)
+    assert r.returncode == 1 and f"inside the conda environment {outer}" in r.stderr, r.stderr
+    assert tree_state(outer) == before
+
+
+def test_an_env_in_a_conda_installs_envs_folder_is_allowed(repo: LocalRepo, home: Path, tmp_path: Path) -> None:
+    base = tmp_path / "miniconda3"  # a conda installation's base env keeps the others in envs/
+    fake_env(base)
+    r = subprocess.run(create_argv(repo, "--prefix", str(base / "envs" / "work")), cwd=ROOT, capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (base / "envs" / "work" / "conda-meta" / "history").is_file()
+
+
 # --- 3. ambiguous names -------------------------------------------------------------------------------------------
 
 def test_remove_of_a_name_two_envs_share_is_refused(home: Path, tmp_path: Path) -> None:
