@@ -55,7 +55,7 @@ def _squeue_executor_classes() -> tuple[Any, Any]:
 
         def read_info(self, string: bytes | str) -> dict[str, dict[str, str]]:
             text = string.decode() if isinstance(string, bytes) else string
-            info = super().read_info("JobID|State|NodeList\n" + text)
+            info: dict[str, dict[str, str]] = super().read_info("JobID|State|NodeList\n" + text)
             for jid in self._registered - self._finished:
                 if jid not in info:  # ended and purged (MinJobAge): done; its result file says how it went
                     info[jid] = {"JobID": jid, "State": "NOT_LISTED", "NodeList": ""}
