@@ -171,30 +171,23 @@ def activation_scripts(value: str) -> dict[str, str]:
     """{relative path: text} of the activate.d / deactivate.d scripts for sh, fish, PowerShell and cmd.
 
     Each keeps a value the user had (ours goes first, theirs stays) and deactivate puts it back."""
-    saved = "_TORCHDESK_SAVED_"
+    from .activation import activation_files, saved_name
+
     head = "# TorchDesk drift guard: pip and uv keep this environment's planned torch builds.\n"
-    a: dict[str, list[str]] = {"sh": [head], "fish": [head], "ps1": [head], "bat": ["@REM " + head[2:]]}
-    d: dict[str, list[str]] = {"sh": [head], "fish": [head], "ps1": [head], "bat": ["@REM " + head[2:]]}
+    activate: dict[str, dict[str, str]] = {}
     for var in VARS:
-        s = saved + var
-        a["sh"].append(f'if [ -n "${{{var}+x}}" ]; then export {s}="${var}"; export {var}={_sh(value)}" ${var}"; '
-                       f"else export {var}={_sh(value)}; fi\n")
-        d["sh"].append(f'if [ -n "${{{s}+x}}" ]; then export {var}="${s}"; unset {s}; else unset {var}; fi\n')
-        a["fish"].append(f'if set -q {var}\n    set -gx {s} "${var}"\n    set -gx {var} {_fish(value)}" ${var}"\n'
-                         f"else\n    set -gx {var} {_fish(value)}\nend\n")
-        d["fish"].append(f'if set -q {s}\n    set -gx {var} "${s}"\n    set -e {s}\nelse\n    set -e {var}\nend\n')
-        a["ps1"].append(f"if (Test-Path Env:{var}) {{ $Env:{s} = $Env:{var}; $Env:{var} = {_ps(value + ' ')} + $Env:{var} }} "
-                        f"else {{ $Env:{var} = {_ps(value)} }}\n")
-        d["ps1"].append(f"if (Test-Path Env:{s}) {{ $Env:{var} = $Env:{s}; Remove-Item Env:{s} }} "
-                        f"else {{ Remove-Item Env:{var} -ErrorAction SilentlyContinue }}\n")
-        a["bat"].append(f'@if defined {var} (set "{s}=%{var}%" & set "{var}={_bat(value)} %{var}%") '
-                        f'else (set "{var}={_bat(value)}")\n')
-        d["bat"].append(f'@if defined {s} (set "{var}=%{s}%" & set "{s}=") else (set "{var}=")\n')
-    out = {}
-    for ext in ("sh", "fish", "ps1", "bat"):
-        out[f"etc/conda/activate.d/{SCRIPT}.{ext}"] = "".join(a[ext])
-        out[f"etc/conda/deactivate.d/{SCRIPT}.{ext}"] = "".join(d[ext])
-    return out
+        s = saved_name(var)
+        activate[var] = {
+            "sh": (f'if [ -n "${{{var}+x}}" ]; then export {s}="${var}"; export {var}={_sh(value)}" ${var}"; '
+                   f"else export {var}={_sh(value)}; fi\n"),
+            "fish": (f'if set -q {var}\n    set -gx {s} "${var}"\n    set -gx {var} {_fish(value)}" ${var}"\n'
+                     f"else\n    set -gx {var} {_fish(value)}\nend\n"),
+            "ps1": (f"if (Test-Path Env:{var}) {{ $Env:{s} = $Env:{var}; $Env:{var} = {_ps(value + ' ')} + $Env:{var} }} "
+                    f"else {{ $Env:{var} = {_ps(value)} }}\n"),
+            "bat": (f'@if defined {var} (set "{s}=%{var}%" & set "{var}={_bat(value)} %{var}%") '
+                    f'else (set "{var}={_bat(value)}")\n'),
+        }
+    return activation_files(SCRIPT, head, activate)
 
 
 def conda_pins(spec: Any) -> list[str]:

@@ -122,33 +122,26 @@ def _values(tc: Toolchain) -> dict[str, str | None]:
 def activation_scripts(tc: Toolchain) -> dict[str, str]:
     """{relative path: text} for activate.d / deactivate.d: CUDA_HOME under $CONDA_PREFIX (so the env can move),
     TORCH_CUDA_ARCH_LIST as planned; a value the user had is saved and put back on deactivation."""
-    saved = "_TORCHDESK_SAVED_"
+    from .activation import activation_files, saved_name
+
     head = "# TorchDesk: the CUDA toolchain matching this environment's torch build.\n"
-    a: dict[str, list[str]] = {"sh": [head], "fish": [head], "ps1": [head], "bat": ["@REM " + head[2:]]}
-    d: dict[str, list[str]] = {"sh": [head], "fish": [head], "ps1": [head], "bat": ["@REM " + head[2:]]}
+    activate: dict[str, dict[str, str]] = {}
     for var, raw in _values(tc).items():
         if raw is None:
             continue
-        s = saved + var
+        s = saved_name(var)
         home = var == "CUDA_HOME"
         sh_v = f'"${{CONDA_PREFIX}}/{raw}"' if home else f"'{raw}'"
         fish_v = f'"$CONDA_PREFIX/{raw}"' if home else f"'{raw}'"
         ps_v = f'"$Env:CONDA_PREFIX\\{raw.replace("/", chr(92))}"' if home else f"'{raw}'"
         bat_v = f"%CONDA_PREFIX%\\{raw.replace('/', chr(92))}" if home else raw
-        a["sh"].append(f'if [ -n "${{{var}+x}}" ]; then export {s}="${var}"; fi\nexport {var}={sh_v}\n')
-        d["sh"].append(f'if [ -n "${{{s}+x}}" ]; then export {var}="${s}"; unset {s}; else unset {var}; fi\n')
-        a["fish"].append(f"if set -q {var}\n    set -gx {s} \"${var}\"\nend\nset -gx {var} {fish_v}\n")
-        d["fish"].append(f'if set -q {s}\n    set -gx {var} "${s}"\n    set -e {s}\nelse\n    set -e {var}\nend\n')
-        a["ps1"].append(f"if (Test-Path Env:{var}) {{ $Env:{s} = $Env:{var} }}\n$Env:{var} = {ps_v}\n")
-        d["ps1"].append(f"if (Test-Path Env:{s}) {{ $Env:{var} = $Env:{s}; Remove-Item Env:{s} }} "
-                        f"else {{ Remove-Item Env:{var} -ErrorAction SilentlyContinue }}\n")
-        a["bat"].append(f'@if defined {var} set "{s}=%{var}%"\n@set "{var}={bat_v}"\n')
-        d["bat"].append(f'@if defined {s} (set "{var}=%{s}%" & set "{s}=") else (set "{var}=")\n')
-    out = {}
-    for ext in ("sh", "fish", "ps1", "bat"):
-        out[f"etc/conda/activate.d/{SCRIPT}.{ext}"] = "".join(a[ext])
-        out[f"etc/conda/deactivate.d/{SCRIPT}.{ext}"] = "".join(d[ext])
-    return out
+        activate[var] = {
+            "sh": f'if [ -n "${{{var}+x}}" ]; then export {s}="${var}"; fi\nexport {var}={sh_v}\n',
+            "fish": f"if set -q {var}\n    set -gx {s} \"${var}\"\nend\nset -gx {var} {fish_v}\n",
+            "ps1": f"if (Test-Path Env:{var}) {{ $Env:{s} = $Env:{var} }}\n$Env:{var} = {ps_v}\n",
+            "bat": f'@if defined {var} set "{s}=%{var}%"\n@set "{var}={bat_v}"\n',
+        }
+    return activation_files(SCRIPT, head, activate)
 
 
 def write_activation(tc: Toolchain, prefix: Path) -> list[Path]:
