@@ -126,6 +126,13 @@ def _existing_parent(p: Path) -> Path:
     return p
 
 
+def _write_probe(folder: Path) -> None:
+    """Create and remove a file in `folder`; raises OSError where that cannot be done."""
+    fd, probe = tempfile.mkstemp(prefix=".torchdesk-probe-", dir=folder)
+    os.close(fd)
+    os.unlink(probe)
+
+
 def check_writable(folder: Path) -> str | None:
     """None if we can create files in `folder` (creating it if needed), else a sentence saying why not."""
     try:
@@ -135,9 +142,7 @@ def check_writable(folder: Path) -> str | None:
     if not folder.is_dir():
         return f"{folder} is not a folder"
     try:
-        fd, probe = tempfile.mkstemp(prefix=".torchdesk-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        _write_probe(folder)
     except OSError as exc:
         return f"cannot write to {folder}: {exc.strerror or exc}"
     return None
@@ -356,9 +361,7 @@ def _check_registry_writable() -> str | None:
         return f"cannot write {txt} ({exc.strerror or exc}), where conda keeps its list of environments"
     folder = _existing_parent(txt.parent)
     try:
-        fd, probe = tempfile.mkstemp(prefix=".torchdesk-probe-", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
+        _write_probe(folder)
     except OSError as exc:
         return f"cannot write in {folder} ({exc.strerror or exc}), where conda keeps its list of environments"
     return None

@@ -176,10 +176,13 @@ class EnvLock:
 
 def is_locked(prefix: Path) -> bool:
     """True if some live process holds the lock on `prefix` (tried without waiting, released at once)."""
-    lk = EnvLock(prefix, command="probe")
-    if not lk.path.exists():
-        return False
-    lock = filelock.FileLock(str(lk.path), timeout=0, thread_local=False)
+    path = EnvLock(prefix, command="probe").path
+    return path.exists() and _held(path)
+
+
+def _held(path: Path) -> bool:
+    """True if a live process holds the lock file `path` (tried without waiting, released at once)."""
+    lock = filelock.FileLock(str(path), timeout=0, thread_local=False)
     try:
         lock.acquire(timeout=0)
     except filelock.Timeout:
@@ -198,16 +201,9 @@ def running_jobs() -> list[str]:
     except OSError:
         return out
     for path in locks:
-        lock = filelock.FileLock(str(path), timeout=0, thread_local=False)
-        try:
-            lock.acquire(timeout=0)
-        except filelock.Timeout:
+        if _held(path):
             holder = _holder(_read_json(path.with_suffix(".owner")))
             out.append(holder.describe() if holder else "a TorchDesk process")
-            continue
-        except OSError:
-            continue
-        lock.release()
     return out
 
 
