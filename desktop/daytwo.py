@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .driftguard import CONSTRAINTS, _clean_env, write_guard
+from .errors import JobFailed
 
 
 def _pip_runner(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Callable[[list[str], list[str], str], None]:
-    from .errors import JobFailed
     from .paths import env_python
     from .procs import Cancelled, run_streaming
 
@@ -52,7 +52,6 @@ def apply_day_two(spec: Any, prefix: Path, *, on_line: Callable[[str], None], ca
         runner([*args, *cons], list(reqs), what)  # torch stays on its planned build while these go in
 
     if getattr(spec, "toolchain", False):
-        from .errors import JobFailed
         from .toolchain import ToolchainError, add_toolchain
 
         try:

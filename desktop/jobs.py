@@ -34,7 +34,7 @@ from .errors import JobFailed
 from .model import Host
 from .paths import env_python, envs_dir, log_dir
 from .procs import CancelToken, Cancelled, run_streaming
-from .wheels import WheelCheck, check_wheels  # noqa: F401  (WheelCheck, check_wheels: also imported from here)
+from .wheels import check_wheels
 from .wheelstage import pip_env as _pip_env
 from .wheelstage import run_wheel_stage
 

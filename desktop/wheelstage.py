@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .envspec import EnvSpec
+from .errors import JobFailed
 from .paths import env_python, uv_cache_dir
 from .procs import CancelToken, Cancelled, child_process_options, run_streaming
 
@@ -474,16 +475,12 @@ def check_space(plan: WheelPlan, cache: Path, python: Path, mode: str) -> None:
             p = p.parent
         free = shutil.disk_usage(p).free
         if free < need:
-            from .errors import JobFailed
-
             raise JobFailed("pip", f"not enough free space in {place}: the wheels still to download need about "
                             f"{need / 1024**3:.1f} GiB unpacked and only {free / 1024**3:.1f} GiB is free",
                             "free some space, or run 'torchdesk cache clean' to drop cached files no environment uses")
 
 
 def _fail(message: str) -> None:
-    from .errors import JobFailed
-
     raise JobFailed("pip", message, "check the index URL and that you are online; the log has the installer's full output")
 
 
@@ -538,15 +535,11 @@ def _pip(python: Path, args: Sequence[str], reqs: Sequence[str], log: Log, enter
     try:
         code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=pip_env())
     except FileNotFoundError:
-        from .errors import JobFailed
-
         raise JobFailed("pip", f"the new environment has no python at {python}", "see the log") from None
     if cancel.is_cancelled:
         raise Cancelled()
     if code != 0:
         detail = errors[0] if errors else f"pip exited with code {code}"
-        from .errors import JobFailed
-
         raise JobFailed("pip", f"pip could not install {what}: {detail}",
                         "check the index URL and that you are online; the log has pip's full output")
 
