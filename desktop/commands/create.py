@@ -159,7 +159,9 @@ def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
         yield caught
     finally:
         for sig, h in old.items():
-            signal.signal(sig, h)
+            # After a caught signal the command only reports and exits 128+n: a further Ctrl-C in that moment
+            # must not turn the exit into a death by SIGINT (or a KeyboardInterrupt traceback).
+            signal.signal(sig, signal.SIG_IGN if caught else h)
 
 
 def render_bar(done: int, total: int, speed: float | None, cached: int | None, width: int = 80) -> str:
