@@ -60,7 +60,7 @@ def protected_env(prefix: Path) -> str | None:
 
 def _read_registry() -> list[str]:
     # Undecodable or absurd lines (another tool's bug, a hostile edit) are skipped with a warning, never a crash.
-    from ..detect_conda import read_registry
+    from ..detect.conda import read_registry
 
     return read_registry(conda_environments_txt())
 
@@ -116,7 +116,7 @@ def _env_name(prefix: Path) -> str:
 
 def read_env_info(prefix: Path) -> CondaEnv:
     """Name, Python and torch of an env, read from its files without running it."""
-    from ..detect_conda import read_env
+    from ..detect.conda import read_env
 
     return read_env(prefix, _env_name(prefix))
 

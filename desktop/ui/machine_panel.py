@@ -133,7 +133,7 @@ class MachinePanel(QWidget):
 
 
 # A source that is simply not there on this machine (no nvidia-smi, no driver file, no conda) is normal, not an
-# error: the detail texts of desktop/detect.py say so in these words.
+# error: the detail texts of desktop/detect/ say so in these words.
 _ABSENT = re.compile(r"^(?:skipped\b|not found\b|absent\b|not present\b|not installed\b)|\bno [\w ,/-]+ found\b|"
                      r"\bno gfx target\b|: absent\b|: not found\b", re.I)
 ABSENT_MARK = "\u2013"  # an en dash: neither a tick nor a cross
