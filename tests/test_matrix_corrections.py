@@ -118,7 +118,7 @@ def test_cuda_11_4_reaches_compute_capability_8_7() -> None:
 def test_inferred_gpu_rows_are_marked() -> None:
     rows = DATA["gpus"]
     inferred = [g for g in rows if g.get("inferred")]
-    assert len(inferred) >= 70
+    assert len(inferred) == 64  # 77 last round; 13 confirmed by the completed pages (tests/test_gpu_coverage.py)
     for g in rows:
         assert bool(g.get("inferred")) == (g["source"] == ["td-derived"]), g["name"]
 
@@ -135,7 +135,7 @@ def test_uncertain_points_are_noted_not_guessed(torch: str, needle: str) -> None
     assert not (torch == "2.15.0" and r.build("cu130")) and not (torch == "2.14.0" and r.build("cu134"))
 
 
-# --- every model on the readable part of NVIDIA's two CUDA GPU pages is in the table, with the page's cc
+# --- every model on NVIDIA's two CUDA GPU pages (the transcription's blocks A and B) is in the table, with the page's cc
 
 def _page_rows() -> list[tuple[str, str, str]]:
     from pathlib import Path
@@ -148,7 +148,7 @@ def _page_rows() -> list[tuple[str, str, str]]:
 def test_nvidia_page_model_is_in_the_gpu_table(page: str, cc: str, name: str) -> None:
     g = M.find_gpu(name) or M.find_gpu(name.replace(" (DGX Spark)", ""))
     assert g is not None, f"{name} ({page}) is missing from gpus"
-    assert g.cc == cc, f"{name}: {g.cc} in the data, {cc} on {page}"
+    assert g.cc in cc.split("/"), f"{name}: {g.cc} in the data, {cc} on {page}"  # "3.0/5.0": the page gives both
 
 
 @pytest.mark.parametrize("nvml_name, cc", [
