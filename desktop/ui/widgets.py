@@ -129,6 +129,13 @@ class StageList(QListWidget):
                 f.setBold(state == "running")
                 item.setFont(f)
 
+    def set_label(self, key: str, label: str) -> None:
+        """Rename one stage (its state and icon stay)."""
+        stages = tuple((k, label if k == key else text) for k, text in self._stages)
+        if stages != self._stages:
+            self._stages = stages
+            self.set_state(key, self.state(key))
+
     def advance_to(self, key: str) -> None:
         """Mark every stage before `key` done and `key` running (stages only move forward)."""
         keys = [k for k, _ in self._stages]
