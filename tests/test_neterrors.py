@@ -10,7 +10,6 @@ import json
 import asyncio
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -62,14 +61,6 @@ def server() -> Iterator[callable]:  # type: ignore[valid-type]
     for s in servers:
         s.shutdown()
         s.server_close()
-
-
-@pytest.fixture
-def refused_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _sentence_ok(text: str | None, host: str) -> str:
