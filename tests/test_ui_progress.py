@@ -13,7 +13,6 @@ pytest.importorskip("pytestqt")
 from desktop.jobs import Progress  # noqa: E402
 from desktop.ui.create_progress import STAGE_KEYS, STAGES, JobProgressBar, describe_result  # noqa: E402
 from desktop.ui.widgets import StageList  # noqa: E402
-from desktop.wheelstage import byte_summary  # noqa: E402
 
 MIB = 1024 * 1024
 
@@ -38,8 +37,7 @@ def test_downloads_show_bytes_speed_and_time_left_in_the_bar(qtbot: Any) -> None
     bar = JobProgressBar()
     qtbot.addWidget(bar)
     bar.show_progress(Progress("pip", 0.25, "", bytes_done=25 * MIB, bytes_total=100 * MIB, speed=5 * MIB, cached=1))
-    assert bar.format() == "pip: " + byte_summary(25 * MIB, 100 * MIB, 5 * MIB, 1)
-    assert "15 s left" in bar.text() and "1 cached" in bar.text()
+    assert bar.format() == "pip: 25.0 of 100.0 MiB, 5.0 MiB/s, 15 s left, 1 cached"  # the CLI's words too
     bar.show_progress(Progress("pip", 0.5, "more lines, no byte count"))  # pip's own lines keep the byte text
     assert bar.format().startswith("pip: ")
     bar.show_progress(Progress("verify", 0.0, "verifying"))
