@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -23,6 +22,9 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..model import Preferences
+from ..usecases.planning import Recommendation, recommend
+from ..usecases.recipe import CREDENTIALS_LEFT_OUT, Recipe, install_recipe, spec_for_plan
+from ..usecases.startup import Startup, start_up
 from .compat_panel import CompatibilityPanel
 from .create_panel import CreatePanel, open_folder
 from .envs_panel import EnvironmentsPanel
@@ -36,39 +38,11 @@ from .widgets import copy_to_clipboard
 from .worker import JobContext, JobError, JobRunner
 
 
-@dataclass(frozen=True)
-class Startup:
-    """What the background start-up job found: the data, the machine, the first recommendation."""
-
-    matrix: Any
-    matrix_path: str
-    matrix_warnings: tuple[str, ...]
-    host: Any
-    recommendation: Any
-    seconds: float
-
-
 def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Startup]:
-    """Load the data, detect the machine, resolve: all off the GUI thread."""
+    """Load the data, detect the machine, resolve: all off the GUI thread (usecases.startup)."""
 
     def job(ctx: JobContext) -> Startup:
-        t0 = time.perf_counter()
-        from ..detect import detect_host
-        from ..matrix import load_app_matrix, load_matrix_with_fallback, user_matrix_path
-        from .choices import recommend
-
-        try:
-            loaded = load_app_matrix()
-        except Exception as exc:  # noqa: BLE001 - a broken downloaded copy must never stop the app
-            # load_matrix_with_fallback turns most bad copies into warnings; anything else it lets through
-            # (a file that is not UTF-8, say) gets the same treatment here: the bundled copy, and say so.
-            bundled = load_matrix_with_fallback()
-            loaded = replace(bundled, warnings=(f"ignored {user_matrix_path()}: {type(exc).__name__}: {exc} - "
-                                                "using the bundled data instead", *bundled.warnings))
-        ctx.on_line(f"compatibility data {loaded.matrix.data_version} from {loaded.path}")
-        host = detect_host(matrix=loaded.matrix, env=env)
-        rec = recommend(loaded.matrix, host, Preferences())
-        return Startup(loaded.matrix, loaded.path, loaded.warnings, host, rec, time.perf_counter() - t0)
+        return start_up(env, ctx.on_line)
 
     return job
 
@@ -256,9 +230,7 @@ class MainWindow(QMainWindow):
         self.recommendation = rec
         self.recommend_panel.show_recommendation(rec)
         has_plan = rec.plan is not None
-        from .choices import default_env_name
-
-        self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None,
+        self.create_panel.set_plan_ready(has_plan, rec.default_name,
                                          None if has_plan else self.tr("no PyTorch build fits this machine with the current "
                                                                  "choices: see the Recommendation for why and what you "
                                                                  "can do"))
@@ -273,9 +245,7 @@ class MainWindow(QMainWindow):
             return
         matrix, host = self.matrix, self.host
 
-        def job(ctx: JobContext) -> Any:
-            from .choices import recommend
-
+        def job(ctx: JobContext) -> Recommendation:
             return recommend(matrix, host, prefs)
 
         self.resolve_runner.start(job)
@@ -335,40 +305,37 @@ class MainWindow(QMainWindow):
 
     def spec_for(self, name: str | None, prefix: str | None, plan: Any = None) -> Any:
         """The EnvSpec for `plan` (default: the current one), the typed extras and the settings' sources."""
-        from ..envspec import EnvSpecError, spec_from_plan, with_sources
+        from ..envspec import EnvSpecError
 
         plan = plan or (self.recommendation.plan if self.recommendation is not None else None)
         if plan is None:
             raise EnvSpecError("there is no plan that fits this machine with the current choices")
         conda_extras, pip_extras = self.recommend_panel.extras()
-        spec = spec_from_plan(plan, name=name, prefix=prefix, extras=pip_extras, conda_extras=conda_extras,
-                              mirrors=self.settings.mirror_choice())
-        if self.settings.channels:
-            spec = with_sources(spec, channels=self.settings.channels)
-        return spec
+        return spec_for_plan(plan, name=name, prefix=prefix, extras=pip_extras, conda_extras=conda_extras,
+                             mirrors=self.settings.mirror_choice(), channels=self.settings.channels or None)
+
+    def recipe(self, plan: Any = None, name: str | None = None) -> Recipe:
+        """What Export and Copy commands write: the plan's spec (default name unless `name`), fit to share."""
+        return install_recipe(self.spec_for(name, None, plan))
 
     def export_text(self, plan: Any = None, name: str | None = None) -> str:
-        from ..envspec import write_environment_yml
-        from .choices import default_env_name
-
-        plan = plan or self.recommendation.plan
-        return write_environment_yml(self.spec_for(name or default_env_name(plan), None, plan))
+        return self.recipe(plan, name).environment_yml()
 
     def export_plan_dialog(self, plan: Any, parent: QWidget | None = None, name: str | None = None) -> Path | None:
         """Ask where, then write the environment.yml for `plan`; None if cancelled or it failed (said so)."""
-        from .choices import default_env_name
-
         path, _ = QFileDialog.getSaveFileName(parent or self, self.tr("Export environment.yml"),
                                               str(Path.home() / "environment.yml"),
                                               self.tr("Conda environment (*.yml *.yaml)"))
         if not path:
             return None
         try:
-            Path(path).write_text(self.export_text(plan, name or default_env_name(plan)), encoding="utf-8")
+            recipe = self.recipe(plan, name)
+            Path(path).write_text(recipe.environment_yml(), encoding="utf-8")
         except (OSError, ValueError) as exc:
             self.show_error(self.tr("Could not export"), self.tr("Writing {path} failed: {error}.").format(path=path, error=exc), "")
             return None
-        self.statusBar().showMessage(self.tr("Wrote {path}").format(path=path))
+        note = f" ({CREDENTIALS_LEFT_OUT})" if recipe.credentials_left_out else ""
+        self.statusBar().showMessage(self.tr("Wrote {path}").format(path=path) + note)
         return Path(path)
 
     @Slot()
@@ -378,19 +345,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_copy_action_triggered(self) -> None:
-        from ..envspec import EnvSpecError, shell_commands
-        from .choices import default_env_name
+        from ..envspec import EnvSpecError
 
         if self.recommendation is None or self.recommendation.plan is None:
             return
-        name = self.create_panel.name_edit.text().strip() or default_env_name(self.recommendation.plan)
         try:
-            cmds = shell_commands(self.spec_for(name, None))
+            recipe = self.recipe(name=self.create_panel.name_edit.text().strip() or None)
         except EnvSpecError as exc:
             self.show_error(self.tr("Cannot copy the commands"), str(exc), "")
             return
-        copy_to_clipboard("\n".join(cmds) + "\n")
-        self.statusBar().showMessage(self.tr("Copied the commands to the clipboard"))
+        copy_to_clipboard(recipe.shell_text())
+        note = f" ({CREDENTIALS_LEFT_OUT})" if recipe.credentials_left_out else ""
+        self.statusBar().showMessage(self.tr("Copied the commands to the clipboard") + note)
 
     @Slot()
     def _on_logs_action_triggered(self) -> None:

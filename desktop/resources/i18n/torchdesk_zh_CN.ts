@@ -295,8 +295,8 @@
         <translation>正在等待适合本机的方案</translation>
     </message>
     <message>
-        <source>environment name, e.g. torch211-cu130</source>
-        <translation>环境名称，例如 torch211-cu130</translation>
+        <source>environment name, e.g. torch-2.15.0-cu132</source>
+        <translation>环境名称，例如 torch-2.15.0-cu132</translation>
     </message>
     <message>
         <source>Browse…</source>
