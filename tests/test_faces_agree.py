@@ -57,6 +57,7 @@ def cli_answers(env: dict[str, str], args: tuple[str, ...]) -> dict[str, Any]:
     assert shell.returncode == (0 if out["plan"] else 1), shell.stderr
     return {
         "plan": (out["plan"]["torch"], out["plan"]["variant"]) if out["plan"] else None,
+        "host": out["host"],
         "name": out["default_name"],
         "install_json": out["install"],
         "install_text": section(text, "Install"),
@@ -164,6 +165,10 @@ def test_described_machine_same_plan_advice_and_export(qtbot: Any, tmp_path: Pat
     with qtbot.waitSignal(w.other_runner.succeeded, timeout=WAIT_MS):
         assert op.plan()
     rec = op.recommendation.recommendation
+    from desktop.commands.recommend import host_summary_json
+
+    # one machines.describe_machine behind --gpu/--driver/--os and the tab's form: the same machine, field by field
+    assert host_summary_json(op.host) == cli["host"]
     assert ((rec.plan.torch, rec.plan.variant) if rec.plan else None) == cli["plan"]
     app_warnings = [line[2:] for line in op.recommendation.warnings.text().splitlines() if line.startswith("! ")]
     assert app_warnings == cli["warnings"] and list(rec.hints) == cli["advice"]
@@ -174,3 +179,23 @@ def test_described_machine_same_plan_advice_and_export(qtbot: Any, tmp_path: Pat
         assert w.export_text(rec.plan) == yml.stdout
         assert f"name: {cli['name']}" in yml.stdout
     w.shutdown()
+
+
+def test_create_names_the_env_as_recommend_and_the_app_do() -> None:
+    """`torchdesk create` (no -n) builds its spec through the same use case: its name is the default name."""
+    from desktop.cli import build_parser
+    from desktop.commands.create import spec_for_args
+    from desktop.machines import describe_machine
+    from desktop.matrix import load_matrix
+    from desktop.model import Preferences
+    from desktop.usecases.planning import recommend
+
+    matrix = load_matrix()
+    for gpus in (["H100"], []):
+        host = describe_machine(matrix, gpus=gpus, no_gpu=not gpus, driver="580.159.04" if gpus else None, os_name="linux")
+        rec = recommend(matrix, host, Preferences())
+        assert rec.plan is not None and rec.default_name == f"torch-{rec.plan.torch}-{rec.plan.variant}"
+        args = build_parser().parse_args(["create"])
+        assert spec_for_args(args, rec.plan).name == rec.default_name
+        named = build_parser().parse_args(["create", "-n", "work"])
+        assert spec_for_args(named, rec.plan).name == "work"
