@@ -27,7 +27,8 @@ def run(args: argparse.Namespace) -> int:
 
     matrix = load_matrix_for_cli(args)
     host = host_from_args(args, matrix)
-    rec = recommend(matrix, host, prefs_from_args(args))  # the app's answer: the same plan, name, advice
+    # the app's answer (the same plan, name, advice), without the selector states the CLI has no use for
+    rec = recommend(matrix, host, prefs_from_args(args), with_choices=False)
     res = rec.resolution
     recipe = install_lines(rec.plan) if rec.plan is not None else []
     if args.json:

@@ -131,13 +131,15 @@ def no_match_text(rec: Recommendation) -> str:
     return head + " Why: the \u2717 lines below."
 
 
-def recommend(matrix: Matrix, host: Host, prefs: Preferences) -> Recommendation:
-    """Resolve under `prefs` and work out the selector states and the driver advice: the whole plan question."""
+def recommend(matrix: Matrix, host: Host, prefs: Preferences, *, with_choices: bool = True) -> Recommendation:
+    """Resolve under `prefs` and work out the driver advice and (unless with_choices=False: a face with no
+    selectors, where the ~60 extra resolves would only cost start-up time) the selector states."""
     res = resolve(matrix, host, prefs)
     hints: list[str] = []
     if not prefs.torch and not prefs.variant:
         hints = driver_advice(matrix, host, res)
-    return Recommendation(prefs, res, compute_choices(matrix, host, prefs), tuple(hints))
+    choices = compute_choices(matrix, host, prefs) if with_choices else Choices((), (), ())
+    return Recommendation(prefs, res, choices, tuple(hints))
 
 
 def newest_cuda_text(matrix: Matrix, host: Host) -> str:
