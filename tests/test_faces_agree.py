@@ -199,3 +199,24 @@ def test_create_names_the_env_as_recommend_and_the_app_do() -> None:
         assert spec_for_args(args, rec.plan).name == rec.default_name
         named = build_parser().parse_args(["create", "-n", "work"])
         assert spec_for_args(named, rec.plan).name == "work"
+
+
+def test_copy_commands_with_a_token_mirror_match_export_and_leave_the_token_out(
+        qtbot: Any, tmp_path: Path, face_env: dict[str, str]) -> None:
+    """A mirror URL with a token (the app's Settings, the CLI's --torch-mirror): the same shareable recipe."""
+    token = "s3cr3t-t0ken"
+    mirror = f"https://td-user:{token}@mirror.example/whl"
+    env = {**face_env, **H100}
+    shell = td(env, "export", "--shell", "--torch-mirror", mirror)
+    assert shell.returncode == 0 and "left out" in shell.stderr, shell.stderr
+
+    w = make_window(qtbot, tmp_path, env, settings={"mirrors/torch": mirror})
+    w.show()
+    with qtbot.waitSignal(w.detect_runner.succeeded, timeout=WAIT_MS):
+        assert w.start()
+    QGuiApplication.clipboard().clear()
+    w.copy_action.trigger()
+    copied = QGuiApplication.clipboard().text()
+    assert copied == shell.stdout and token not in copied and "https://mirror.example/whl" in copied
+    assert "left out" in w.statusBar().currentMessage()
+    w.shutdown()
