@@ -64,6 +64,7 @@ def cli_answers(env: dict[str, str], args: tuple[str, ...]) -> dict[str, Any]:
         "recipe": shell.stdout.splitlines(),
         "advice": out["driver_advice"],
         "warnings": [w[2:] for w in section(text, "Warnings")],
+        "text": text,
     }
 
 
@@ -113,6 +114,10 @@ def test_this_machine_same_name_recipe_and_advice(qtbot: Any, tmp_path: Path, fa
     if cli["plan"] is None:
         assert cli["name"] is None and cli["recipe"] == [] and cli["install_json"] == []
         assert not w.copy_action.isEnabled() and not w.create_panel.create_button.isEnabled()
+        # the same no-match sentence and the same way out (the app's button, the CLI's line)
+        assert w.recommend_panel.summary.text() in cli["text"].splitlines()
+        label = w.recommend_panel.fallback_button.text()
+        assert label and any(line.strip().startswith(label) for line in cli["text"].splitlines()), label
         w.shutdown()
         return
     # the default name: the create panel's field, recommend --json, and the recipe's target
