@@ -143,7 +143,7 @@ def test_recommendation_appears_for_the_h100(window: MainWindow) -> None:
     assert "TORCHDESK_OVERRIDE_GPUS" in mp.sources.text()
     why = [window.recommend_panel.why.item(i).text() for i in range(window.recommend_panel.why.count())]
     assert any("compute capability 9.0" in line for line in why)
-    assert window.create_panel.name_edit.text() == f"torch{''.join(rec.plan.torch.split('.')[:2])}-{rec.plan.variant}"
+    assert window.create_panel.name_edit.text() == f"torch-{rec.plan.torch}-{rec.plan.variant}"
 
 
 def test_changing_python_updates_the_plan(qtbot: Any, window: MainWindow) -> None:

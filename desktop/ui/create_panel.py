@@ -59,7 +59,7 @@ class CreatePanel(QWidget):
         self.result: Any = None
 
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(self.tr("environment name, e.g. torch211-cu130"))
+        self.name_edit.setPlaceholderText(self.tr("environment name, e.g. torch-2.15.0-cu132"))
         self.name_status = QLabel()
         self.name_status.setWordWrap(True)
         self.location_edit = QLineEdit(str(envs_dir()))

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .choices import mib_text, newest_cuda_text
+from ..usecases.planning import newest_cuda_text
+from .choices import mib_text
 from .core_words import tr_core
 from .theme import current_colours
 from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
