@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from .base import Engine, EngineError, StageCallback, register_env
-from .registry import Availability, EngineInfo
+from .registry import DEFAULT_ENGINE, Availability, EngineInfo
 
 if TYPE_CHECKING:  # procs (and psutil) load when an engine runs, not when the registry is built
     from ..model import Host
@@ -158,7 +158,7 @@ class ExternalEngine:
             if c and (Path(c).is_file() or shutil.which(c)):
                 return cls(kind, c)
         raise EngineError("preflight", f"no {kind} executable found on PATH; install {kind}, pass its path, "
-                          "or use the embedded engine (the default)")
+                          f"or use the {DEFAULT_ENGINE} engine (the default)")
 
     def describe(self) -> str:
         v = _version(self.exe)
