@@ -40,8 +40,11 @@ def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
     from ..procs import CancelToken
     from .create import _confirm, _say, cancel_on_signals
 
-    if getattr(args, "engine", "embedded") != "embedded":
-        raise UsageError(f"a lock is rebuilt file by file by the embedded engine; --engine {args.engine} cannot "
+    from ..engine import DEFAULT_ENGINE, LOCK_REBUILD, engine_info, engines_with
+
+    if not engine_info(getattr(args, "engine", DEFAULT_ENGINE)).can(LOCK_REBUILD):
+        raise UsageError(f"a lock is rebuilt file by file by the {' or '.join(engines_with(LOCK_REBUILD))} engine; "
+                         f"--engine {args.engine} cannot "
                          "rebuild it (drop --engine, or import the lock's environment.yml to solve it afresh)")
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
     try:

@@ -14,11 +14,10 @@ import sys
 import threading
 from typing import Any, Iterator
 
+from ..engine import DEFAULT_ENGINE, engines
 from ..errors import UsageError
 from ._common import add_pin_args, load_matrix_for_cli, prefs_from_args
 from ._daytwo import add_day_two_args, with_day_two
-
-ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
 
 def add_target_args(p: argparse.ArgumentParser) -> None:
@@ -29,8 +28,9 @@ def add_target_args(p: argparse.ArgumentParser) -> None:
 
 def add_job_args(p: argparse.ArgumentParser) -> None:
     """Engine, confirmation, verification and package-source options shared by create and import."""
-    p.add_argument("--engine", choices=ENGINES, default=os.environ.get("TORCHDESK_ENGINE", "embedded"),
-                   help="embedded (py-rattler, no conda needed; the default) or a conda/mamba/micromamba on PATH")
+    p.add_argument("--engine", choices=[e.name for e in engines()],
+                   default=os.environ.get("TORCHDESK_ENGINE", DEFAULT_ENGINE),
+                   help="; ".join(f"{e.name}: {e.description}" for e in engines()) + f" (default: {DEFAULT_ENGINE})")
     p.add_argument("-y", "--yes", action="store_true", help="do not ask for confirmation")
     p.add_argument("--no-verify", action="store_true", help="skip the smoke test after installing")
     p.add_argument("--replace", action="store_true", help="rebuild an existing conda environment of that name")

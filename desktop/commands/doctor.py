@@ -13,6 +13,7 @@ from .verify import positive_seconds
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per environment, as a list")
     p.add_argument("--timeout", type=positive_seconds, default=300, metavar="S", help="per environment (default 300)")
+    p.add_argument("--engines", action="store_true", help="list the conda engines instead, and whether each is here")
 
 
 def _row(env: Any, r: Any) -> list[str]:
@@ -40,6 +41,8 @@ def format_table(rows: list[list[str]]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "engines", False):
+        return report_engines(args)
     from ..detect import detect_host
     from ..driftguard import check_drift
     from ..paths import env_python
@@ -78,3 +81,24 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("\n".join([format_table(rows), *drifted]))
     return 1 if failed else 0
+
+
+def report_engines(args: argparse.Namespace) -> int:
+    """Every registered engine with its availability here (probed now); 1 if none is available."""
+    from ..engine import DEFAULT_ENGINE, engines
+    from ..sanitize import escape_controls
+
+    rows: list[dict[str, Any]] = []
+    for info in engines():
+        found = info.probe()
+        rows.append({"engine": info.name, "default": info.name == DEFAULT_ENGINE, "available": found.available,
+                     "detail": found.detail, "capabilities": sorted(info.capabilities), "description": info.description})
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        width = max(len(r["engine"]) for r in rows)
+        for r in rows:
+            mark = "available" if r["available"] else "missing  "
+            default = " (default)" if r["default"] else ""
+            print(escape_controls(f"{r['engine']:<{width}}  {mark}  {r['detail']}{default}"))
+    return 0 if any(r["available"] for r in rows) else 1

@@ -15,10 +15,14 @@ import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
-from ..procs import CancelToken, Cancelled, run_streaming
-from .base import EngineError, StageCallback, register_env
+from .base import Engine, EngineError, StageCallback, register_env
+from .registry import DEFAULT_ENGINE, Availability, EngineInfo
+
+if TYPE_CHECKING:  # procs (and psutil) load when an engine runs, not when the registry is built
+    from ..model import Host
+    from ..procs import CancelToken
 
 KINDS = ("conda", "mamba", "micromamba")
 
@@ -154,7 +158,7 @@ class ExternalEngine:
             if c and (Path(c).is_file() or shutil.which(c)):
                 return cls(kind, c)
         raise EngineError("preflight", f"no {kind} executable found on PATH; install {kind}, pass its path, "
-                          "or use the embedded engine (the default)")
+                          f"or use the {DEFAULT_ENGINE} engine (the default)")
 
     def describe(self) -> str:
         v = _version(self.exe)
@@ -162,6 +166,8 @@ class ExternalEngine:
 
     def create(self, specs: Sequence[str], channels: Sequence[str], prefix: Path, *,
                on_line: Callable[[str], None], on_stage: StageCallback, cancel: CancelToken) -> None:
+        from ..procs import Cancelled, run_streaming
+
         cmd = create_command(self.kind, self.exe, specs, channels, prefix)
         on_line("$ " + " ".join(cmd))
         on_stage("solve", None, f"{self.kind}: solving {' '.join(specs)}")
@@ -196,3 +202,22 @@ class ExternalEngine:
             raise EngineError(stage, f"{self.kind} could not create the environment: {error_sentence(result, stream.text, code)}")
         on_stage("link", 1.0, f"{self.kind}: linked")
         register_env(prefix)  # conda registers it too; harmless if already listed
+
+
+def engine_entries() -> list[EngineInfo]:
+    """The registry entries for conda, mamba and micromamba: found by `ExternalEngine.find`, built the same way."""
+
+    def entry(kind: str) -> EngineInfo:
+        def build(exe: str | None, host: Host | None) -> Engine:
+            return ExternalEngine.find(kind, exe=exe)  # it solves against its own detection, not `host`
+
+        def probe() -> Availability:
+            try:
+                return Availability(True, ExternalEngine.find(kind).exe)
+            except EngineError as exc:
+                return Availability(False, exc.message)
+
+        return EngineInfo(kind, f"a {kind} on this machine (PATH or $TORCHDESK_{kind.upper()}_EXE), run as a "
+                                "subprocess", build, probe)
+
+    return [entry(kind) for kind in KINDS]

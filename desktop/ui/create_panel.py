@@ -31,11 +31,11 @@ from .create_progress import (
     failure_details,
     verify_details,
 )
+from ..engine import engine_names
 from .qtcompat import emit
 from .widgets import Banner, CollapsibleLog, LogView, StageList, breakable, copy_to_clipboard, heading
 from .worker import JobContext, JobError, JobRunner
 
-ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
 # spec_source(name, prefix) -> EnvSpec for the current plan, extras and settings (raises EnvSpecError).
 SpecSource = Callable[[str | None, str | None], Any]
@@ -65,7 +65,7 @@ class CreatePanel(QWidget):
         self.location_edit = QLineEdit(str(envs_dir()))
         self.browse_button = QPushButton(self.tr("Browse…"))
         self.engine_combo = QComboBox()
-        self.engine_combo.addItems(ENGINES)
+        self.engine_combo.addItems(engine_names())
         loc = QHBoxLayout()
         loc.addWidget(self.location_edit, 1)
         loc.addWidget(self.browse_button)
@@ -154,7 +154,7 @@ class CreatePanel(QWidget):
         self._update_buttons()
 
     def set_engine(self, name: str) -> None:
-        if name in ENGINES:
+        if name in engine_names():
             self.engine_combo.setCurrentText(name)
 
     def target(self) -> tuple[str | None, str | None]:
@@ -256,7 +256,7 @@ class CreatePanel(QWidget):
             from ..engine import get_engine
             from ..jobs import create_env
 
-            engine = get_engine(engine_name, host=host) if engine_name == "embedded" else get_engine(engine_name)
+            engine = get_engine(engine_name, host=host)  # an engine that solves by its own detection ignores host
             return create_env(spec, engine=engine, on_line=ctx.on_line, on_progress=ctx.on_progress,
                               cancel=ctx.cancel, host=host, envs_root=envs_root)
 

@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings, Slot
+from PySide6.QtCore import QSettings, Qt, Slot
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -27,8 +27,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..dataupdate import DEFAULT_DATA_URL
+from ..engine import DEFAULT_ENGINE, engine_names, engines
 
-ENGINES = ("embedded", "conda", "mamba", "micromamba")
 THEMES = ("system", "light", "dark")
 LANGUAGES = ("system", "en", "zh_CN")
 SETTINGS_ENV = "TORCHDESK_SETTINGS"  # an INI file to use instead of the platform's store (tests, portable use)
@@ -55,8 +55,8 @@ class UiSettings:
 
     @property
     def engine(self) -> str:
-        e = self._get("create/engine", "embedded")
-        return e if e in ENGINES else "embedded"
+        e = self._get("create/engine", DEFAULT_ENGINE)
+        return e if e in engine_names() else DEFAULT_ENGINE
 
     @property
     def envs_dir(self) -> Path:
@@ -112,7 +112,9 @@ class SettingsDialog(QDialog):
         self.setMinimumWidth(620)  # room for a path and a URL
         self.settings = settings
         self.engine = QComboBox()
-        self.engine.addItems(ENGINES)
+        for i, info in enumerate(engines()):
+            self.engine.addItem(info.name)
+            self.engine.setItemData(i, info.description, Qt.ItemDataRole.ToolTipRole)
         self.engine.setCurrentText(settings.engine)
         self.envs_dir = QLineEdit(str(settings.envs_dir))
         browse = QPushButton(self.tr("Browse…"))
