@@ -12,7 +12,8 @@ def run_export_lock(args: argparse.Namespace) -> int:
     """Write the lock of an existing env into -o FOLDER (default ./<env>-lock)."""
     from ..engine import find_env
     from ..errors import UsageError
-    from ..exactlock import LockError, export_lock
+    from ..exactlock import LockError
+    from ..lockexport import export_lock
 
     prefix = find_env(args.lock)
     if prefix is None:
@@ -36,7 +37,8 @@ def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
     from typing import Any
 
     from ..errors import UsageError
-    from ..exactlock import LockError, describe_lock, foreign_urls, load_lock, rebuild_from_lock
+    from ..exactlock import LockError, describe_lock, foreign_urls, load_lock
+    from ..lockinstall import rebuild_from_lock
     from ..procs import CancelToken
     from .create import _confirm, _say, cancel_on_signals
 

@@ -13,7 +13,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..driftguard import check_drift, repair_env
+    from ..driftguard import check_drift
+    from ..driftrepair import repair_env
     from ..engine import find_env
     from ..errors import UsageError
 
