@@ -1,5 +1,8 @@
 """`repair`: put an environment's drifted torch/torchvision/torchaudio/numpy back on its planned builds, from the
 index it was built from, without touching the rest (the drift guard's other half, desktop/driftguard.py).
+
+Repair holds the prefix's lock (desktop/locks.py) for its whole run, like create, remove and import: it is refused
+at once while another job works on the env, and for a folder a create is still building or left unfinished.
 """
 
 from __future__ import annotations
@@ -9,6 +12,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .driftguard import CONSTRAINTS, Drift, check_drift, record_fingerprints, write_guard_files_only
+from .locks import EnvLock, LockError, hold_finished_env
 from .wheelenv import pip_env
 
 
@@ -24,13 +28,31 @@ class RepairResult:
 
 
 
-def repair_env(prefix: Path | str, *, on_line: Callable[[str], None], cancel: Any = None) -> RepairResult:
-    """Reinstall only the drifted packages at their planned builds, from the index the env was built from."""
+def repair_env(prefix: Path | str, *, on_line: Callable[[str], None], cancel: Any = None,
+               lock: EnvLock | None = None) -> RepairResult:
+    """Reinstall only the drifted packages at their planned builds, from the index the env was built from.
+
+    Holds the prefix's lock throughout: pass `lock` when the caller already holds it (hold_finished_env), else
+    it is taken here; a busy or unfinished env is refused at once, nothing changed."""
+    prefix = Path(prefix)
+    held = lock
+    if held is None:
+        try:
+            held = hold_finished_env(prefix, "repairing")
+        except LockError as exc:
+            return RepairResult(False, (), exc.message, exc.fix)
+    try:
+        return _repair(prefix, on_line, cancel)
+    finally:
+        if lock is None:
+            held.release()
+
+
+def _repair(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> RepairResult:
     from .envspec import EnvSpecError, read_environment_yml
     from .paths import env_python
     from .procs import run_streaming
 
-    prefix = Path(prefix)
     report = check_drift(prefix)
     if not report.guarded:
         return RepairResult(False, (), f"{prefix} has no TorchDesk guard record, so there is no plan to restore",

@@ -1,5 +1,6 @@
 """`export --lock`: write an existing env's exact lock (conda's explicit spec, PEP 751 pylock.toml, the spec it was
-built from; the format is desktop/exactlock.py's)."""
+built from; the format is desktop/exactlock.py's). The export holds the env's lock (desktop/locks.py) while it
+reads it, so it never locks an env a create is still building or changing."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from .driftguard import norm_name, read_installed
 from .envspec import EnvSpec, EnvSpecError, read_environment_yml
 from .exactlock import PYLOCK, SPEC_FILE, LockedWheel, LockError, pylock_text
 from .lockfetch import cached_wheel, download, wheel_cache_dir
+from .locks import LockError as EnvLockError
+from .locks import hold_finished_env
 from .wheelenv import pip_env
 
 TORCH_SIDE = ("torch", "torchvision", "torchaudio", "numpy")
@@ -183,10 +186,23 @@ def lock_wheels(prefix: Path, spec: EnvSpec, *, on_line: Callable[[str], None], 
 
 def export_lock(prefix: Path | str, out_dir: Path | str, *, on_line: Callable[[str], None],
                 cancel: Any = None) -> list[Path]:
-    """Write the env's lock (explicit spec, pylock.toml, environment.yml) into out_dir; never overwrites a file."""
+    """Write the env's lock (explicit spec, pylock.toml, environment.yml) into out_dir; never overwrites a file.
+
+    Holds the env's lock while it reads the env: refused at once (LockError) while another job works on it, or
+    when the folder is still being created or was left unfinished."""
+    try:
+        env_lock = hold_finished_env(Path(prefix), "exporting a lock of")
+    except EnvLockError as exc:
+        raise LockError(f"{exc.message}; {exc.fix}") from None
+    try:
+        return _export(Path(prefix), Path(out_dir), on_line, cancel)
+    finally:
+        env_lock.release()
+
+
+def _export(prefix: Path, out: Path, on_line: Callable[[str], None], cancel: Any) -> list[Path]:
     from rattler.platform import Subdir
 
-    prefix, out = Path(prefix), Path(out_dir)
     recorded = prefix / "conda-meta" / "torchdesk-environment.yml"
     if not recorded.is_file():
         raise LockError(f"{prefix} was not built by TorchDesk (no conda-meta/torchdesk-environment.yml), so the "
