@@ -5,6 +5,7 @@ until it commits, and ends like a create (desktop/jobclean.py)."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import tempfile
@@ -17,34 +18,47 @@ from .lockfetch import cached_wheel, download, sha256_file, url_host
 from .wheelenv import find_uv, link_mode, pip_env, uv_env
 
 
-def _conda_records_for(entries: list[tuple[str, str, str]], cache: Path, on_line: Callable[[str], None],
-                       cancel: Any = None) -> list[Any]:
-    from rattler import PackageRecord, RepoDataRecord
-
-    records = []
-    for url, kind, digest in entries:
+def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path, on_line: Callable[[str], None],
+                 cancel: Any = None) -> list[dict[str, Any]]:
+    """What the engine's child needs to install each locked conda package (desktop/engine/explicit.py): its
+    package-cache folder, or an archive downloaded into `folder` and checked against its locked hash."""
+    out: list[dict[str, Any]] = []
+    for n, (url, kind, digest) in enumerate(entries):
         fn = urllib.parse.unquote(url.rsplit("/", 1)[-1])
         stem = fn[: -len(".tar.bz2")] if fn.endswith(".tar.bz2") else fn[: -len(".conda")] if fn.endswith(".conda") else None
         if stem is None or "/" in stem or stem.startswith("."):
             raise LockError(f"{url} is not a conda package file (.conda or .tar.bz2)")
-        index = cache / stem / "info" / "index.json"
-        if index.is_file():  # in the package cache: no download (rattler checks the hash it recorded there)
-            rec = PackageRecord.from_index_json(index)
-            if kind == "md5":
-                rec.md5 = bytes.fromhex(digest)
-            else:
-                rec.sha256 = bytes.fromhex(digest)
-            records.append(RepoDataRecord(rec, fn, url, url.rsplit("/", 2)[0] + "/"))
-            continue
-        on_line(f"downloading {fn} from {url_host(url)}")
-        tmp = Path(tempfile.mkdtemp(prefix="torchdesk-lock-")) / fn
-        download(url, tmp, digest if kind == "sha256" else None, cancel)
-        if kind == "md5" and hashlib.md5(tmp.read_bytes()).hexdigest() != digest:  # conda's own check
-            raise LockError(f"{url} does not match its locked md5; not using it")
-        import asyncio
+        item: dict[str, Any] = {"url": url, "fn": fn, "kind": kind, "digest": digest, "stem": stem, "archive": None}
+        if not (cache / stem / "info" / "index.json").is_file():
+            on_line(f"downloading {fn} from {url_host(url)}")
+            tmp = folder / str(n) / fn
+            download(url, tmp, digest if kind == "sha256" else None, cancel)
+            if kind == "md5" and hashlib.md5(tmp.read_bytes()).hexdigest() != digest:  # conda's own check
+                raise LockError(f"{url} does not match its locked md5; not using it")
+            item["archive"] = str(tmp)
+        out.append(item)
+    return out
 
-        records.append(asyncio.run(RepoDataRecord.from_package_archive(tmp)))
-    return records
+
+def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: Callable[[str], None],
+                   cancel: Any) -> None:
+    """Install exactly the lock's conda packages into `target` through the embedded engine's child process (py-rattler
+    never runs in this process: desktop/engine/embedded.py says why); a cancel kills the child."""
+    from .engine.base import EngineError
+    from .engine.embedded import EmbeddedEngine
+    from .paths import pkgs_dir
+    from .procs import CancelToken
+
+    cache = pkgs_dir()
+    with tempfile.TemporaryDirectory(prefix="torchdesk-lock-") as work:
+        packages = _fetch_conda(entries, cache, Path(work), on_line, cancel)
+        listing = Path(work) / "packages.json"
+        listing.write_text(json.dumps(packages), encoding="utf-8")
+        try:
+            EmbeddedEngine(cache_dir=cache).install_explicit(listing, target, on_line=on_line,
+                                                             cancel=cancel if cancel is not None else CancelToken())
+        except EngineError as exc:
+            raise LockError(exc.message) from None
 
 
 def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = None, prefix: str | None = None,
@@ -52,13 +66,11 @@ def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = Non
     """Build a new env with exactly the lock's files: conda packages from the package cache (or their URLs), wheels
     from the wheel cache (or their URLs), each checked against its hash. Holds the prefix's lock and marks the
     folder it creates (desktop/locks.py) until it commits; on failure removes only a folder carrying its marker."""
-    import asyncio
-
     from .daytwo import apply_day_two
     from .engine.base import is_conda_env, protected_env
     from .jobclean import clean_up, commit_env, discard_moved_aside, record_spec
     from .locks import EnvLock, LockError as EnvLockError, new_marker, read_marker, write_marker
-    from .paths import env_python, pkgs_dir
+    from .paths import env_python
     from .procs import Cancelled, run_streaming
 
     plan = lock_dir if isinstance(lock_dir, LockPlan) else load_lock(lock_dir, name=name, prefix=prefix)
@@ -102,13 +114,7 @@ def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = Non
         marker = new_marker(moved_aside)
         write_marker(target, marker)
         created = True
-        cache = pkgs_dir()
-        records = _conda_records_for(entries, cache, on_line, cancel)
-        check_cancel()
-        on_line(f"installing {len(records)} conda packages into {target}")
-        from rattler.install import install
-
-        asyncio.run(install(records, target_prefix=target, cache_dir=cache, show_progress=False))
+        _install_conda(entries, target, on_line, cancel)
         check_cancel()
         with tempfile.TemporaryDirectory(prefix="torchdesk-wheels-") as tmp:
             reqs = []
