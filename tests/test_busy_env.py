@@ -38,7 +38,9 @@ def _refused(r: subprocess.CompletedProcess[str], *words: str) -> None:
 
 
 def test_repair_and_export_lock_are_refused_while_a_create_builds_the_env(repo: LocalRepo, home: Path,
-                                                                           tmp_path: Path, stalled: Any) -> None:
+                                                                           tmp_path: Path, stalled: Any,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("UV_HTTP_TIMEOUT", "900")  # the create waits on the silent index for the whole test
     prefix = envs_dir() / "busy"
     job = Running(create_argv(repo, "-n", "busy", index=stalled.url))
     try:
