@@ -141,7 +141,7 @@ def wheels(args: argparse.Namespace) -> bool:
     from desktop.envspec import EnvSpec
     from desktop.jobs import create_env
     from desktop.procs import CancelToken
-    from desktop.wheelstage import find_uv, pip_env, uv_env
+    from desktop.wheelenv import find_uv, pip_env, uv_env
 
     work, repo = _setup(args, "wheels")
     uv, why = find_uv()

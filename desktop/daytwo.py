@@ -10,8 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .driftguard import CONSTRAINTS, _clean_env, write_guard
+from .driftguard import CONSTRAINTS, write_guard
 from .errors import JobFailed
+from .wheelenv import pip_env
 
 
 def _pip_runner(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Callable[[list[str], list[str], str], None]:
@@ -28,7 +29,7 @@ def _pip_runner(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Ca
             if text.startswith("ERROR:"):
                 errors.append(text[6:].strip())
 
-        code = run_streaming(cmd, on_line=line, cancel=cancel, env=_clean_env())
+        code = run_streaming(cmd, on_line=line, cancel=cancel, env=pip_env())
         if cancel is not None and cancel.is_cancelled:
             raise Cancelled()
         if code != 0:

@@ -11,20 +11,19 @@ What a guarded environment holds (all written by `write_guard`, all inside the e
   * etc/torchdesk/guard.json: the planned pins and a fingerprint of each installed dist-info (its
     RECORD's sha256, INSTALLER): a same-version torch from another index has another RECORD.
 
-`check_drift` reads only files (nothing in the env is run); `repair_env` reinstalls only the drifted packages
-from the index the env was built from, without touching the rest.
+`check_drift` reads only files (nothing in the env is run); `repair_env` (desktop/driftrepair.py) reinstalls only
+the drifted packages from the index the env was built from, without touching the rest.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 GUARD_DIR = Path("etc") / "torchdesk"
 CONSTRAINTS = GUARD_DIR / "constraints.txt"
@@ -87,7 +86,8 @@ class GuardReport:
 
 # --- reading dist-infos -------------------------------------------------------------------------------------------
 
-def _norm(name: str) -> str:
+def norm_name(name: str) -> str:
+    """A distribution name as PEP 503 compares it: lower case, runs of -_. as one -."""
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
@@ -129,7 +129,7 @@ def read_installed(prefix: Path) -> dict[str, Installed]:
             except OSError:
                 record = None
             mtimes = [p.stat().st_mtime for p in (info / "RECORD", info / "INSTALLER", info / "METADATA") if p.exists()]
-            out[_norm(name)] = Installed(_norm(name), version, installer, max(mtimes or [info.stat().st_mtime]),
+            out[norm_name(name)] = Installed(norm_name(name), version, installer, max(mtimes or [info.stat().st_mtime]),
                                          record, str(info))
     return out
 
@@ -298,7 +298,7 @@ def check_drift(prefix: Path | str) -> GuardReport:
         if pkg not in GUARDED[:3] or not _is_version(planned):
             notes.append(f"ignored a guard entry that is not a torch/torchvision/torchaudio version: {pkg!r}")
             continue  # a hand-edited or hostile record names nothing else, and nothing it names reaches pip
-        found = installed.get(_norm(str(pkg)))
+        found = installed.get(norm_name(str(pkg)))
         if found is None:
             drifts.append(Drift(str(pkg), "missing", planned, None,
                                 message=f"{pkg} {planned} was planned but is not installed"))
@@ -313,7 +313,7 @@ def check_drift(prefix: Path | str) -> GuardReport:
             drifts.append(Drift(str(pkg), kind, planned, found.version, found.installer, _when(found.mtime), others,
                                 f"{pkg} {found.version} ({what}) replaced the planned {planned}: {by}"))
             continue
-        fp = fps.get(_norm(str(pkg))) if isinstance(fps, dict) else None
+        fp = fps.get(norm_name(str(pkg))) if isinstance(fps, dict) else None
         if isinstance(fp, dict) and fp.get("record_sha256") and found.record_sha256 \
                 and fp["record_sha256"] != found.record_sha256:
             drifts.append(Drift(str(pkg), "other-index", planned, found.version, found.installer, _when(found.mtime),
@@ -340,83 +340,6 @@ def check_drift(prefix: Path | str) -> GuardReport:
     return GuardReport(str(prefix), True, tuple(drifts), tuple(notes))
 
 
-# --- repairing ----------------------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class RepairResult:
-    """What repair did: ok, the packages it reinstalled, and a sentence."""
-
-    ok: bool
-    reinstalled: tuple[str, ...]
-    message: str
-    fix: str | None = None
-    before: tuple[Drift, ...] = field(default_factory=tuple)
-
-
-def _clean_env() -> dict[str, str]:
-    """No user pip config, PIP_*/UV_* variables or activation leftovers: the recorded sources are the only ones."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("PIP_", "UV_", "PYTHON", "CONDA_", "VIRTUAL_ENV"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1",
-               PIP_ROOT_USER_ACTION="ignore", PYTHONNOUSERSITE="1")
-    return env
-
-
-def repair_env(prefix: Path | str, *, on_line: Callable[[str], None], cancel: Any = None) -> RepairResult:
-    """Reinstall only the drifted packages at their planned builds, from the index the env was built from."""
-    from .envspec import EnvSpecError, read_environment_yml
-    from .paths import env_python
-    from .procs import run_streaming
-
-    prefix = Path(prefix)
-    report = check_drift(prefix)
-    if not report.guarded:
-        return RepairResult(False, (), f"{prefix} has no TorchDesk guard record, so there is no plan to restore",
-                            "rebuild it with `torchdesk create` (or import its environment.yml)")
-    try:
-        spec = read_environment_yml((prefix / "conda-meta" / "torchdesk-environment.yml").read_text(encoding="utf-8"),
-                                    check_name=False)
-    except (OSError, EnvSpecError) as exc:
-        return RepairResult(False, (), f"cannot read the spec {prefix} was built from: {exc}",
-                            "rebuild the environment with `torchdesk create --replace`")
-    write_guard_files_only(spec, prefix)
-    if report.ok:
-        return RepairResult(True, (), f"{prefix} is on its planned builds; nothing to repair")
-    # What to reinstall comes from the spec the env was built from (read as requirements), not from the record.
-    pins = {p.split("==", 1)[0].strip().lower(): p for p in spec.torch_pins}
-    if spec.numpy:
-        pins["numpy"] = f"numpy{spec.numpy}"
-    wanted = list(dict.fromkeys(pins[d.package] for d in report.drifts if d.package in pins))
-    if len(wanted) < len({d.package for d in report.drifts}):
-        return RepairResult(False, (), f"the guard record of {prefix} does not match the spec it was built from",
-                            "rebuild it with `torchdesk create --replace`", report.drifts)
-    python = str(env_python(prefix))
-    base = [python, "-m", "pip", "install", "--progress-bar", "off", *spec.torch_index_args()]
-    steps: Sequence[tuple[list[str], str]] = (
-        # exactly the drifted packages, their files replaced, nothing else moved
-        ([*base, "--force-reinstall", "--no-deps", *wanted], "reinstalling " + " ".join(wanted)),
-        # then anything the planned builds need that the swap took away, held by the constraints
-        ([*base, "-c", str(prefix / CONSTRAINTS), *wanted], "checking their dependencies"),
-    )
-    for cmd, what in steps:
-        on_line(f"== repair: {what}")
-        on_line("$ " + " ".join(cmd))
-        code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=_clean_env())
-        if cancel is not None and cancel.is_cancelled:
-            return RepairResult(False, (), "repair was cancelled", "run `torchdesk repair` again", report.drifts)
-        if code != 0:
-            return RepairResult(False, (), f"pip could not restore the planned builds (exit {code})",
-                                "check that the build's index is reachable; the output above has pip's error",
-                                report.drifts)
-    after = check_drift(prefix)
-    leftover = [d for d in after.drifts if d.kind != "other-index"]
-    if leftover:
-        still = "after reinstalling, still drifted: " + "; ".join(d.message for d in leftover)
-        return RepairResult(False, tuple(wanted), still, "rebuild with `torchdesk create --replace`", report.drifts)
-    record_fingerprints(spec, prefix)  # the files now installed come from the planned index
-    return RepairResult(True, tuple(wanted), f"restored {', '.join(wanted)} in {prefix}", None, report.drifts)
-
-
 def write_guard_files_only(spec: Any, prefix: Path) -> None:
     """Rewrite the constraints file and activation scripts (repair brings back a guard someone removed)."""
     prefix = Path(prefix)
@@ -428,4 +351,3 @@ def write_guard_files_only(spec: Any, prefix: Path) -> None:
         p = prefix / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_text(text, encoding="utf-8", newline="\r\n" if rel.endswith(".bat") else "\n")
-

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -27,21 +25,19 @@ from pathlib import Path
 from typing import Any, Callable, TextIO
 
 from .daytwo import apply_day_two, undo_day_two
-from .engine.base import EngineError, find_env, is_conda_env, protected_env, register_env, unregister_env
-from .locks import MARKER, EnvLock, LockError, Marker, has_marker, new_marker, read_marker, remove_marker, write_marker
-from .envspec import EnvSpec, EnvSpecError, validate_env_name
+from .engine.base import EngineError
+from .envspec import EnvSpec, EnvSpecError
 from .errors import JobFailed
+from .jobclean import (clean_up, commit_env, discard_moved_aside, is_registered, record_spec, recover_replaced,
+                       registry_snapshot)
+from .locks import EnvLock, LockError, Marker, new_marker, write_marker
 from .model import Host
-from .paths import env_python, envs_dir, log_dir
-from .procs import CancelToken, Cancelled, run_streaming
-from .wheels import check_wheels
-from .wheelstage import pip_env as _pip_env
+from .paths import env_python, log_dir
+from .preflight import preflight, target_prefix
+from .procs import CancelToken, Cancelled
 from .wheelstage import run_wheel_stage
 
 STAGES = ("preflight", "solve", "download", "link", "pip", "verify")
-# Used when the matrix cannot be read; the matrix's env_size_mib is the source of truth.
-_FALLBACK_SIZE_MIB = {"cuda": 6500, "rocm": 9000, "cpu": 1200, "macos": 900}
-_MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -83,69 +79,6 @@ class EnvResult:
         return self.status == "ok"
 
 
-# --- preflight helpers (pure where they can be) -------------------------------------------------------------------
-
-def target_prefix(spec: EnvSpec, envs_root: Path | None = None) -> Path:
-    """Where the spec's env goes: its prefix, or <envs dir>/<name>."""
-    if spec.prefix:
-        return Path(spec.prefix).expanduser().absolute()
-    if not spec.name:
-        raise EnvSpecError("the spec has neither a name nor a prefix")
-    validate_env_name(spec.name)
-    return (envs_root or envs_dir()) / spec.name
-
-
-def size_key(spec: EnvSpec, host: Host | None = None) -> str:
-    v = spec.variant or ""
-    if v.startswith("cu"):
-        return "cuda"
-    if v.startswith("rocm"):
-        return "rocm"
-    if host is not None and host.os == "macos":
-        return "macos"
-    return "cpu"
-
-
-def estimated_size_mib(spec: EnvSpec, host: Host | None = None, matrix: Any = None) -> int:
-    """The env's size estimate from the matrix data (env_size_mib), by kind of build."""
-    sizes: Any = getattr(matrix, "env_size_mib", None)
-    if sizes is None:
-        try:
-            from .matrix import default_matrix
-
-            sizes = default_matrix().env_size_mib
-        except Exception:
-            sizes = _FALLBACK_SIZE_MIB
-    key = size_key(spec, host)
-    return int(sizes.get(key) or sizes.get("cpu") or _FALLBACK_SIZE_MIB[key])
-
-
-def _existing_parent(p: Path) -> Path:
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return p
-
-
-def _write_probe(folder: Path) -> None:
-    """Create and remove a file in `folder`; raises OSError where that cannot be done."""
-    fd, probe = tempfile.mkstemp(prefix=".torchdesk-probe-", dir=folder)
-    os.close(fd)
-    os.unlink(probe)
-
-
-def check_writable(folder: Path) -> str | None:
-    """None if we can create files in `folder` (creating it if needed), else a sentence saying why not."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        return f"cannot create the folder {folder}: {exc.strerror or exc}"
-    if not folder.is_dir():
-        return f"{folder} is not a folder"
-    try:
-        _write_probe(folder)
-    except OSError as exc:
-        return f"cannot write to {folder}: {exc.strerror or exc}"
-    return None
 
 
 # --- the job ------------------------------------------------------------------------------------------------------
@@ -223,7 +156,7 @@ def create_env(
     current = ["preflight"]
     log = _Log(spec.label, on_line)
     warnings: list[str] = []
-    registry_before = _registry_snapshot()
+    registry_before = registry_snapshot()
 
     def enter(stage: str, fraction: float | None, message: str, **extra: Any) -> None:
         if stage != current[0]:
@@ -258,9 +191,9 @@ def create_env(
         except LockError as exc:
             raise JobFailed("preflight", exc.message, exc.fix) from None
         recover_replaced(prefix.parent, log, only=prefix.name)
-        listed_before = _is_registered(prefix)
-        prefix = _preflight(spec, log, warnings, replace=replace, host=host, size_mib=size_mib,
-                            envs_root=envs_root, check_index=check_index, matrix=matrix)
+        listed_before = is_registered(prefix)
+        prefix = preflight(spec, log, warnings, replace=replace, host=host, size_mib=size_mib,
+                           envs_root=envs_root, check_index=check_index, matrix=matrix)
         cancel.raise_if_cancelled()
         kept_folder = prefix.is_dir() and not prefix.is_symlink() and not any(prefix.iterdir())
         if prefix.exists() and not kept_folder:  # --replace of a conda env: move it aside, put it back if this job fails
@@ -274,13 +207,13 @@ def create_env(
         cancel.raise_if_cancelled()
         run_wheel_stage(spec, prefix, log, enter, cancel)
         apply_day_two(spec, prefix, on_line=log, cancel=cancel, host=host)  # guard, toolchain, Jupyter (desktop/daytwo.py)
-        _record_spec(spec, prefix, log)
+        record_spec(spec, prefix, log)
         if verify:
             enter("verify", None, "checking the new environment")
             verify_result = _verify(spec, prefix, log, cancel, host)
         cancel.raise_if_cancelled()
         enter("done", 1.0, "done")
-        _commit(prefix, log, warnings)
+        commit_env(prefix, log, warnings)
         kept = True
         message = f"created {spec.label} at {prefix}"
         if verify_result is not None and getattr(verify_result, "verdict", "pass") == "fail":
@@ -314,10 +247,10 @@ def create_env(
                     status, message = "cancelled", f"cancelled during {current[0]}"
                 if created and moved_aside is None:  # a replaced env's own kernelspec stays with it
                     undo_day_two(prefix)
-                _clean_up(prefix if created else None, moved_aside, log, registry_before, marker=marker,
+                clean_up(prefix if created else None, moved_aside, log, registry_before, marker=marker,
                           keep_folder=kept_folder, unregister=not listed_before)
             elif moved_aside is not None:
-                _discard_moved_aside(moved_aside, log, warnings)
+                discard_moved_aside(moved_aside, log, warnings)
         finally:
             if lock is not None:
                 lock.release()
@@ -332,303 +265,15 @@ def create_env(
                      fix=fix, warnings=tuple(warnings), verify=verify_result, timings=timings, kept=kept)
 
 
-def _commit(prefix: Path, log: Callable[[str], None], warnings: list[str]) -> None:
-    """The env is built: register it and drop the marker. A registry that cannot be written costs a warning,
-    never the environment."""
-    try:
-        register_env(prefix)
-    except OSError as exc:
-        from .paths import conda_environments_txt
-
-        w = (f"the environment was created but could not be added to {conda_environments_txt()} "
-             f"({exc.strerror or exc}); conda will only find it by its path")
-        log(f"warning: {w}")
-        warnings.append(w)
-    remove_marker(prefix)
-
-
-def _check_registry_writable() -> str | None:
-    """None if ~/.conda/environments.txt can be written (or created), else a sentence saying why not."""
-    from .paths import conda_environments_txt
-
-    txt = conda_environments_txt()
-    try:
-        if txt.exists():
-            with open(txt, "a", encoding="utf-8"):
-                pass
-            return None
-    except OSError as exc:
-        return f"cannot write {txt} ({exc.strerror or exc}), where conda keeps its list of environments"
-    folder = _existing_parent(txt.parent)
-    try:
-        _write_probe(folder)
-    except OSError as exc:
-        return f"cannot write in {folder} ({exc.strerror or exc}), where conda keeps its list of environments"
-    return None
-
-
-def _preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *, replace: bool, host: Host | None,
-               size_mib: int | None, envs_root: Path | None, check_index: bool, matrix: Any = None) -> Path:
-    try:
-        prefix = target_prefix(spec, envs_root)
-    except EnvSpecError as exc:
-        raise JobFailed("preflight", str(exc), "pick a name made of letters, digits, '.', '_' and '-'") from None
-    what = f"an environment named {spec.name!r}" if spec.name else "an environment"
-    if prefix.is_symlink():
-        # building (or replacing) through a link would move the link aside and leave it, or its env, dangling
-        target = os.path.realpath(prefix)
-        raise JobFailed("preflight", f"{prefix} is a symbolic link to {target}; not building through a link",
-                        f"give the real folder: --prefix {target}" + (" --replace" if replace else ""))
-    host_env = next((p for p in prefix.parents if is_conda_env(p) and (p / "envs") not in prefix.parents), None)
-    if host_env is not None:
-        # an env inside another env's files (not in its envs/ folder, where conda keeps them) is removed, replaced
-        # or broken together with that one, and conda would list a folder of its packages as an env of its own
-        raise JobFailed("preflight", f"{prefix} is inside the conda environment {host_env}",
-                        f"choose a folder outside it (environments may go in {host_env / 'envs'})")
-    if prefix.is_dir() and not prefix.is_symlink() and has_marker(prefix):
-        m = read_marker(prefix)
-        since = f", started {m.started}" if m else ""
-        if m is not None and m.alive():
-            raise JobFailed("preflight", f"{prefix} is being created by another TorchDesk job (pid {m.pid}{since})",
-                            "wait for it to finish, then try again")
-        if not replace:
-            raise JobFailed("preflight", f"{prefix} holds an environment whose creation was interrupted"
-                            f" (pid {m.pid if m else '?'}{since}); it was left as it is",
-                            "pass --replace to rebuild it, or `torchdesk remove` it")
-        log(f"{prefix} is what an interrupted TorchDesk job left (it carries its marker); removing it (--replace)")
-        shutil.rmtree(prefix)
-        unregister_env(prefix)
-    if prefix.exists() and (not prefix.is_dir() or any(prefix.iterdir())):
-        if not is_conda_env(prefix):
-            raise JobFailed("preflight", f"{prefix} already exists and is not a conda environment; not touching it",
-                            "choose another name or prefix")
-        if not replace:
-            raise JobFailed("preflight", f"{what} already exists at {prefix}; it was left as it is",
-                            "choose another name, or pass --replace to rebuild it")
-        why = protected_env(prefix)
-        if why:
-            raise JobFailed("preflight", f"{why}; it cannot be replaced", "choose another name or prefix")
-        log(f"{prefix} exists and will be replaced (--replace)")
-    elsewhere = find_env(spec.name) if spec.name and not spec.prefix else None
-    if elsewhere is not None and elsewhere.absolute() != prefix.absolute():
-        # two envs of one name: `torchdesk remove NAME` (and verify --name) could then pick the other one
-        raise JobFailed("preflight", f"{what} already exists at {elsewhere}; it was left as it is",
-                        "choose another name, or give a path with --prefix")
-    problem = _check_registry_writable()
-    if problem:
-        raise JobFailed("preflight", problem, "make ~/.conda writable for your user, then try again")
-    problem = check_writable(prefix.parent)
-    if problem:
-        raise JobFailed("preflight", problem, "choose another folder with --prefix, or fix its permissions")
-    need = size_mib if size_mib is not None else estimated_size_mib(spec, host, matrix)
-    free = shutil.disk_usage(_existing_parent(prefix.parent)).free // _MIB
-    log(f"space: about {need} MiB needed, {free} MiB free in {prefix.parent}")
-    if free < need:
-        raise JobFailed("preflight",
-                        f"not enough free space in {prefix.parent}: this environment needs about {need / 1024:.1f} GiB "
-                        f"and only {free / 1024:.1f} GiB is free",
-                        "free some space or choose another folder with --prefix")
-    if check_index and spec.torch_pins:
-        wc = check_wheels(spec)
-        for w in wc.warnings:
-            log(f"warning: {w}")
-        warnings.extend(wc.warnings)
-        if wc.missing:
-            raise JobFailed("preflight", "; ".join(wc.missing),
-                            "pick another Python with --python, or another build with --torch / --variant")
-        if not wc.warnings:
-            log("wheels: every pinned wheel exists for this Python and platform")
-    return prefix
-
-
-_FALLBACK_CHECK = (
-    "import sys\n"
-    "print('python', sys.version.split()[0], 'at', sys.prefix)\n"
-    "try:\n"
-    "    import torch\n"
-    "except ImportError:\n"
-    "    print('torch: not installed')\n"
-    "else:\n"
-    "    print('torch', torch.__version__)\n"
-)
-
 
 def _verify(spec: EnvSpec, prefix: Path, log: Callable[[str], None], cancel: CancelToken, host: Host | None) -> Any:
-    python = env_python(prefix)
+    """Run the smoke test with the new env's own python (desktop/verify.py); a cancel during it cancels the job."""
+    from .verify import verify_python
+
     expect_gpu = bool(spec.variant and spec.variant.startswith(("cu", "rocm")))
     if host is not None and not host.gpus:
         expect_gpu = False
-    try:
-        from .verify import verify_python
-    except ImportError:
-        verify_python = None  # type: ignore[assignment]  # never: verify.py is part of the package
-    if verify_python is not None:
-        result = verify_python(str(python), expect_gpu=expect_gpu, on_line=log, cancel=cancel)
-        if cancel.is_cancelled:
-            raise Cancelled()
-        return result
-    # Until the smoke test lands: the env's own python must start, and import torch where it was installed.
-    code = run_streaming([str(python), "-c", _FALLBACK_CHECK], on_line=log, cancel=cancel, env=_pip_env(), timeout=300)
+    result = verify_python(str(env_python(prefix)), expect_gpu=expect_gpu, on_line=log, cancel=cancel)
     if cancel.is_cancelled:
         raise Cancelled()
-    if code != 0:
-        return _BasicVerify("fail", f"the environment's python does not start or cannot import torch (exit {code})",
-                            "see the log for the error")
-    return _BasicVerify("pass", "python starts", None)
-
-
-@dataclass(frozen=True)
-class _BasicVerify:
-    verdict: str
-    cause: str
-    fix: str | None
-
-
-SPEC_RECORD = Path("conda-meta") / "torchdesk-environment.yml"
-
-
-def _record_spec(spec: EnvSpec, prefix: Path, log: Callable[[str], None]) -> None:
-    """Keep the environment.yml this env was built from inside it, so Export gives back exactly that."""
-    from .envspec import write_environment_yml, without_credentials
-
-    try:
-        (prefix / SPEC_RECORD).write_text(write_environment_yml(without_credentials(spec)), encoding="utf-8")
-    except OSError as exc:
-        log(f"note: could not record the spec in {prefix / SPEC_RECORD}: {exc}")
-
-
-def _registry_snapshot() -> tuple[bool, bool]:
-    """Did ~/.conda and ~/.conda/environments.txt exist before the job? (So clean-up can remove only its own.)"""
-    from .paths import conda_environments_txt
-
-    txt = conda_environments_txt()
-    return txt.parent.exists(), txt.exists()
-
-
-def _empty_folder(folder: Path) -> None:
-    """Delete everything in `folder` but the marker (which goes last, so a cut-short clean-up still says whose)."""
-    for child in list(folder.iterdir()):
-        if child.name == MARKER:
-            continue
-        if child.is_dir() and not child.is_symlink():
-            shutil.rmtree(child, ignore_errors=True)
-        else:
-            try:
-                child.unlink()
-            except OSError:
-                pass
-
-
-def _clean_up(prefix: Path | None, moved_aside: Path | None, log: Callable[[str], None],
-              registry_before: tuple[bool, bool] = (True, True), *, marker: Marker | None = None,
-              keep_folder: bool = False, unregister: bool = True) -> None:
-    """Remove what this job created (the prefix, if it carries this job's marker; a registry line or file it
-    made), put back an env moved aside; touch nothing else."""
-    if prefix is not None and (prefix.exists() or prefix.is_symlink()):
-        mine = read_marker(prefix) if prefix.is_dir() and not prefix.is_symlink() else None
-        if marker is None or mine is None or mine.job != marker.job:
-            log(f"not removing {prefix}: it does not carry this job's marker")
-            return
-        log(f"removing the partial environment {prefix}")
-        _empty_folder(prefix)
-        if keep_folder:  # the user's own empty folder: emptied again, kept
-            remove_marker(prefix)
-        else:
-            shutil.rmtree(prefix, ignore_errors=True)
-    if prefix is not None and unregister:  # an external engine (conda) registers what it creates
-        unregister_env(prefix)
-    if moved_aside is not None and prefix is not None:
-        os.rename(moved_aside, prefix)
-        register_env(prefix)
-        log(f"restored the previous environment at {prefix}")
-    from .paths import conda_environments_txt
-
-    txt = conda_environments_txt()
-    dir_existed, txt_existed = registry_before
-    try:
-        if not txt_existed and txt.exists() and not txt.read_text(encoding="utf-8").strip():
-            txt.unlink()
-        if not dir_existed and txt.parent.exists() and not any(txt.parent.iterdir()):
-            txt.parent.rmdir()
-    except OSError:
-        pass
-
-
-def _is_registered(prefix: Path) -> bool:
-    from .engine.base import _read_registry
-
-    return str(prefix) in _read_registry()
-
-
-def _discard_moved_aside(moved_aside: Path, log: Callable[[str], None], warnings: list[str]) -> None:
-    """The replacement committed: delete the old env that waited aside (a link is unlinked, never followed)."""
-    try:
-        if moved_aside.is_symlink():
-            moved_aside.unlink()
-        else:
-            shutil.rmtree(moved_aside)
-    except OSError as exc:
-        w = f"could not delete the replaced environment at {moved_aside} ({exc.strerror or exc}); delete it by hand"
-        log(f"warning: {w}")
-        warnings.append(w)
-
-
-_REPLACED = re.compile(r"^\.(?P<name>.+)\.torchdesk-replaced-(?P<pid>\d+)$")
-
-
-def recover_replaced(folder: Path, log: Callable[[str], None], *, only: str | None = None) -> list[str]:
-    """Put back environments a killed `--replace` left moved aside in `folder` (`.NAME.torchdesk-replaced-PID`)
-    when no live job owns them. Returns one sentence per thing done, or left for the user."""
-    from .locks import is_locked
-
-    out: list[str] = []
-    try:
-        entries = sorted(folder.iterdir())
-    except OSError:
-        return out
-    for aside in entries:
-        m = _REPLACED.match(aside.name)
-        if not m or (only is not None and m.group("name") != only):
-            continue
-        original = folder / m.group("name")
-        if only is None and is_locked(original):
-            continue  # its job is still running
-        if original.exists() or original.is_symlink():
-            mk = read_marker(original) if original.is_dir() and not original.is_symlink() else None
-            if mk is not None and not mk.alive() and mk.replaced in (None, str(aside)):
-                shutil.rmtree(original, ignore_errors=True)  # the interrupted replacement, marked as ours
-                unregister_env(original)
-            else:
-                out.append(f"{aside} is an old environment an interrupted --replace moved aside, and {original}"
-                           f" exists too; delete {aside} by hand once you no longer need it")
-                log(out[-1])
-                continue
-        try:
-            os.rename(aside, original)
-        except OSError as exc:
-            out.append(f"could not put {aside} back at {original}: {exc.strerror or exc}")
-            log(out[-1])
-            continue
-        try:
-            register_env(original)
-        except OSError:
-            pass
-        out.append(f"put back {original}, which an interrupted --replace had moved aside to {aside}")
-        log(out[-1])
-    return out
-
-
-def recover_envs_moved_aside() -> list[str]:
-    """`recover_replaced` over every folder environments live in (envs dir, registered envs' folders)."""
-    from .engine.base import _read_registry
-    from .locks import recorded_prefixes
-
-    folders = {str(envs_dir()): envs_dir()}
-    for entry in _read_registry():
-        folders.setdefault(str(Path(entry).parent), Path(entry).parent)
-    for p in recorded_prefixes():
-        folders.setdefault(str(p.parent), p.parent)
-    notes: list[str] = []
-    for folder in folders.values():
-        notes += recover_replaced(folder, lambda line: None)
-    return notes
+    return result

@@ -174,6 +174,26 @@ class EnvLock:
         self.release()
 
 
+class EnvIncomplete(LockError):
+    """The environment carries a job's marker: still being created, or left by a job that was killed."""
+
+
+def hold_finished_env(prefix: Path, doing: str) -> EnvLock:
+    """Take `prefix`'s lock for a job on a finished env (repair, export --lock), without waiting: EnvBusy while
+    another job holds it, EnvIncomplete when the folder carries a job's marker. `doing` names the job ("repairing")."""
+    lock = EnvLock(prefix).acquire()
+    if not has_marker(Path(prefix)):
+        return lock
+    lock.release()
+    m = read_marker(Path(prefix))
+    since = f", started {m.started}" if m else ""
+    if m is not None and m.alive():
+        raise EnvBusy(f"{prefix} is being created by TorchDesk (pid {m.pid}{since}); not {doing} it",
+                      "wait for it to finish, then try again")
+    raise EnvIncomplete(f"{prefix} is incomplete: its creation was interrupted (pid {m.pid if m else '?'}{since});"
+                        f" not {doing} it", "rebuild it with `torchdesk create --replace`, or `torchdesk remove` it")
+
+
 def is_locked(prefix: Path) -> bool:
     """True if some live process holds the lock on `prefix` (tried without waiting, released at once)."""
     path = EnvLock(prefix, command="probe").path

@@ -25,30 +25,6 @@ class Cancelled(Exception):
     """The job was cancelled by the user."""
 
 
-def kill_tree(pid: int, *, grace: float = TERM_GRACE_S) -> None:
-    """Terminate `pid` and all its descendants; kill whatever is still alive after `grace` seconds."""
-    try:
-        root = psutil.Process(pid)
-    except psutil.NoSuchProcess:
-        return
-    try:
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        procs = [root]
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            pass
-    _gone, alive = psutil.wait_procs(procs, timeout=grace)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            pass
-    psutil.wait_procs(alive, timeout=grace)
-
-
 class CancelToken:
     """Shared between a job and whoever may cancel it (Ctrl-C handler, GUI button). Thread-safe."""
 
@@ -81,7 +57,7 @@ class CancelToken:
             except Exception:  # a callback's failure must not stop the kill
                 pass
         for p in procs:
-            _kill_popen(p)
+            kill_popen(p)
         self._killed.set()
 
     def attach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
@@ -90,7 +66,7 @@ class CancelToken:
             if not self._cancelled.is_set():
                 self._procs.append(popen)
                 return
-        _kill_popen(popen)
+        kill_popen(popen)
 
     def detach(self, popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
         with self._lock:
@@ -117,7 +93,8 @@ class CancelToken:
             raise Cancelled()
 
 
-def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
+def kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # of bytes or of str
+    """Kill `popen`'s whole tree (its descendants, then it, then its process group on POSIX); returns once gone."""
     if popen.poll() is not None:
         return
     pgid = None
@@ -150,7 +127,7 @@ def _kill_popen(popen: subprocess.Popen) -> None:  # type: ignore[type-arg]  # o
             p.kill()
         except psutil.NoSuchProcess:
             pass
-    _wait_exited(alive, TERM_GRACE_S)  # return only once they are gone (a zombie counts as gone), as kill_tree does
+    _wait_exited(alive, TERM_GRACE_S)  # return only once they are gone (a zombie counts as gone)
     # Started in its own session: the group also holds children forked after the tree was listed.
     if pgid is not None and pgid == popen.pid:
         try:
@@ -246,7 +223,7 @@ def run_streaming(
 
         def on_timeout() -> None:
             timed_out.set()
-            _kill_popen(proc)
+            kill_popen(proc)
 
         timer = threading.Timer(timeout, on_timeout)
         timer.daemon = True
@@ -271,7 +248,7 @@ def run_streaming(
             # return only once the canceller has finished killing it, so no process of the job outlives it.
             cancel._killed.wait(timeout=10 * TERM_GRACE_S)
     except BaseException:
-        _kill_popen(proc)
+        kill_popen(proc)
         proc.wait()
         raise
     finally:

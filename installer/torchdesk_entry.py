@@ -83,7 +83,7 @@ def bundle_check() -> int:
     def uv_binary():
         import subprocess
 
-        from desktop.wheelstage import find_uv
+        from desktop.wheelenv import find_uv
 
         path, why = find_uv()  # what the wheel stage itself calls
         if path is None:

@@ -281,7 +281,8 @@ def test_same_version_from_another_index_is_flagged(guarded: tuple[Path, Path]) 
 
 
 def test_a_hostile_guard_record_reaches_nothing(guarded: tuple[Path, Path]) -> None:
-    from desktop.driftguard import RECORD, repair_env
+    from desktop.driftguard import RECORD
+    from desktop.driftrepair import repair_env
 
     prefix, _ = guarded
     rec = json.loads((prefix / RECORD).read_text())

@@ -24,9 +24,9 @@ from desktop.exactlock import (
     LockError,
     read_explicit,
     read_pylock,
-    rebuild_from_lock,
-    wheel_cache_dir,
 )
+from desktop.lockfetch import wheel_cache_dir
+from desktop.lockinstall import rebuild_from_lock
 from desktop.paths import envs_dir
 from desktop.procs import CancelToken
 
@@ -172,7 +172,7 @@ def test_a_pylock_hash_cannot_name_a_path() -> None:
 
 
 def test_the_torch_side_is_torch_and_what_it_requires(tmp_path: Path) -> None:
-    from desktop.exactlock import requirement_closure
+    from desktop.lockexport import requirement_closure
 
     site = tmp_path / "env" / "lib" / "python3.11" / "site-packages"
     for name, version, reqs in (("torch", "2.5.1+cu121", ("filelock", "nvidia-cublas-cu12 ; platform_system == 'Linux'")),

@@ -18,8 +18,9 @@ import pytest
 
 from desktop.engine import get_engine
 from desktop.envspec import EnvSpec, read_environment_yml, spec_from_plan, with_sources, with_target, write_environment_yml
-from desktop.jobs import Progress, create_env, estimated_size_mib
-from desktop.wheelstage import PipProgress
+from desktop.jobs import Progress, create_env
+from desktop.preflight import estimated_size_mib
+from desktop.wheelprogress import PipProgress
 from desktop.model import Plan
 from desktop.paths import conda_environments_txt, envs_dir
 from desktop.procs import CancelToken

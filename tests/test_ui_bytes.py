@@ -17,7 +17,7 @@ from test_ui_create import CREATE_WAIT_MS, local_window  # noqa: E402
 from wheelindex import ThrottledIndex, make_big_wheel  # noqa: E402
 
 from desktop.paths import envs_dir  # noqa: E402
-from desktop.wheelstage import find_uv  # noqa: E402
+from desktop.wheelenv import find_uv  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(find_uv()[0] is None, reason="uv is not installed")]
 

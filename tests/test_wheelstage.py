@@ -16,8 +16,9 @@ import pytest
 
 from desktop.envspec import EnvSpec
 from desktop.procs import CancelToken
-from desktop.wheelstage import (ByteProgress, PlannedWheel, WheelPlan, _Screen, find_uv, parse_bytes, parse_dry_run,
-                                run_wheel_stage)
+from desktop.wheelenv import find_uv
+from desktop.wheelprogress import ByteProgress, PlannedWheel, Screen, WheelPlan, parse_bytes, parse_dry_run
+from desktop.wheelstage import run_wheel_stage
 from wheelindex import ThrottledIndex, make_big_wheel, wheel_requests
 
 pytestmark = pytest.mark.skipif(find_uv()[0] is None, reason="uv is not installed")
@@ -238,7 +239,7 @@ def test_parse_bytes(text: str, expected: int) -> None:
 def test_screen_reads_byte_counters_and_logs_only_messages() -> None:
     lines: list[str] = []
     seen: list[tuple[str, int, int | None]] = []
-    screen = _Screen(lines.append, lambda n, d, t: seen.append((n, d, t)), lambda n: None)
+    screen = Screen(lines.append, lambda n, d, t: seen.append((n, d, t)), lambda n: None)
     for i in range(0, len(PTY_CHUNK), 37):  # arrives in arbitrary slices
         screen.feed(PTY_CHUNK[i:i + 37])
     screen.flush()
@@ -354,7 +355,7 @@ def test_space_check_counts_only_what_is_not_cached(tmp_path: Path) -> None:
 
 
 def test_link_mode_copies_across_filesystems_and_says_why(tmp_path: Path) -> None:
-    from desktop.wheelstage import link_mode
+    from desktop.wheelenv import link_mode
 
     mode, why = link_mode(tmp_path / "cache" / "uv", tmp_path / "envs" / "e1")
     assert (mode, why.split(" from")[0]) == (("clone", "files are cloned") if sys.platform == "darwin"
@@ -380,13 +381,13 @@ def test_link_mode_copies_across_filesystems_and_says_why(tmp_path: Path) -> Non
     (["something else"], "uv exited with code 2"),
 ])  # captured from uv 0.13.9: an index nobody answers, an index without the pinned torch
 def test_uv_error_sentence(lines: list[str], expected: str) -> None:
-    from desktop.wheelstage import uv_error
+    from desktop.wheelprogress import uv_error
 
     assert uv_error(lines, 2) == expected
 
 
 def test_uv_env_keeps_transport_settings_and_drops_sources(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from desktop.wheelstage import uv_env
+    from desktop.wheelenv import uv_env
 
     monkeypatch.setenv("UV_NATIVE_TLS", "1")
     monkeypatch.setenv("UV_HTTP_TIMEOUT", "120")

@@ -8,15 +8,26 @@ import sys
 from pathlib import Path
 
 
+def find_env_for(name: str) -> Path:
+    """The env `name` names (or is the path of); else a folder of that name a TorchDesk job is creating or left
+    unfinished, so the env's lock refuses it in its own words. UsageError when there is neither."""
+    from ..engine import find_env
+    from ..engine.base import find_envs
+    from ..errors import UsageError
+    from ..locks import has_marker
+
+    prefix = find_env(name) or next((p for p in find_envs(name) if has_marker(p)), None)
+    if prefix is None:
+        raise UsageError(f"no conda environment named {name!r}; `torchdesk envs` lists them")
+    return prefix
+
+
 def run_export_lock(args: argparse.Namespace) -> int:
     """Write the lock of an existing env into -o FOLDER (default ./<env>-lock)."""
-    from ..engine import find_env
-    from ..errors import UsageError
-    from ..exactlock import LockError, export_lock
+    from ..exactlock import LockError
+    from ..lockexport import export_lock
 
-    prefix = find_env(args.lock)
-    if prefix is None:
-        raise UsageError(f"no conda environment named {args.lock!r}; `torchdesk envs` lists them")
+    prefix = find_env_for(args.lock)
     out = Path(args.output or f"{prefix.name}-lock")
     try:
         files = export_lock(prefix, out, on_line=lambda line: print(f"    {line}", file=sys.stderr, flush=True))
@@ -36,7 +47,8 @@ def run_import_lock(args: argparse.Namespace, folder: Path) -> int:
     from typing import Any
 
     from ..errors import UsageError
-    from ..exactlock import LockError, describe_lock, foreign_urls, load_lock, rebuild_from_lock
+    from ..exactlock import LockError, describe_lock, foreign_urls, load_lock
+    from ..lockinstall import rebuild_from_lock
     from ..procs import CancelToken
     from .create import _confirm, _say, cancel_on_signals
 

@@ -163,7 +163,7 @@ def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
 
 def render_bar(done: int, total: int, speed: float | None, cached: int | None, width: int = 80) -> str:
     """One terminal line: a bar, bytes done of total, speed, time left, cache hits."""
-    from ..wheelstage import byte_summary
+    from ..wheelprogress import byte_summary
 
     text = byte_summary(done, total, speed, cached)
     cells = max(10, min(40, width - len(text) - 12))
@@ -233,7 +233,7 @@ class ProgressPrinter:
         tenth = 10 * done // total
         if tenth > self.tenth:
             self.tenth = tenth
-            from ..wheelstage import byte_summary
+            from ..wheelprogress import byte_summary
 
             self._write(f"    downloaded {byte_summary(done, total, speed, cached)}\n")
 

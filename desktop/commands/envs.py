@@ -16,7 +16,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from ..engine import list_envs
     from ..engine.base import unfinished_envs
-    from ..jobs import recover_envs_moved_aside
+    from ..jobclean import recover_envs_moved_aside
     from ..model import CondaEnv
     from ..kernels import find_kernels
 

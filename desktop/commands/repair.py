@@ -13,21 +13,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..driftguard import check_drift, repair_env
-    from ..engine import find_env
-    from ..errors import UsageError
+    from ..driftguard import check_drift
+    from ..driftrepair import repair_env
+    from ..locks import hold_finished_env
+    from ._lock import find_env_for
 
-    prefix = find_env(args.env)
-    if prefix is None:
-        raise UsageError(f"no conda environment named {args.env!r}; `torchdesk envs` lists them")
-    report = check_drift(prefix)
-    for d in report.drifts:
-        print(f"drift: {d.message}")
-    for n in report.notes:
-        print(f"note: {n}")
-    if args.check:
-        return 0 if report.ok and report.guarded else 1
-    res = repair_env(prefix, on_line=lambda line: print(f"    {line}", flush=True))
+    prefix = find_env_for(args.env)
+    # the whole command holds the env's lock, as create, remove and import do: a busy or unfinished env is refused
+    # at once (a LockError, printed by cli.py), before anything is read or changed
+    lock = hold_finished_env(prefix, "checking" if args.check else "repairing")
+    try:
+        report = check_drift(prefix)
+        for d in report.drifts:
+            print(f"drift: {d.message}")
+        for n in report.notes:
+            print(f"note: {n}")
+        if args.check:
+            return 0 if report.ok and report.guarded else 1
+        res = repair_env(prefix, on_line=lambda line: print(f"    {line}", flush=True), lock=lock)
+    finally:
+        lock.release()
     if res.ok:
         print(res.message)
         return 0

@@ -266,6 +266,13 @@ class EmbeddedEngine:
         self._run_child(self._request("create", specs, channels, prefix), on_line=on_line, on_stage=on_stage,
                         cancel=cancel)
 
+    def install_explicit(self, packages_file: Path, prefix: Path, *, on_line: Callable[[str], None],
+                         cancel: CancelToken) -> None:
+        """Install exactly the conda packages `packages_file` lists (desktop/engine/explicit.py) into `prefix`."""
+        request = {"action": "install", "prefix": str(prefix), "cache": str(self.cache_dir or pkgs_dir()),
+                   "packages_file": str(packages_file)}
+        self._run_child(request, on_line=on_line, on_stage=lambda *a: None, cancel=cancel)
+
 
 # --- the child process --------------------------------------------------------------------------------------------
 
@@ -283,6 +290,10 @@ def _child(request: dict[str, Any]) -> int:
     except ImportError as exc:  # packaging error: tell the user how to get an engine
         _emit({"e": ["solve", f"the embedded engine needs py-rattler ({exc}); install it or use --engine conda"]})
         return 1
+    if request["action"] == "install":  # a lock's exact packages: no solve (desktop/engine/explicit.py)
+        from .explicit import install_explicit
+
+        return install_explicit(request, _emit)
     specs, channels = request["specs"], request["channels"]
     host = Host(cuda_driver=request.get("cuda"), glibc=request.get("glibc"))
 

@@ -49,7 +49,7 @@ class JobProgressBar(QProgressBar):
             self.setValue(max(self.value(), int(overall * 1000)))
         total = getattr(p, "bytes_total", None)
         if total:  # the downloads: bytes, speed and time left inside the bar
-            from ..wheelstage import byte_summary
+            from ..wheelprogress import byte_summary
 
             done = min(getattr(p, "bytes_done", None) or 0, total)
             self.setFormat(f"{stage}: " + byte_summary(done, total, getattr(p, "speed", None),

@@ -217,7 +217,7 @@ class EnvironmentsPanel(QWidget):
         prefix = env.prefix
 
         def job(ctx: JobContext) -> Any:
-            from ..driftguard import repair_env
+            from ..driftrepair import repair_env
 
             return repair_env(prefix, on_line=ctx.on_line, cancel=ctx.cancel)
 
@@ -236,7 +236,7 @@ class EnvironmentsPanel(QWidget):
         prefix = env.prefix
 
         def job(ctx: JobContext) -> Any:
-            from ..exactlock import export_lock
+            from ..lockexport import export_lock
 
             return export_lock(prefix, folder, on_line=ctx.on_line, cancel=ctx.cancel)
 

@@ -1,0 +1,177 @@
+"""`import LOCK-FOLDER`: build a new env with exactly a lock's files (desktop/exactlock.py reads and checks the
+folder), each checked against its hash; holds the prefix's lock and marks the folder it creates (desktop/locks.py)
+until it commits, and ends like a create (desktop/jobclean.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import urllib.parse
+from pathlib import Path
+from typing import Any, Callable
+
+from .exactlock import LockError, LockPlan, foreign_urls, load_lock
+from .lockfetch import cached_wheel, download, sha256_file, url_host
+from .wheelenv import find_uv, link_mode, pip_env, uv_env
+
+
+def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path, on_line: Callable[[str], None],
+                 cancel: Any = None) -> list[dict[str, Any]]:
+    """What the engine's child needs to install each locked conda package (desktop/engine/explicit.py): its
+    package-cache folder, or an archive downloaded into `folder` and checked against its locked hash."""
+    out: list[dict[str, Any]] = []
+    for n, (url, kind, digest) in enumerate(entries):
+        fn = urllib.parse.unquote(url.rsplit("/", 1)[-1])
+        stem = fn[: -len(".tar.bz2")] if fn.endswith(".tar.bz2") else fn[: -len(".conda")] if fn.endswith(".conda") else None
+        if stem is None or "/" in stem or stem.startswith("."):
+            raise LockError(f"{url} is not a conda package file (.conda or .tar.bz2)")
+        item: dict[str, Any] = {"url": url, "fn": fn, "kind": kind, "digest": digest, "stem": stem, "archive": None}
+        if not (cache / stem / "info" / "index.json").is_file():
+            on_line(f"downloading {fn} from {url_host(url)}")
+            tmp = folder / str(n) / fn
+            download(url, tmp, digest if kind == "sha256" else None, cancel)
+            if kind == "md5" and hashlib.md5(tmp.read_bytes()).hexdigest() != digest:  # conda's own check
+                raise LockError(f"{url} does not match its locked md5; not using it")
+            item["archive"] = str(tmp)
+        out.append(item)
+    return out
+
+
+def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: Callable[[str], None],
+                   cancel: Any) -> None:
+    """Install exactly the lock's conda packages into `target` through the embedded engine's child process (py-rattler
+    never runs in this process: desktop/engine/embedded.py says why); a cancel kills the child."""
+    from .engine.base import EngineError
+    from .engine.embedded import EmbeddedEngine
+    from .paths import pkgs_dir
+    from .procs import CancelToken
+
+    cache = pkgs_dir()
+    with tempfile.TemporaryDirectory(prefix="torchdesk-lock-") as work:
+        packages = _fetch_conda(entries, cache, Path(work), on_line, cancel)
+        listing = Path(work) / "packages.json"
+        listing.write_text(json.dumps(packages), encoding="utf-8")
+        try:
+            EmbeddedEngine(cache_dir=cache).install_explicit(listing, target, on_line=on_line,
+                                                             cancel=cancel if cancel is not None else CancelToken())
+        except EngineError as exc:
+            raise LockError(exc.message) from None
+
+
+def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = None, prefix: str | None = None,
+                      on_line: Callable[[str], None], cancel: Any = None, replace: bool = False) -> Path:
+    """Build a new env with exactly the lock's files: conda packages from the package cache (or their URLs), wheels
+    from the wheel cache (or their URLs), each checked against its hash. Holds the prefix's lock and marks the
+    folder it creates (desktop/locks.py) until it commits; on failure removes only a folder carrying its marker."""
+    from .daytwo import apply_day_two
+    from .engine.base import is_conda_env, protected_env
+    from .jobclean import clean_up, commit_env, discard_moved_aside, record_spec
+    from .locks import EnvLock, LockError as EnvLockError, new_marker, read_marker, write_marker
+    from .paths import env_python
+    from .procs import Cancelled, run_streaming
+
+    plan = lock_dir if isinstance(lock_dir, LockPlan) else load_lock(lock_dir, name=name, prefix=prefix)
+    spec, entries, wheels, target = plan.spec, plan.entries, plan.wheels, plan.target
+    foreign = foreign_urls(plan)
+    if foreign:
+        raise LockError(f"the lock fetches {foreign[0]} from a host its environment.yml does not name "
+                        f"({len(foreign)} such URL(s)); not using it — rebuild the lock from the intended sources")
+
+    def check_cancel() -> None:
+        if cancel is not None and cancel.is_cancelled:
+            raise Cancelled()
+
+    try:
+        env_lock = EnvLock(target).acquire()
+    except EnvLockError as exc:
+        raise LockError(f"{exc.message}; {exc.fix}") from None
+    created = False
+    marker = None
+    moved_aside: Path | None = None
+    warnings: list[str] = []
+    try:
+        if target.is_symlink():
+            raise LockError(f"{target} is a symbolic link; not building through a link (give the real folder with -p)")
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            mk = read_marker(target) if target.is_dir() else None
+            if mk is not None and mk.alive():
+                raise LockError(f"{target} is being created by another TorchDesk job (pid {mk.pid}); wait for it")
+            if not replace:
+                raise LockError(f"{target} already exists; it was left as it is (choose another name, or pass "
+                                "--replace to rebuild it)")
+            if mk is None and not is_conda_env(target):
+                raise LockError(f"{target} already exists and is not a conda environment; not touching it")
+            why = protected_env(target) if mk is None else None
+            if why:
+                raise LockError(f"{why}; it cannot be replaced")
+            moved_aside = target.with_name(f".{target.name}.torchdesk-replaced-{os.getpid()}")
+            os.rename(target, moved_aside)
+            on_line(f"moved the old environment aside to {moved_aside}")
+        check_cancel()
+        marker = new_marker(moved_aside)
+        write_marker(target, marker)
+        created = True
+        _install_conda(entries, target, on_line, cancel)
+        check_cancel()
+        with tempfile.TemporaryDirectory(prefix="torchdesk-wheels-") as tmp:
+            reqs = []
+            for w in wheels:
+                check_cancel()
+                path = cached_wheel(w.filename, w.sha256)
+                if not path.is_file() or sha256_file(path) != w.sha256:
+                    on_line(f"downloading {w.filename} from {url_host(w.url)}")
+                    download(w.url, path, w.sha256, cancel)
+                if _same_fs(path, Path(tmp)):
+                    os.link(path, Path(tmp) / w.filename)
+                else:
+                    shutil.copy2(path, tmp)
+                reqs.append(f"{w.name}=={w.version} --hash=sha256:{w.sha256}\n")
+            req_file = Path(tmp) / "requirements.txt"
+            req_file.write_text("".join(reqs), encoding="utf-8")
+            # the installer the create job's wheel stage uses (uv, pip where uv cannot run), so the rebuilt env's
+            # files, INSTALLER and RECORD included, are the ones the original got
+            from .paths import uv_cache_dir
+
+            uv, _why = find_uv()
+            installer = "uv" if uv else "pip"
+            if uv:
+                cache = uv_cache_dir()
+                cmd = [uv, "pip", "install", "--python", str(env_python(target)), "--no-config", "--no-index",
+                       "--link-mode", link_mode(cache, target)[0], "--find-links", tmp, "--no-deps",
+                       "--require-hashes", "-r", str(req_file)]
+                env = uv_env(cache)
+            else:
+                cmd = [str(env_python(target)), "-m", "pip", "install", "--progress-bar", "off", "--no-index",
+                       "--find-links", tmp, "--no-deps", "--require-hashes", "-r", str(req_file)]
+                env = pip_env()
+            on_line("$ " + " ".join(cmd))
+            if wheels:
+                code = run_streaming(cmd, on_line=on_line, cancel=cancel, env=env)
+                check_cancel()
+                if code != 0:
+                    raise LockError(f"{installer} could not install the locked wheels (exit {code}); "
+                                    "see the output above")
+        record_spec(spec, target, on_line)
+        apply_day_two(spec, target, on_line=on_line, cancel=cancel)
+        check_cancel()
+        commit_env(target, on_line, warnings)
+        created = False
+        if moved_aside is not None:
+            discard_moved_aside(moved_aside, on_line, warnings)
+    except BaseException:
+        if created or moved_aside is not None:
+            clean_up(target if created else None, moved_aside, on_line, marker=marker)
+        raise
+    finally:
+        env_lock.release()
+    return target
+
+
+def _same_fs(a: Path, b: Path) -> bool:
+    try:
+        return os.stat(a).st_dev == os.stat(b).st_dev
+    except OSError:
+        return False
