@@ -170,7 +170,7 @@ def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:
 
 def _default_matrix() -> Any:
     try:
-        from .matrix import default_matrix
+        from .matrixload import default_matrix
 
         return default_matrix()
     except Exception:  # verification must still run without the data; fixes then say so

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from desktop.detect import detect_host
-from desktop.matrix import load_matrix
+from desktop.matrixload import load_matrix
 from desktop.model import GpuInfo, Host, Preferences
 from desktop.resolve import resolve, rocm_coverage
 from detect_data.replay import DATA, Runner, layout, pci_device, probe

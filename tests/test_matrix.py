@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.matrix import (
-    BUNDLED_MATRIX,
-    SCHEMA,
-    MatrixError,
-    consistency_problems,
-    load_matrix,
-    load_matrix_with_fallback,
-    validate_data,
-)
+from desktop.matrixcheck import consistency_problems
+from desktop.matrixload import BUNDLED_MATRIX, load_matrix, load_matrix_with_fallback
+from desktop.schema import SCHEMA, MatrixError, validate_data
 from matrix_factory import make_data, make_matrix
 
 

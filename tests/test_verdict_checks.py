@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from desktop.matrix import default_matrix
+from desktop.matrixload import default_matrix
 from desktop.verdicts import KNOWN_CHECKS, read_checks, judge
 
 DATA = Path(__file__).resolve().parent / "verify_data"

@@ -54,7 +54,7 @@ def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Sta
     def job(ctx: JobContext) -> Startup:
         t0 = time.perf_counter()
         from ..detect import detect_host
-        from ..matrix import load_app_matrix, load_matrix_with_fallback, user_matrix_path
+        from ..matrixload import load_app_matrix, load_matrix_with_fallback, user_matrix_path
         from .choices import recommend
 
         try:
