@@ -20,8 +20,8 @@ from .model import SmokeRun
 from .paths import env_python
 from .sanitize import escape_controls, escape_line
 from .smoke import REPORT_MARKER
-# The verdicts live in verdicts.py; judge, gpu_fix and Judgement are also imported from here by callers.
-from .verdicts import UNEXPECTED, UNEXPECTED_FIX, VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
+from .smokereport import gpus_covered
+from .verdicts import UNEXPECTED, UNEXPECTED_FIX, Judgement, judge_run
 
 SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
 
