@@ -198,7 +198,8 @@ class TorchRelease:
         """torchvision/torchaudio for this build: the build's own entry if it has one, else the release's."""
         if build is not None and name in build.companions:
             return build.companions[name]
-        return getattr(self, name)  # type: ignore[no-any-return]
+        value: str | None = getattr(self, name)
+        return value
 
 
 def norm_gpu_name(name: str) -> str:

@@ -114,8 +114,10 @@ def _preferred_kinds(host: Host) -> tuple[str, ...]:
     return ("cpu",)
 
 
-def _build_rank(release: TorchRelease, build: Build, plat: str) -> tuple[int, tuple[int, ...]]:
-    default = release.default_variant.get(plat) == build.variant
+def _build_rank(release: TorchRelease, variant: str, plat: str) -> tuple[int, tuple[int, ...]]:
+    build = release.build(variant)
+    assert build is not None  # a candidate's build is in its release
+    default = release.default_variant.get(plat) == variant
     return (1 if default else 0, vtuple(build.cuda or build.rocm or "0"))
 
 
@@ -182,10 +184,12 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     chosen_release = matrix.release(in_release[0].torch)
     assert chosen_release is not None
     release = chosen_release
-    chosen = max(in_release, key=lambda c: _build_rank(release, release.build(c.variant), plat))  # type: ignore[arg-type]  # a candidate's build is in its release
+    chosen = max(in_release, key=lambda c: _build_rank(release, c.variant, plat))
     assert chosen.plan is not None
+    chosen_build = release.build(chosen.variant)
+    assert chosen_build is not None  # a candidate's build is in its release
     # the chosen build's whole chain, passing checks included
-    full_checks = check_build(matrix, host, release, release.build(chosen.variant), pinned_variant=prefs.variant is not None, ctx=ctx)  # type: ignore[arg-type]  # a candidate's build is in its release
+    full_checks = check_build(matrix, host, release, chosen_build, pinned_variant=prefs.variant is not None, ctx=ctx)
     if prefs.python is not None:
         full_checks.append(Check("python", True, f"Python {prefs.python} is supported by torch {release.version} ({', '.join(chosen.plan.python_choices)})", ", ".join(release.source)))
     chosen = chosen._replace(checks=tuple(full_checks))

@@ -161,8 +161,6 @@ def verify_python(python: str | os.PathLike[str], *, expect_gpu: bool | None = N
                         tuple(escape_controls(w) for w in j.warnings), os.fspath(python), run.seconds)
 
 
-
-
 def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:
     """verify_python with the python of the environment at `prefix`."""
     return verify_python(env_python(prefix), **kwargs)
