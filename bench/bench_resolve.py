@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from desktop.matrix import load_matrix  # noqa: E402
+from desktop.matrixload import load_matrix  # noqa: E402
 from desktop.model import GpuInfo, Host, Preferences  # noqa: E402
 from desktop.resolve import resolve  # noqa: E402
 

@@ -189,13 +189,8 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
                   read_timeout: float = READ_TIMEOUT, extra_hosts: frozenset[str] | None = None) -> DataUpdate:
     """Download, verify and store a newer matrix.json (default dest: user_matrix_path()). Raises DataUpdateError."""
     from .datasign import SignatureError, verify_signature
-    from .matrix import (
-        bundled_data_version,
-        consistency_problems,
-        data_version_newer,
-        parse_matrix_bytes,
-        user_matrix_path,
-    )
+    from .matrixcheck import consistency_problems
+    from .matrixload import bundled_data_version, data_version_newer, parse_matrix_bytes, user_matrix_path
     from .schema import MatrixError
 
     unchanged = f"The data in use ({current_version}) is unchanged."
@@ -233,7 +228,7 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
                               f"copy of TorchDesk already has; an old file is never installed over a newer one. "
                               f"{unchanged}")
     _save_pair(dest, raw, sig)
-    from .matrix import default_loaded
+    from .matrixload import default_loaded
 
     default_loaded.cache_clear()
     return DataUpdate(url, str(dest), current_version, new.data_version)

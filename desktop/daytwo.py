@@ -77,7 +77,7 @@ def with_day_two_options(spec: Any, *, jupyter: bool = False, toolchain: bool = 
         from .toolchain import plan_toolchain
 
         if matrix is None:
-            from .matrix import default_matrix
+            from .matrixload import default_matrix
 
             matrix = default_matrix()
         plan = plan_toolchain(spec, host, matrix)

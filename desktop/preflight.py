@@ -49,7 +49,7 @@ def estimated_size_mib(spec: EnvSpec, host: Host | None = None, matrix: Any = No
     sizes: Any = getattr(matrix, "env_size_mib", None)
     if sizes is None:
         try:
-            from .matrix import default_matrix
+            from .matrixload import default_matrix
 
             sizes = default_matrix().env_size_mib
         except Exception:

@@ -1,5 +1,6 @@
 """The compatibility rules themselves, each a small pure function: does a wheel carry kernels for a GPU, and
-does a driver run a CUDA runtime. resolve.py applies them to every build; verdicts and the app reuse them.
+does a driver run a CUDA runtime. candidates.py applies them to every build the resolver weighs; verdicts and
+the app reuse them.
 
 - GPU coverage: a GPU of compute capability X.z runs a build that carries SASS for sm_X.y with y <= z (same
   major), or PTX for compute_W.v <= X.z, which the driver JIT-compiles. Arch-specific targets (sm_90a, sm_100a)

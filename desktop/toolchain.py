@@ -160,7 +160,7 @@ def add_toolchain(spec: Any, prefix: Path, *, host: Any, on_line: Any,
     """Install the matching cuda-toolkit wheels into the env and write the activation scripts."""
     import os
 
-    from .matrix import default_matrix
+    from .matrixload import default_matrix
     from .schema import MatrixError
 
     try:

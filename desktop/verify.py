@@ -20,8 +20,8 @@ from .model import SmokeRun
 from .paths import env_python
 from .sanitize import escape_controls, escape_line
 from .smoke import REPORT_MARKER
-# The verdicts live in verdicts.py; judge, gpu_fix and Judgement are also imported from here by callers.
-from .verdicts import UNEXPECTED, UNEXPECTED_FIX, VERDICTS, Judgement, gpu_fix, gpus_covered, judge, judge_run  # noqa: F401
+from .smokereport import gpus_covered
+from .verdicts import UNEXPECTED, UNEXPECTED_FIX, Judgement, judge_run
 
 SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
 
@@ -161,8 +161,6 @@ def verify_python(python: str | os.PathLike[str], *, expect_gpu: bool | None = N
                         tuple(escape_controls(w) for w in j.warnings), os.fspath(python), run.seconds)
 
 
-
-
 def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:
     """verify_python with the python of the environment at `prefix`."""
     return verify_python(env_python(prefix), **kwargs)
@@ -170,7 +168,7 @@ def verify_env(prefix: Path | str, **kwargs: Any) -> VerifyResult:
 
 def _default_matrix() -> Any:
     try:
-        from .matrix import default_matrix
+        from .matrixload import default_matrix
 
         return default_matrix()
     except Exception:  # verification must still run without the data; fixes then say so

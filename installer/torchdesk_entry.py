@@ -61,7 +61,7 @@ def bundle_check() -> int:
         return Path(desktop.__file__).resolve().parent / "resources"
 
     def data_files():
-        import desktop.matrix  # noqa: F401 - the loader resolves resources/ from its own __file__
+        import desktop.matrixload  # noqa: F401 - the loader (with schema.py) resolves resources/ from its own __file__
 
         found = {}
         for rel in ("matrix.json", "matrix.schema.json", "icons/torchdesk.svg", "icons/torchdesk-256.png"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from desktop.matrix import Matrix, matrix_from_data
+from desktop.matrix import Matrix
+from desktop.matrixload import matrix_from_data
 from desktop.schema import validate_data
 
 IDX = "https://download.pytorch.org/whl/"

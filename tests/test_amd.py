@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
+from desktop.candidates import rocm_coverage
 from desktop.detect import detect_host
-from desktop.matrix import load_matrix
+from desktop.matrixload import load_matrix
 from desktop.model import GpuInfo, Host, Preferences
-from desktop.resolve import resolve, rocm_coverage
+from desktop.resolve import resolve
 from detect_data.replay import DATA, Runner, layout, pci_device, probe
 from matrix_factory import make_matrix
 

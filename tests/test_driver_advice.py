@@ -10,7 +10,8 @@ import re
 import pytest
 
 from desktop.machines import describe_machine
-from desktop.matrix import load_matrix, vtuple
+from desktop.matrix import vtuple
+from desktop.matrixload import load_matrix
 from desktop.model import Preferences
 from desktop.resolve import resolve
 from desktop.usecases.driver_advice import driver_advice

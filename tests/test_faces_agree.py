@@ -191,7 +191,7 @@ def test_create_names_the_env_as_recommend_and_the_app_do() -> None:
     from desktop.cli import build_parser
     from desktop.commands.create import spec_for_args
     from desktop.machines import describe_machine
-    from desktop.matrix import load_matrix
+    from desktop.matrixload import load_matrix
     from desktop.model import Preferences
     from desktop.usecases.planning import recommend
 

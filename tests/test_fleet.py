@@ -28,7 +28,7 @@ SINFO = DATA / "sinfo_two_types.txt"
 
 @pytest.fixture(scope="module")
 def matrix() -> Any:
-    from desktop.matrix import default_matrix
+    from desktop.matrixload import default_matrix
 
     return default_matrix()
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from desktop.gpucoverage import NVIDIA_PAGES, ReferenceError, coverage_problems, load_reference, parse_reference
-from desktop.matrix import BUNDLED_MATRIX, load_matrix
+from desktop.matrixload import BUNDLED_MATRIX, load_matrix
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSCRIPTION = Path(__file__).parent / "data_review" / "cuda-gpus-pages-2026-12-01.txt"

@@ -13,7 +13,7 @@ from conftest import REAL_HOME, SESSION_HOME
 
 import homeguard
 from desktop import paths
-from desktop.matrix import user_matrix_path
+from desktop.matrixload import user_matrix_path
 
 ROOT = Path(__file__).resolve().parent.parent
 H100 = {"TORCHDESK_OVERRIDE_GPUS": "NVIDIA H100 80GB HBM3:9.0", "TORCHDESK_OVERRIDE_DRIVER": "580.159.04",

@@ -33,7 +33,7 @@ from cryptography.x509.oid import NameOID
 
 from desktop.datasign import sign_bytes, signature_path
 from desktop.dataupdate import DataUpdateError, update_matrix
-from desktop.matrix import BUNDLED_MATRIX, load_app_matrix, load_signed_matrix, user_matrix_path
+from desktop.matrixload import BUNDLED_MATRIX, load_app_matrix, load_signed_matrix, user_matrix_path
 
 ROOT = Path(__file__).resolve().parent.parent
 NEWER = "2099.01.01"
@@ -578,7 +578,8 @@ def test_the_bundled_data_installs_only_from_known_hosts() -> None:
 ])
 def test_a_matrix_file_installing_from_elsewhere_is_refused_naming_why(tmp_path: Path, home: Path, url: str,
                                                                        says: str) -> None:
-    from desktop.matrix import MatrixError, load_matrix
+    from desktop.matrixload import load_matrix
+    from desktop.schema import MatrixError
 
     f = tmp_path / "m.json"
     f.write_bytes(to_bytes(with_index_host(bundled_data(), url)))
@@ -591,7 +592,8 @@ def test_a_matrix_file_installing_from_elsewhere_is_refused_naming_why(tmp_path:
                                         ("numpy", "<2 --index-url https://wheels.evil.example/"),
                                         ("requires_python", ">=3.9; rm -rf ~")])
 def test_a_version_range_in_data_cannot_become_a_url_or_an_option(tmp_path: Path, key: str, value: str) -> None:
-    from desktop.matrix import MatrixError, load_matrix
+    from desktop.matrixload import load_matrix
+    from desktop.schema import MatrixError
 
     data = bundled_data()
     data["torch_releases"][0][key] = value
@@ -634,7 +636,7 @@ def test_sign_data_bump_sets_only_data_version_and_always_moves_forward(tmp_path
 def test_without_cryptography_a_user_copy_is_refused_with_a_warning_not_a_crash(home: Path, keys: Keys) -> None:
     place_user_copy(to_bytes(bundled_data(data_version=NEWER)), keys)
     code = ("import sys; sys.modules['cryptography'] = None\n"  # as in a bundle built without it
-            "from desktop.matrix import load_app_matrix\n"
+            "from desktop.matrixload import load_app_matrix\n"
             "l = load_app_matrix(); print(l.path); print(l.warnings[0])")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60,
                        env={**os.environ, "TORCHDESK_DATA_PUBLIC_KEY": str(keys.public_pem)})

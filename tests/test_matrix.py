@@ -7,15 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.matrix import (
-    BUNDLED_MATRIX,
-    SCHEMA,
-    MatrixError,
-    consistency_problems,
-    load_matrix,
-    load_matrix_with_fallback,
-    validate_data,
-)
+from desktop.matrixcheck import consistency_problems
+from desktop.matrixload import BUNDLED_MATRIX, load_matrix, load_matrix_with_fallback
+from desktop.schema import SCHEMA, MatrixError, validate_data
 from matrix_factory import make_data, make_matrix
 
 
@@ -136,6 +130,8 @@ CONSISTENCY = [
     ("gpu cc without arch", lambda d: d["gpus"].append({"name": "Odd", "cc": "4.0", "segment": "geforce", "source": ["t"]}), "no architecture row"),
     ("duplicate gpu name", lambda d: d["gpus"].append({"name": "h100", "cc": "9.0", "segment": "datacenter", "source": ["t"]}), "is used by both"),
     ("python unknown", lambda d: d["torch_releases"][0]["python"].append("3.99"), "Python 3.99 is not in python_releases"),
+    ("amd name is an nvidia name", lambda d: d["amd_gpus"][0]["aliases"].append("NVIDIA H100"), "is also an NVIDIA GPU name"),
+    ("duplicate amd name", lambda d: d["amd_gpus"][1]["aliases"].append("AMD RX 7900 XTX"), "AMD GPU name 'AMD RX 7900 XTX' is used by both"),
 ]
 
 
@@ -146,6 +142,15 @@ def test_consistency_checks_catch(name: str, mutate, msg: str) -> None:  # type:
     mutate(data)
     problems = consistency_problems(make_matrix(data))
     assert any(msg in p for p in problems), problems
+
+
+def test_find_gpu_exact_takes_names_and_aliases_but_not_the_brandless_short_form() -> None:
+    m = make_matrix()
+    assert m.find_gpu("K80") is not None and m.find_gpu("K80") is m.find_gpu("Tesla K80")  # the short form finds it
+    assert m.find_gpu_exact("K80") is None  # ...but it is not a name the table holds
+    k80 = m.find_gpu_exact("NVIDIA Tesla K80")
+    assert k80 is not None and k80.name == "Tesla K80"
+    assert m.find_gpu_exact("rtx 3090") is not None  # an alias counts
 
 
 @pytest.mark.parametrize("query,expected", [

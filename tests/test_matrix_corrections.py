@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from desktop.matrix import BUNDLED_MATRIX, load_matrix
+from desktop.matrixload import BUNDLED_MATRIX, load_matrix
 from desktop.model import GpuInfo, Host
 from desktop.resolve import resolve
 

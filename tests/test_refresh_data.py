@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop.matrix import BUNDLED_MATRIX, consistency_problems, matrix_from_data, validate_data
+from desktop.matrixcheck import consistency_problems
+from desktop.matrixload import BUNDLED_MATRIX, matrix_from_data
+from desktop.schema import validate_data
 from desktop.model import GpuInfo, Host
 from desktop.resolve import resolve
 

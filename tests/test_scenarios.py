@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from desktop.matrix import load_matrix
+from desktop.matrixload import load_matrix
 from desktop.model import GpuInfo, Host, Preferences
 from desktop.resolve import resolve
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop.matrix import load_matrix
+from desktop.matrixload import load_matrix
 from desktop.model import Check, GpuInfo, Host
 from desktop.resolve import resolve
 from desktop.tables import build_amd_rows, build_tables, locate_check, row_sources, source_refs, split_source

@@ -23,7 +23,7 @@ from standins import run_cli, standin_wheel
 from desktop.engine import get_engine
 from desktop.envspec import EnvSpec, spec_from_plan, with_sources
 from desktop.jobs import create_env
-from desktop.matrix import default_matrix
+from desktop.matrixload import default_matrix
 from desktop.model import GpuInfo, Host, Plan
 from desktop.paths import envs_dir
 from desktop.procs import CancelToken

@@ -236,7 +236,7 @@ def test_plan_for_another_machine(qtbot: Any, window: MainWindow, tmp_path: Path
         assert op.plan()
     rec = op.recommendation.recommendation
     assert rec.plan is not None and op.host.hypothetical and op.host.os == "windows"
-    from desktop.matrix import default_matrix
+    from desktop.matrixload import default_matrix
     from desktop.resolve import resolve
 
     assert rec.plan == resolve(default_matrix(), op.host).plan  # the same answer `torchdesk recommend` gives
@@ -335,7 +335,7 @@ def test_closing_during_a_job_asks_then_cancels(qtbot: Any, window: MainWindow) 
 
 def test_data_update_offline_says_so_and_keeps_the_data(qtbot: Any, tmp_path: Path, ui_env: dict[str, str],
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    import desktop.matrix as dm
+    import desktop.matrixload as dm
 
     dest = tmp_path / "data" / "matrix.json"
     monkeypatch.setattr(dm, "user_matrix_path", lambda: dest)

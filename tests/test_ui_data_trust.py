@@ -62,7 +62,7 @@ def https_site(tmp_path: Path) -> Iterator[tuple[Site, str]]:
 def test_check_for_updates_installs_signed_newer_data_and_refuses_a_foreign_host(
         qtbot: Any, tmp_path: Path, ui_env: dict[str, str], monkeypatch: pytest.MonkeyPatch,  # noqa: F811
         https_site: tuple[Site, str]) -> None:
-    from desktop.matrix import load_app_matrix, user_matrix_path
+    from desktop.matrixload import load_app_matrix, user_matrix_path
 
     site, ca = https_site
     keys = make_keys(tmp_path)

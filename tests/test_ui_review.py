@@ -129,7 +129,7 @@ def test_driver_too_old_says_what_to_update(qtbot: Any, tmp_path: Path, ui_env: 
                          ids=["truncated", "invalid", "empty", "not-utf8"])
 def test_a_broken_downloaded_matrix_falls_back_to_the_bundled_copy_and_says_so(
         qtbot: Any, tmp_path: Path, ui_env: dict[str, str], content: bytes) -> None:
-    from desktop.matrix import BUNDLED_MATRIX, user_matrix_path
+    from desktop.matrixload import BUNDLED_MATRIX, user_matrix_path
 
     user = user_matrix_path()
     assert str(user).startswith(str(Path.home()))  # the test's throw-away HOME
@@ -197,7 +197,7 @@ def test_plan_for_another_machine_says_what_to_do_first(window: MainWindow) -> N
 def test_driver_hint_names_the_first_release_the_driver_blocks(gpus: str, driver: str, plan_torch: str | None,
                                                                first_blocked: str | None) -> None:
     from desktop.detect import detect_host
-    from desktop.matrix import load_matrix
+    from desktop.matrixload import load_matrix
     from desktop.model import Preferences
     from desktop.usecases.planning import recommend
 

@@ -13,7 +13,7 @@ pytest.importorskip("pytestqt")
 
 from test_ui import H100, WAIT_MS, make_window, no_thread_leak, ui_env  # noqa: E402,F401
 
-from desktop.matrix import load_matrix  # noqa: E402
+from desktop.matrixload import load_matrix  # noqa: E402
 from desktop.model import Host, SourceNote  # noqa: E402
 from desktop.usecases.compat_tables import cc_query  # noqa: E402
 from desktop.ui.machine_panel import MachinePanel, source_kind  # noqa: E402

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from desktop.matrix import default_matrix
-from desktop.verdicts import KNOWN_CHECKS, read_checks, judge
+from desktop.matrixload import default_matrix
+from desktop.smokereport import KNOWN_CHECKS, read_checks
+from desktop.verdicts import judge
 
 DATA = Path(__file__).resolve().parent / "verify_data"
 SMOKE = Path(__file__).resolve().parent.parent / "desktop" / "smoke.py"

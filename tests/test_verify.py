@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from desktop import verify
-from desktop.matrix import default_matrix
+from desktop.matrixload import default_matrix
 from desktop.model import SmokeRun
 from desktop.verdicts import judge, judge_run
 from desktop.verify import verify_python

@@ -39,7 +39,10 @@ from packaging.requirements import InvalidRequirement, Requirement  # noqa: E402
 from packaging.utils import InvalidWheelFilename, parse_wheel_filename  # noqa: E402
 from packaging.version import InvalidVersion, Version  # noqa: E402
 
-from desktop.matrix import BUNDLED_MATRIX, MatrixError, consistency_problems, matrix_from_data, validate_data, vtuple  # noqa: E402
+from desktop.matrix import vtuple  # noqa: E402
+from desktop.matrixcheck import consistency_problems  # noqa: E402
+from desktop.matrixload import BUNDLED_MATRIX, matrix_from_data  # noqa: E402
+from desktop.schema import MatrixError, validate_data  # noqa: E402
 
 PYPI = "https://pypi.org/pypi/{project}/json"
 INDEX = "https://download.pytorch.org/whl/{variant}/{project}/"

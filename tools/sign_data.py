@@ -84,7 +84,7 @@ _DATA_VERSION = re.compile(r'("data_version"\s*:\s*")([^"\\]*)(")')
 
 def next_data_version(old: str, today: datetime.date) -> str:
     """Today's YYYY.MM.DD, or YYYY.MM.DD.N when `old` is already today's (apps take only a newer version)."""
-    from desktop.matrix import data_version_newer
+    from desktop.matrixload import data_version_newer
 
     new = today.strftime("%Y.%m.%d")
     n = 0
@@ -98,7 +98,7 @@ def next_data_version(old: str, today: datetime.date) -> str:
 
 def bump(data_file: Path, version: str | None = None, today: datetime.date | None = None) -> tuple[str, str]:
     """Set data_version in place (nothing else in the file changes) to `version` or the next one; returns (old, new)."""
-    from desktop.matrix import data_version_newer
+    from desktop.matrixload import data_version_newer
 
     text = data_file.read_text(encoding="utf-8")
     found = _DATA_VERSION.findall(text)
@@ -115,7 +115,9 @@ def bump(data_file: Path, version: str | None = None, today: datetime.date | Non
 def sign(data_file: Path, key_file: Path, out: Path | None = None) -> Path:
     """Check `data_file` is valid data, then write its detached signature (default: beside it, .sig)."""
     from desktop.gpucoverage import coverage_problems
-    from desktop.matrix import MatrixError, consistency_problems, parse_matrix_bytes, read_matrix_bytes
+    from desktop.matrixcheck import consistency_problems
+    from desktop.matrixload import parse_matrix_bytes, read_matrix_bytes
+    from desktop.schema import MatrixError
 
     raw = read_matrix_bytes(data_file)
     try:

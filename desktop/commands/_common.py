@@ -39,7 +39,7 @@ def load_matrix_for_cli(args: argparse.Namespace) -> Matrix:
     """The matrix: --matrix-file if given (errors are fatal there), else the app's default (warnings to stderr)."""
     import sys
 
-    from ..matrix import default_loaded, load_matrix
+    from ..matrixload import default_loaded, load_matrix
     from ..schema import MatrixError
 
     path = getattr(args, "matrix_file", None)

@@ -17,7 +17,7 @@ def _matrix_loader(path: str | None) -> Any:
         return None  # detect loads the default data only if a GPU needs naming
 
     def load() -> Any:
-        from ..matrix import load_matrix
+        from ..matrixload import load_matrix
 
         return load_matrix(path)
 

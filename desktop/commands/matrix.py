@@ -25,7 +25,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..matrix import consistency_problems
+    from ..matrixcheck import consistency_problems
 
     m = load_matrix_for_cli(args)
     if args.check:

@@ -29,7 +29,7 @@ class Lookup:
                 if callable(self._m):
                     self._m = self._m()
                 else:
-                    from ..matrix import default_matrix
+                    from ..matrixload import default_matrix
 
                     self._m = default_matrix()
             except Exception as exc:  # noqa: BLE001 - a failed probe is a note, never a crash of detection

@@ -80,7 +80,7 @@ def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None 
     if not env.torch:
         raise EnvSpecError(f"{p} has no torch installed: there is no PyTorch build to export")
     if matrix is None:
-        from ..matrix import default_matrix
+        from ..matrixload import default_matrix
 
         matrix = default_matrix()
     version, _, local = env.torch.partition("+")

@@ -132,7 +132,7 @@ class ClusterPanel(QWidget):
 
             m = matrix
             if m is None:
-                from ..matrix import default_matrix
+                from ..matrixload import default_matrix
 
                 m = default_matrix()
             site = load_site_map(site_path, m) if site_path else None

@@ -26,7 +26,7 @@ class Startup:
 def start_up(env: dict[str, str] | None, on_line: Callable[[str], None]) -> Startup:
     """Load the data (a broken downloaded copy falls back to the bundled one, said so), detect, recommend."""
     from ..detect import detect_host
-    from ..matrix import load_app_matrix, load_matrix_with_fallback, user_matrix_path
+    from ..matrixload import load_app_matrix, load_matrix_with_fallback, user_matrix_path
 
     t0 = time.perf_counter()
     try:
