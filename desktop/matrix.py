@@ -82,12 +82,26 @@ class PythonRelease:
 
 
 @dataclass(frozen=True)
+class DriverFloor:
+    """The oldest driver that supports GPUs of these compute capabilities at all (None: no figure, see note)."""
+
+    cc: tuple[str, ...]
+    driver_min: Mapping[str, str] | None
+    derived: bool
+    l4t: bool
+    source: tuple[str, ...]
+    first_cuda: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Architecture:
     name: str
     cc: tuple[str, ...]
     nvml: int | None
     bf16: bool
     source: tuple[str, ...]
+    driver_floors: tuple[DriverFloor, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -426,7 +440,9 @@ def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
             )
         ),
         architectures=tuple(
-            Architecture(a["name"], tuple(a["cc"]), a.get("nvml"), bool(a.get("bf16", False)), tuple(a["source"]))
+            Architecture(a["name"], tuple(a["cc"]), a.get("nvml"), bool(a.get("bf16", False)), tuple(a["source"]), tuple(
+                DriverFloor(tuple(f["cc"]), f.get("driver_min"), bool(f.get("derived")), bool(f.get("l4t")), tuple(f["source"]),
+                            f.get("first_cuda"), f.get("note")) for f in a.get("driver_floors", ())))
             for a in data["architectures"]
         ),
         cuda_toolkits=tuple(toolkits),

@@ -20,7 +20,7 @@ from .errors import TorchDeskError
 from .matrix import Build, Matrix, TorchRelease, sm_name, vtuple
 from .model import Candidate, Check, GpuInfo, Host, Plan, Preferences, Resolution
 # The rules; gpu_coverage and newest_cuda_for_driver are also imported from here by callers.
-from .rules import driver_check, gpu_coverage, newest_cuda_for_driver  # noqa: F401
+from .rules import driver_check, gpu_coverage, gpu_driver_floor, newest_cuda_for_driver  # noqa: F401
 
 PYPI_SIMPLE = "https://pypi.org/simple"
 
@@ -143,7 +143,8 @@ def _check_build(
             if full or not cov.ok:
                 checks.append(Check("gpu", cov.ok, f"{_gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
         key = (tk.version, needs_own)
-        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(
+            tk, host, needs_own=needs_own, sources=tk.source, gpu=gpu_driver_floor(matrix, host)))
         if full or not drv.ok:
             checks.append(drv)
     elif build.kind == "rocm":
