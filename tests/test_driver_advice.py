@@ -23,7 +23,7 @@ QUOTE = re.compile(r"older than (\S+),|needs >= (\S+):|they need >= (\S+) \(")
 CASES = [
     # id, GPU (model name or compute capability), driver, OS, the advice's driver
     ("h100-575-linux", "H100", "575.51.03", "linux", "580"),  # the 580 vs 595.45.04
-    ("h100-470-linux", "H100", "470.57.02", "linux", "520.61.05"),  # Hopper's floor opens the 11.x builds first
+    ("h100-470-linux", "H100", "470.57.02", "linux", "520"),  # the R520 floor of Hopper opens the 11.x builds first
     ("rtx5090-470-linux", "RTX 5090", "470.57.02", "linux", "570.26"),  # Blackwell's own floor, not 12.x's 525.60.13
     ("rtx5090-575-windows", "RTX 5090", "575.51.03", "windows", "580"),
     ("gtx1080-470-windows", "GTX 1080", "470.57.02", "windows", "528.33"),
