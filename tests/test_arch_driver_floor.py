@@ -202,3 +202,27 @@ def test_data_without_floors_still_loads_and_plans_as_before() -> None:
     host = describe_machine(m, gpus=["GeForce RTX 5090"], driver="550.54.14", os_name="linux")
     assert gpu_driver_floor(m, host) is None
     assert resolve(m, host, Preferences(torch="2.7.0", variant="cu128")).plan is not None
+
+
+# --- the rule itself: the floor quoted is max(toolkit floor, GPU floor), whichever route applies -------------------
+
+@pytest.mark.parametrize("gpu_floor, needs_own, ok, quote", [
+    (None, False, True, ">= 452.39, the CUDA 11.x minor-version-compatibility floor"),
+    (None, True, False, "the PTX route needs >= 511.23: update the driver"),
+    ("452", True, False, "the PTX route needs >= 511.23: update the driver"),       # the PTX route's own minimum binds
+    ("452", False, True, ">= 452.39, the CUDA 11.x minor-version-compatibility floor"),  # below the driver: holds
+    ("520.06", False, False, "predates Turing GPUs (sm_75): they need >= 520.06 (windows)"),
+    ("520.06", True, False, "predates Turing GPUs (sm_75): they need >= 520.06 (windows)"),
+], ids=["compat", "ptx-own", "ptx-own-over-gpu", "gpu-below-driver", "gpu-over-compat", "gpu-over-ptx-own"])
+def test_driver_check_quotes_the_highest_floor(matrix, gpu_floor: str | None, needs_own: bool, ok: bool,
+                                               quote: str) -> None:
+    from desktop.rules import GpuFloor, driver_check, driver_floor
+
+    tk = matrix.cuda("11.6")
+    host = describe_machine(matrix, ccs=["7.5"], driver="452.39", os_name="windows")
+    gpu = GpuFloor(gpu_floor, "Turing", "7.5", "windows", True, ("t",)) if gpu_floor else None
+    check = driver_check(tk, host, needs_own=needs_own, sources=tk.source, gpu=gpu)
+    assert check.ok is ok and quote in check.detail, check.detail
+    if not ok:  # the advice's number (driver_floor) is the one the failure quotes
+        assert re.search(rf"(?:>= |older than ){re.escape(driver_floor(tk, host, needs_own=needs_own, gpu=gpu))}\b",
+                         check.detail)
