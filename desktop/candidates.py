@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .matrix import Build, Matrix, TorchRelease, sm_name
 from .model import Candidate, Check, GpuInfo, Host
-from .rules import driver_check, gpu_coverage
+from .rules import driver_check, gpu_coverage, gpu_driver_floor
 
 
 def gpu_label(g: GpuInfo, cc: str | None) -> str:
@@ -101,7 +101,8 @@ def check_build(
             if full or not cov.ok:
                 checks.append(Check("gpu", cov.ok, f"{gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
         key = (tk.version, needs_own)
-        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(tk, host, needs_own=needs_own, sources=tk.source))
+        drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(
+            tk, host, needs_own=needs_own, sources=tk.source, gpu=gpu_driver_floor(matrix, host)))
         if full or not drv.ok:
             checks.append(drv)
     elif build.kind == "rocm":

@@ -77,12 +77,26 @@ class PythonRelease:
 
 
 @dataclass(frozen=True)
+class DriverFloor:
+    """The oldest driver that supports GPUs of these compute capabilities at all (None: no figure, see note)."""
+
+    cc: tuple[str, ...]
+    driver_min: Mapping[str, str] | None
+    derived: bool
+    l4t: bool
+    source: tuple[str, ...]
+    first_cuda: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Architecture:
     name: str
     cc: tuple[str, ...]
     nvml: int | None
     bf16: bool
     source: tuple[str, ...]
+    driver_floors: tuple[DriverFloor, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .matrix import (
-    Architecture, Build, CudaToolkit, GpuModel, Install, Matrix, PythonRelease, Source, Targets, TorchRelease, vtuple,
+    Architecture, Build, CudaToolkit, DriverFloor, GpuModel, Install, Matrix, PythonRelease, Source, Targets, TorchRelease,
+    vtuple,
 )
 from .matrixamd import amd_gpus_from_data, rocm_rule_from_data
 from .matrixcheck import consistency_problems
@@ -88,7 +89,9 @@ def matrix_from_data(data: Mapping[str, Any], file: str = "") -> Matrix:
             )
         ),
         architectures=tuple(
-            Architecture(a["name"], tuple(a["cc"]), a.get("nvml"), bool(a.get("bf16", False)), tuple(a["source"]))
+            Architecture(a["name"], tuple(a["cc"]), a.get("nvml"), bool(a.get("bf16", False)), tuple(a["source"]), tuple(
+                DriverFloor(tuple(f["cc"]), f.get("driver_min"), bool(f.get("derived")), bool(f.get("l4t")), tuple(f["source"]),
+                            f.get("first_cuda"), f.get("note")) for f in a.get("driver_floors", ())))
             for a in data["architectures"]
         ),
         cuda_toolkits=tuple(toolkits),

@@ -7,6 +7,8 @@ the app reuse them.
   run on exactly that capability and nothing else.
 - Driver: at least the build CUDA's own minimum driver (per OS), or the minor-version-compatibility floor of its
   major; the PTX route needs the toolkit's own minimum, since minor-version compatibility cannot JIT-compile.
+  And, whatever the build, at least the floor of every NVIDIA GPU planned for: a driver released before an
+  architecture cannot run it at all (matrix `architectures[].driver_floors`; Jetson parts have none).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .matrix import CudaToolkit, Matrix, Targets, cc_tuple, sm_name, vtuple
-from .model import Check, Host
+from .model import Check, GpuInfo, Host
 
 
 def driver_os(host: Host) -> str:
@@ -68,25 +70,82 @@ def _coverage(targets: Targets, cc: str) -> Coverage:
     return Coverage(False, False, f"no kernels for {sm_name(cc)}: the wheel carries {carried}")
 
 
-def driver_floor(tk: CudaToolkit, host: Host, *, needs_own: bool) -> str:
+@dataclass(frozen=True)
+class GpuFloor:
+    """The oldest driver that supports a GPU of this machine at all, for the host's OS."""
+
+    driver: str
+    arch: str
+    cc: str
+    os: str
+    derived: bool
+    sources: tuple[str, ...]
+
+
+def gpu_driver_floor(matrix: Matrix, host: Host) -> GpuFloor | None:
+    """The highest architecture driver floor among the host's NVIDIA GPUs; None where no GPU has a known floor."""
+    if host.os == "macos":
+        return None
+    os_key = driver_os(host)
+    best: GpuFloor | None = None
+    for g in host.nvidia_gpus:
+        cc = _gpu_cc(matrix, g)
+        arch = matrix.arch_for_cc(cc) if cc else None
+        if cc is None or arch is None:
+            continue
+        base = "{}.{}".format(*cc_tuple(cc))
+        for f in arch.driver_floors:
+            if base in f.cc and f.driver_min:
+                drv = f.driver_min.get(os_key) or f.driver_min["linux"]
+                if best is None or vtuple(drv) > vtuple(best.driver):
+                    best = GpuFloor(drv, arch.name, base, os_key, f.derived, f.source)
+    return best
+
+
+def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
+    if g.cc:
+        return g.cc
+    model = matrix.find_gpu(g.name)
+    return model.cc if model else None
+
+
+def _toolkit_floor(tk: CudaToolkit, os_key: str, needs_own: bool) -> tuple[str, str | None, str]:
+    """(the toolkit's own minimum, its minor-version-compatibility floor or None, the one that applies)."""
+    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
+    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
+    return own, compat, compat if (compat and not needs_own) else own
+
+
+def driver_floor(tk: CudaToolkit, host: Host, *, needs_own: bool, gpu: GpuFloor | None = None) -> str:
     """The oldest driver that runs CUDA `tk` builds on `host`: the minor-version-compatibility floor where there is
-    one and no PTX has to be JIT-compiled, else the toolkit's own minimum. The why-chain and the driver advice both
-    quote this number, so they cannot disagree."""
-    os_key = driver_os(host)
-    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
-    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
-    return compat if (compat and not needs_own) else own
+    one and no PTX has to be JIT-compiled, else the toolkit's own minimum; and never below the floor of the GPU
+    (`gpu_driver_floor`). The why-chain and the driver advice both quote this number, so they cannot disagree."""
+    need = _toolkit_floor(tk, driver_os(host), needs_own)[2]
+    return gpu.driver if gpu is not None and vtuple(gpu.driver) > vtuple(need) else need
 
 
-def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple[str, ...]) -> Check:
+def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple[str, ...],
+                 gpu: GpuFloor | None = None) -> Check:
+    """Does the host's driver run CUDA `tk` builds (and support its GPUs at all)? Passes when the driver is unknown."""
     os_key = driver_os(host)
-    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
-    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
+    own, compat, tk_need = _toolkit_floor(tk, os_key, needs_own)
     src = ", ".join(sources)
+    floor = driver_floor(tk, host, needs_own=needs_own, gpu=gpu)
+    # the GPU's floor matters only where it is above what the toolkit itself asks
+    binding = gpu if gpu is not None and vtuple(gpu.driver) > vtuple(tk_need) else None
+    if binding is not None:
+        src = ", ".join(dict.fromkeys((*sources, *binding.sources)))
     if host.driver is None:
-        need = driver_floor(tk, host, needs_own=needs_own)
-        return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {need}", src)
+        why = f" ({binding.arch} GPUs need it)" if binding is not None else ""
+        return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {floor}{why}", src)
     d = vtuple(host.driver)
+    if binding is not None and d < vtuple(binding.driver):
+        return Check(
+            "driver", False,
+            f"driver {host.driver} predates {binding.arch} GPUs ({sm_name(binding.cc)}): they need >= {binding.driver} "
+            f"({os_key}): update the driver",
+            src,
+        )
     if d >= vtuple(own):
         return Check("driver", True, f"driver {host.driver} >= {own}, CUDA {tk.version}'s own minimum ({os_key})", src)
     if compat and d >= vtuple(compat):
@@ -103,7 +162,6 @@ def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple
             f"(CUDA {tk.version}'s own minimum is {own})",
             src,
         )
-    floor = driver_floor(tk, host, needs_own=needs_own)
     return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
 
 

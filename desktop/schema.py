@@ -13,7 +13,7 @@ import re
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from .errors import TorchDeskError
 
@@ -164,6 +164,8 @@ def validate_data(data: Any, file: Path | str = "<data>") -> None:
     for section in ("python_releases", "architectures", "cuda_toolkits", "gpus", "torch_releases"):
         for i, row in enumerate(data[section]):
             refs(f"$.{section}[{i}].source", row["source"])
+    for i, arch in enumerate(data["architectures"]):
+        _check_driver_floors(arch, f"$.architectures[{i}]", file, refs)
     for i, rel in enumerate(data["torch_releases"]):
         for j, b in enumerate(rel["builds"]):
             refs(f"$.torch_releases[{i}].builds[{j}].source", b["source"])
@@ -180,3 +182,22 @@ def validate_data(data: Any, file: Path | str = "<data>") -> None:
             date.fromisoformat(d if len(d) == 10 else d + "-01")
         except ValueError as exc:
             raise MatrixError(file, f"$.python_releases[{i}].released", f"{d!r} is not a date ({exc})") from None
+
+
+def _check_driver_floors(arch: Any, path: str, file: Path | str, refs: Callable[[str, Iterable[str]], None]) -> None:
+    """A driver floor names only its own architecture's compute capabilities, each once, and says why when it
+    has no figure (a Jetson part, or a toolkit older than the driver table)."""
+    seen: set[str] = set()
+    for j, row in enumerate(arch.get("driver_floors", ())):
+        p = f"{path}.driver_floors[{j}]"
+        refs(f"{p}.source", row["source"])
+        for cc in row["cc"]:
+            if cc not in arch["cc"]:
+                raise MatrixError(file, f"{p}.cc", f"compute capability {cc} is not one of {arch['name']}'s")
+            if cc in seen:
+                raise MatrixError(file, f"{p}.cc", f"compute capability {cc} has more than one driver floor")
+            seen.add(cc)
+        if row.get("l4t") and "driver_min" in row:
+            raise MatrixError(file, f"{p}.driver_min", "a Jetson (l4t) row carries no driver floor")
+        if "driver_min" not in row and not row.get("note"):
+            raise MatrixError(file, p, "a row without driver_min needs a note saying why")

@@ -17,16 +17,19 @@ from desktop.resolve import resolve
 from desktop.usecases.driver_advice import driver_advice
 from desktop.usecases.planning import recommend
 
-ADVICE = re.compile(r"^driver (\S+) cannot run CUDA (\S+) builds: update to (\S+) or newer to use PyTorch (\S+) and later$")
+ADVICE = re.compile(r"^driver (\S+) cannot run CUDA (\S+) builds(?: on [\w ]+ GPUs)?: update to (\S+) or newer to use PyTorch (\S+) and later$")
+# how the why-chain quotes a minimum: the toolkit's ('older than X,', 'needs >= X:') or the GPU's ('need >= X (linux)')
+QUOTE = re.compile(r"older than (\S+),|needs >= (\S+):|they need >= (\S+) \(")
 
 CASES = [
     # id, GPU (model name or compute capability), driver, OS, the advice's driver
     ("h100-575-linux", "H100", "575.51.03", "linux", "580"),  # the issue's 580 vs 595.45.04
-    ("h100-470-linux", "H100", "470.57.02", "linux", "525.60.13"),
-    ("rtx5090-470-linux", "RTX 5090", "470.57.02", "linux", "525.60.13"),
+    ("h100-470-linux", "H100", "470.57.02", "linux", "520"),  # the R520 floor of Hopper opens the 11.x builds first
+    ("rtx5090-470-linux", "RTX 5090", "470.57.02", "linux", "570.26"),  # Blackwell's own floor, not 12.x's 525.60.13
     ("rtx5090-575-windows", "RTX 5090", "575.51.03", "windows", "580"),
     ("gtx1080-470-windows", "GTX 1080", "470.57.02", "windows", "528.33"),
-    ("cc9.0-450-windows-ptx", "9.0", "450.80.02", "windows", "511.23"),  # sm_90 only through PTX: the own minimum
+    # sm_90 only through PTX needs CUDA 11.6's own 511.23, but Hopper itself needs the R520 driver
+    ("cc9.0-450-windows-ptx", "9.0", "450.80.02", "windows", "520.06"),
 ]
 
 
@@ -63,12 +66,10 @@ def test_advice_names_the_resolvers_own_threshold(gpu: str, driver: str, os_name
     variant = "cu" + cuda.replace(".", "")
     pins = Preferences(torch=torch, variant=variant)
     # the why-chain of the original machine rejects that build quoting the same number
-    assert driver_failures(matrix, host, pins) == [f"older than {need},"] or \
-        driver_failures(matrix, host, pins) == [f"needs >= {need}:"]
+    assert driver_failures(matrix, host, pins) == [need]
     # with that driver the build runs; with anything older it does not, and only the driver stands in the way
     assert resolve(matrix, host_for(matrix, gpu, need, os_name), pins).plan is not None
-    assert driver_failures(matrix, host_for(matrix, gpu, just_below(need), os_name), pins) in (
-        [f"older than {need},"], [f"needs >= {need}:"])
+    assert driver_failures(matrix, host_for(matrix, gpu, just_below(need), os_name), pins) == [need]
 
 
 def driver_failures(matrix, host, pins: Preferences) -> list[str]:  # type: ignore[no-untyped-def]
@@ -78,7 +79,7 @@ def driver_failures(matrix, host, pins: Preferences) -> list[str]:  # type: igno
     failed = [c for cand in res.rejected if (cand.torch, cand.variant) == (pins.torch, pins.variant)
               for c in cand.checks if not c.ok]
     assert failed and all(c.check == "driver" for c in failed), failed
-    return [m.group(0) for c in failed for m in [re.search(r"older than \S+,|needs >= \S+:", c.detail)] if m]
+    return [next(g for g in m.groups() if g) for c in failed for m in [QUOTE.search(c.detail)] if m]
 
 
 def test_no_advice_without_a_driver_to_update() -> None:

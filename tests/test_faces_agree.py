@@ -146,6 +146,9 @@ DESCRIBED = [
     # id, CLI flags, the app's Plan-for-another-machine form (GPU, driver, OS)
     ("rtx5090-windows-575", ("--gpu", "GeForce RTX 5090", "--driver", "575.51.03", "--os", "windows"),
      ("GeForce RTX 5090", "575.51.03", "windows")),
+    # a driver older than the GPU's architecture: no GPU plan, and both faces advise Blackwell's floor
+    ("rtx5090-linux-550", ("--gpu", "GeForce RTX 5090", "--driver", "550.54.14", "--os", "linux"),
+     ("GeForce RTX 5090", "550.54.14", "linux")),
     ("gtx1080-driver-470", ("--gpu", "GeForce GTX 1080", "--driver", "470.57.02", "--os", "linux"),
      ("GeForce GTX 1080", "470.57.02", "linux")),
     ("no-gpu", ("--no-gpu", "--os", "linux"), ("(no GPU)", "", "linux")),

@@ -31,8 +31,11 @@ SCENARIOS = [
      nv("RTX 5090", driver="575.51.03"), Preferences(), "ok", ("2.13.0", "cu129", "3.14", None)),
     ("rtx5090-driver-580: CUDA 13.2 default through minor-version compatibility",
      nv("RTX 5090", driver="580.65.06"), Preferences(), "ok", ("2.15.0", "cu132", "3.14", None)),
-    ("rtx5090-driver-560: no CUDA 13; 12.8/12.9 via the 12.x minor-compat floor",
-     nv("RTX 5090", driver="560.35.03"), Preferences(), "ok", ("2.13.0", "cu129", "3.14", None)),
+    # 12.x minor-version compatibility alone would allow cu128/cu129, but no driver before R570 runs Blackwell
+    ("rtx5090-driver-560: the driver predates Blackwell (R570 floor), so no GPU build",
+     nv("RTX 5090", driver="560.35.03"), Preferences(), "no_match", None),
+    ("rtx5090-driver-570.26: at Blackwell's floor, 12.8/12.9 via the 12.x minor-compat floor",
+     nv("RTX 5090", driver="570.26"), Preferences(), "ok", ("2.13.0", "cu129", "3.14", None)),
     ("gtx1080-newest-release-dropped-pascal", nv("GTX 1080", driver="580.65.06"), Preferences(), "ok", ("2.14.1", "cu126", "3.14", None)),
     ("gtx1080-pinned-to-newest-release", nv("GTX 1080", driver="580.65.06"), Preferences(torch="2.15"), "no_match", None),
     ("h100-driver-580-capture", nv("H100 80GB HBM3", driver="580.159.04"), Preferences(), "ok", ("2.15.0", "cu132", "3.14", None)),

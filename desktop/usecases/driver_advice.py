@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..matrix import Matrix, vtuple
 from ..model import Candidate, Host, Resolution
-from ..rules import driver_floor, gpu_coverage
+from ..rules import driver_floor, gpu_coverage, gpu_driver_floor
 
 
 def driver_advice(matrix: Matrix, host: Host, res: Resolution) -> list[str]:
@@ -29,8 +29,11 @@ def driver_advice(matrix: Matrix, host: Host, res: Resolution) -> list[str]:
     # a GPU of this machine runs the build's PTX (JIT needs it), else the minor-version-compatibility floor.
     targets = build.platforms.get(host.platform)
     needs_own = targets is not None and any(gpu_coverage(targets, cc).via_ptx for cc in _nvidia_ccs(matrix, host))
-    need = driver_floor(tk, host, needs_own=needs_own)
-    return [f"driver {host.driver} cannot run CUDA {tk.version} builds: update to {need} or newer "
+    # ... and never below the floor of the GPU itself (a driver older than Blackwell cannot run a Blackwell GPU).
+    gpu = gpu_driver_floor(matrix, host)
+    need = driver_floor(tk, host, needs_own=needs_own, gpu=gpu)
+    on = f" on {gpu.arch} GPUs" if gpu is not None and need == gpu.driver and vtuple(host.driver) < vtuple(gpu.driver) else ""
+    return [f"driver {host.driver} cannot run CUDA {tk.version} builds{on}: update to {need} or newer "
             f"to use PyTorch {first.torch} and later"]
 
 
