@@ -50,15 +50,18 @@ def resolve_python(args: argparse.Namespace) -> str:
         if not py.exists():
             raise UsageError(f"{prefix} has no python ({py} does not exist)")
         return str(py)
-    from ..detect import detect_host
+    from ..sanitize import escape_controls
+    from ..usecases.inventory import INCOMPLETE, find_environment
 
-    envs = detect_host().envs
-    for env in envs:
-        if env.name == args.name:
-            return str(env_python(env.prefix))  # env.python is its version, not a path
-    known = ", ".join(sorted(e.name for e in envs)) or "none found"
-    shown = args.name if len(args.name) <= 80 else args.name[:80] + "..."
-    raise UsageError(f"no conda environment named {shown!r} (found: {known})")
+    env = find_environment(args.name, by_path="torchdesk verify --prefix PATH")  # EnvLookupError is a UsageError
+    if env.unfinished:
+        raise UsageError(escape_controls(f"{env.name} at {env.prefix} is {env.state}; there is nothing to verify yet"),
+                         hint="wait for its job to finish" if env.state != INCOMPLETE
+                         else escape_controls(f"remove it with `torchdesk remove {env.prefix}` and create it again"))
+    py = env_python(env.prefix)  # env.python is its version, not a path
+    if not py.exists():
+        raise UsageError(f"{env.prefix} has no python ({py} does not exist)")
+    return str(py)
 
 
 def print_result(r: Any, out: Any = sys.stdout) -> None:
