@@ -1,6 +1,6 @@
 """Issue #11: one environment inventory for both faces. A disk with envs in every kind of place (TorchDesk's
 folder, a registry-only prefix, a conda installation's base and envs/, a symlinked duplicate, a trailing-slash
-registry line, a stale registry line, an interrupted creation, one being created, one without python) is listed
+registry line, a stale registry line, .condarc envs_dirs and CONDA_ENVS_PATH, an interrupted creation, one being created, one without python) is listed
 the same by `torchdesk envs --json`, the app's Environments tab (at start-up and on Refresh), `doctor`, and what
 `verify --name X` resolves; an ambiguous name is refused with every prefix and the --prefix hint.
 
@@ -68,13 +68,17 @@ def build_disk(root: Path, home: Path) -> dict[str, Path]:
     beta = make_env(conda / "envs" / "beta", torch="2.5.1+cu124")
     nopy = make_env(conda / "envs" / "nopy", torch=None, python=False)
     (conda / "envs" / "alpha-link").symlink_to(alpha)  # the same env again, through a symlink
+    gamma = make_env(root / "condarc-envs" / "gamma", torch=None)  # an envs_dirs entry of ~/.condarc
+    (home / ".condarc").write_text(f"channels:\n  - conda-forge\nenvs_dirs:\n  - {root / 'condarc-envs'}\n")
+    delta = make_env(Path(os.environ["CONDA_ENVS_PATH"]) / "delta", torch=None)
     gone = make_env(root / "gone")
     shutil.rmtree(gone)  # its registry line stays behind, stale
     reg = conda_environments_txt()
     reg.parent.mkdir(parents=True, exist_ok=True)
     reg.write_text("\n".join([str(proj), f"{proj}/", str(gone), str(alpha), str(beta), str(conda / "envs" / "alpha-link")])
                    + "\n")
-    return {"alpha": alpha, "half": half, "busy": busy, "proj": proj, "base": conda, "beta": beta, "nopy": nopy}
+    return {"alpha": alpha, "half": half, "busy": busy, "proj": proj, "base": conda, "beta": beta, "nopy": nopy,
+            "gamma": gamma, "delta": delta}
 
 
 @pytest.fixture
@@ -83,13 +87,14 @@ def disk(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> dict[st
     for var in ("CONDA_EXE", "MAMBA_EXE", "MAMBA_ROOT_PREFIX", "CONDA_ENVS_PATH", "CONDA_ENVS_DIRS", "CONDA_PREFIX"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("PATH", str(tmp_path / "no-bin"))
+    monkeypatch.setenv("CONDA_ENVS_PATH", str(tmp_path / "envs-path"))  # conda's extra envs folders
     for k, v in GPU.items():
         monkeypatch.setenv(k, v)
     return build_disk(tmp_path, home)
 
 
 def cli(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    env = cli_env(home, PATH=os.environ["PATH"], **GPU)
+    env = cli_env(home, PATH=os.environ["PATH"], CONDA_ENVS_PATH=os.environ["CONDA_ENVS_PATH"], **GPU)
     return run_cli(list(args), home, env=env, timeout=300)
 
 
@@ -107,6 +112,7 @@ def test_the_inventory_lists_every_kind_of_place_once(disk: dict[str, Path]) -> 
     assert entries["busy"].state == f"being created (pid {os.getpid()})" and entries["busy"].unfinished
     assert entries["nopy"].state == NO_PYTHON and not entries["nopy"].unfinished
     assert entries["alpha"].ok and entries["beta"].torch == "2.5.1+cu124"
+    assert entries["gamma"].sources == (CONDA_ENVS,) and entries["delta"].sources == (CONDA_ENVS,)
     assert {n for n, e in entries.items() if e.by_torchdesk} == {"alpha", "half", "busy"}
     # a lookup by path finds the entry, through the symlink or with a trailing slash too
     assert find_environment(str(disk["base"] / "envs" / "alpha-link")).prefix == str(disk["alpha"])
