@@ -131,6 +131,12 @@ def test_ambiguous_names_are_refused_with_every_prefix(disk: dict[str, Path], ho
     assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
     assert str(envs_dir() / "twin") in r.stderr and str(disk["base"] / "envs" / "twin") in r.stderr
     assert "--prefix" in r.stderr
+    for argv in (("repair", "twin", "--check"), ("export", "--lock", "twin", "-o", str(home / "lock"))):
+        r = cli(home, *argv)  # every lookup by name is the same one
+        assert r.returncode == 2 and "2 environments are named 'twin'" in r.stderr, (argv, r.stderr)
+        assert str(envs_dir() / "twin") in r.stderr and str(disk["base"] / "envs" / "twin") in r.stderr
+    r = cli(home, "repair", "half")
+    assert r.returncode == 2 and "incomplete (creation interrupted)" in r.stderr and "torchdesk remove" in r.stderr
     r = cli(home, "remove", "twin", "--yes")
     assert r.returncode == 1 and (envs_dir() / "twin").exists() and (disk["base"] / "envs" / "twin").exists()
 

@@ -10,13 +10,10 @@ from pathlib import Path
 
 def run_export_lock(args: argparse.Namespace) -> int:
     """Write the lock of an existing env into -o FOLDER (default ./<env>-lock)."""
-    from ..engine import find_env
-    from ..errors import UsageError
     from ..exactlock import LockError, export_lock
+    from ..usecases.inventory import find_environment, require_finished
 
-    prefix = find_env(args.lock)
-    if prefix is None:
-        raise UsageError(f"no conda environment named {args.lock!r}; `torchdesk envs` lists them")
+    prefix = Path(require_finished(find_environment(args.lock, by_path="torchdesk export --lock PATH")).prefix)
     out = Path(args.output or f"{prefix.name}-lock")
     try:
         files = export_lock(prefix, out, on_line=lambda line: print(f"    {line}", file=sys.stderr, flush=True))

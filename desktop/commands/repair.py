@@ -14,12 +14,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..driftguard import check_drift, repair_env
-    from ..engine import find_env
-    from ..errors import UsageError
+    from pathlib import Path
 
-    prefix = find_env(args.env)
-    if prefix is None:
-        raise UsageError(f"no conda environment named {args.env!r}; `torchdesk envs` lists them")
+    from ..usecases.inventory import find_environment, require_finished
+
+    prefix = Path(require_finished(find_environment(args.env, by_path="torchdesk repair PATH")).prefix)
     report = check_drift(prefix)
     for d in report.drifts:
         print(f"drift: {d.message}")

@@ -50,14 +50,10 @@ def resolve_python(args: argparse.Namespace) -> str:
         if not py.exists():
             raise UsageError(f"{prefix} has no python ({py} does not exist)")
         return str(py)
-    from ..sanitize import escape_controls
-    from ..usecases.inventory import INCOMPLETE, find_environment
+    from ..usecases.inventory import find_environment, require_finished
 
-    env = find_environment(args.name, by_path="torchdesk verify --prefix PATH")  # EnvLookupError is a UsageError
-    if env.unfinished:
-        raise UsageError(escape_controls(f"{env.name} at {env.prefix} is {env.state}; there is nothing to verify yet"),
-                         hint="wait for its job to finish" if env.state != INCOMPLETE
-                         else escape_controls(f"remove it with `torchdesk remove {env.prefix}` and create it again"))
+    # EnvLookupError and require_finished's refusals are UsageErrors: one line, exit code 2
+    env = require_finished(find_environment(args.name, by_path="torchdesk verify --prefix PATH"))
     py = env_python(env.prefix)  # env.python is its version, not a path
     if not py.exists():
         raise UsageError(f"{env.prefix} has no python ({py} does not exist)")

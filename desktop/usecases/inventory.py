@@ -261,3 +261,15 @@ def find_environment(name_or_prefix: str, entries: Sequence[EnvEntry] | None = N
     raise EnvLookupError(f"no conda environment named {shown!r} (found: {known})",
                          hint="`torchdesk envs` lists them")
 
+
+
+def require_finished(entry: EnvEntry) -> EnvEntry:
+    """`entry` itself, or a UsageError when a TorchDesk job's folder is still being created or was left unfinished."""
+    from ..sanitize import escape_controls
+
+    if not entry.unfinished:
+        return entry
+    hint = ("wait for its job to finish" if entry.state != INCOMPLETE
+            else f"remove it with `torchdesk remove {entry.prefix}` and create it again")
+    raise UsageError(escape_controls(f"the environment {entry.name} at {entry.prefix} is {entry.state}"),
+                     hint=escape_controls(hint))
