@@ -7,22 +7,11 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import subprocess
 import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchtime import median_line, wall
+
 TARGET = 3.0
-
-
-def wall(cmd: list[str], runs: int) -> list[float]:
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        times.append(time.perf_counter() - start)
-    return times
 
 
 def main() -> int:
@@ -39,10 +28,9 @@ def main() -> int:
     for _ in range(args.runs):
         base += wall(base_cmd, 1)
         det += wall(detect_cmd, 1)
-    b, d = statistics.median(base), statistics.median(det)
-    ratio = d / b
-    print(f"python -c pass:              median {b * 1000:7.1f} ms  (min {min(base) * 1000:.1f})")
-    print(f"torchdesk detect --json:     median {d * 1000:7.1f} ms  (min {min(det) * 1000:.1f})")
+    ratio = statistics.median(det) / statistics.median(base)
+    print(median_line("python -c pass:", base, unit="ms"))
+    print(median_line("torchdesk detect --json:", det, unit="ms"))
     print(f"ratio: {ratio:.2f}x  (target <= {TARGET:g}x: {'met' if ratio <= TARGET else 'NOT met'})")
     return 0
 

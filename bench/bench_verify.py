@@ -17,7 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchtime import ROOT, median_line, wall
+
 sys.path.insert(0, str(ROOT))
 
 CPU_TORCH = "torch==2.13.0"
@@ -41,12 +42,6 @@ def cpu_torch_python() -> str | None:
     return str(py)
 
 
-def wall(cmd: list[str]) -> float:
-    t = time.perf_counter()
-    subprocess.run(cmd, capture_output=True, check=True)
-    return time.perf_counter() - t
-
-
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--python", help="interpreter with torch (default: the cached CPU-torch venv)")
@@ -59,10 +54,10 @@ def main() -> int:
 
     has_cuda = subprocess.run([python, "-c", "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 1)"],
                               capture_output=True).returncode == 0
-    wall([python, "-c", "import torch"])  # warm the page cache once
-    bare = [wall([python, "-c", "import torch"]) for _ in range(args.runs)]
+    wall([python, "-c", "import torch"], check=True)  # warm the page cache once
+    bare = wall([python, "-c", "import torch"], args.runs, check=True)
     init_code = "import torch; torch.cuda.init(); torch.zeros(1, device='cuda')" if has_cuda else "import torch"
-    init = [wall([python, "-c", init_code]) for _ in range(args.runs)]
+    init = wall([python, "-c", init_code], args.runs, check=True)
     ver, verdicts = [], set()
     for _ in range(args.runs):
         t = time.perf_counter()
@@ -71,9 +66,9 @@ def main() -> int:
         verdicts.add(r.verdict)
     b, i, v = statistics.median(bare), statistics.median(init), statistics.median(ver)
     print(f"python: {python}  (CUDA {'yes' if has_cuda else 'no'}; verdicts {sorted(verdicts)})")
-    print(f"bare `import torch`            median {b:.3f}s  runs {[round(x, 3) for x in bare]}")
-    print(f"import torch + CUDA init       median {i:.3f}s")
-    print(f"verify_python (whole)          median {v:.3f}s  runs {[round(x, 3) for x in ver]}")
+    print(median_line("bare `import torch`", bare))
+    print(median_line("import torch + CUDA init", init))
+    print(median_line("verify_python (whole)", ver))
     print(f"verify beyond import+CUDA init {v - i:+.3f}s  (target <= 1 s)")
     print(f"ratio verify / bare import     {v / b:.2f}")
     return 0

@@ -805,7 +805,7 @@ def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None 
     returned as it is. For any other env, Python and torch are read off its files (nothing is run) and the
     matching release and build are looked up in the compatibility data.
     """
-    from .detect_conda import read_env
+    from .detect.conda import read_env
     from .resolve import plan_for
 
     p = Path(prefix)

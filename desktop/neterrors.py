@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -197,42 +197,50 @@ def proxy_setting() -> tuple[str, str] | None:
     return None
 
 
+def _is(kind: str) -> Callable[[NetFailure], bool]:
+    return lambda f: f.kind == kind
+
+
+# explain()'s rows, first match wins: (matcher, what happened and what it means, what to do). The sentence and the
+# hint are joined by a space; {host}, {code}, {proxy} and {mirror_hint} are filled in. HTTP answers are matched
+# by status after every connection kind, so the last row takes any other failure ("http", or a kind without a row).
+_EXPLANATIONS: tuple[tuple[Callable[[NetFailure], bool], str, str], ...] = (
+    (_is("dns"), "The name {host} could not be looked up (DNS), so it could not be reached: you seem to be offline, "
+                 "or the address is wrong;", "check the network connection, or {mirror_hint}."),
+    (_is("refused"), "The server at {host} refused the connection: nothing answers at that address;",
+     "check the address, or {mirror_hint}."),
+    (_is("timeout"), "The server at {host} did not answer in time: the network is slow or something blocks it;",
+     "try again, or {mirror_hint}."),
+    (_is("unreachable"), "The server at {host} cannot be reached (no network route): you seem to be offline;",
+     "check the network connection and try again."),
+    (_is("connect"), "Could not connect to {host}: you seem to be offline, or the server is down;",
+     "check the network connection, or {mirror_hint}."),
+    (_is("tls"), "The secure (TLS) connection to {host} failed: a proxy or firewall may be intercepting it, or the "
+                 "server is not what the address says;", "if you are behind a proxy, set HTTPS_PROXY, or {mirror_hint}."),
+    (_is("proxy"), "{proxy} could not be used to reach {host}:",
+     "check or set HTTPS_PROXY to a proxy that works, or unset it if you need none."),
+    (lambda f: f.status is not None and f.status >= 500, "The server at {host} answered {code}: it has a problem on "
+     "its side;", "try again later, or {mirror_hint}."),
+    (lambda f: f.status in (401, 403), "The server at {host} refused access ({code}): the source needs a login or "
+     "does not allow this;", "check the address and its credentials, or {mirror_hint}."),
+    (lambda f: f.status == 429, "The server at {host} answered {code}: it is limiting requests;",
+     "wait a few minutes and try again, or {mirror_hint}."),
+    (lambda f: True, "The server at {host} answered {code}: the address is wrong or this source does not carry the "
+     "package;", "check the address, or {mirror_hint}."),
+)
+
+
+def _proxy_words() -> str:
+    setting = proxy_setting()
+    return f"The proxy in {setting[0]} ({setting[1]})" if setting else "The proxy"
+
+
 def explain(failure: NetFailure, *, mirror_hint: str = MIRROR_HINT_CLI) -> str:
     """One sentence: which host could not be reached, what that means and what to do."""
-    host = failure.host or "the package server"
-    if failure.kind == "dns":
-        return (f"The name {host} could not be looked up (DNS), so it could not be reached: you seem to be offline, "
-                f"or the address is wrong; check the network connection, or {mirror_hint}.")
-    if failure.kind == "refused":
-        return (f"The server at {host} refused the connection: nothing answers at that address; check the address, "
-                f"or {mirror_hint}.")
-    if failure.kind == "timeout":
-        return (f"The server at {host} did not answer in time: the network is slow or something blocks it; try again, "
-                f"or {mirror_hint}.")
-    if failure.kind == "unreachable":
-        return (f"The server at {host} cannot be reached (no network route): you seem to be offline; check the network "
-                "connection and try again.")
-    if failure.kind == "connect":
-        return (f"Could not connect to {host}: you seem to be offline, or the server is down; check the network "
-                f"connection, or {mirror_hint}.")
-    if failure.kind == "tls":
-        return (f"The secure (TLS) connection to {host} failed: a proxy or firewall may be intercepting it, or the "
-                f"server is not what the address says; if you are behind a proxy, set HTTPS_PROXY, or {mirror_hint}.")
-    if failure.kind == "proxy":
-        setting = proxy_setting()
-        proxy = f"the proxy in {setting[0]} ({setting[1]})" if setting else "the proxy"
-        return (f"{proxy[0].upper()}{proxy[1:]} could not be used to reach {host}: check or set HTTPS_PROXY "
-                "to a proxy that works, or unset it if you need none.")
-    code = f"{failure.status} {failure.reason}".strip() if failure.status else "an error"
-    if failure.status is not None and failure.status >= 500:
-        return (f"The server at {host} answered {code}: it has a problem on its side; try again later, or {mirror_hint}.")
-    if failure.status in (401, 403):
-        return (f"The server at {host} refused access ({code}): the source needs a login or does not allow this; "
-                f"check the address and its credentials, or {mirror_hint}.")
-    if failure.status == 429:
-        return f"The server at {host} answered {code}: it is limiting requests; wait a few minutes and try again, or {mirror_hint}."
-    return (f"The server at {host} answered {code}: the address is wrong or this source does not carry the package; "
-            f"check the address, or {mirror_hint}.")
+    sentence, hint = next((s, h) for matches, s, h in _EXPLANATIONS if matches(failure))
+    code = f"{failure.status} {failure.reason or ''}".strip() if failure.status else "an error"
+    return f"{sentence} {hint}".format(host=failure.host or "the package server", code=code, mirror_hint=mirror_hint,
+                                       proxy=_proxy_words() if "{proxy}" in sentence else "")
 
 
 def explain_text(error: BaseException | str | Iterable[str], *, url: str | None = None,

@@ -67,13 +67,23 @@ def _coverage(targets: Targets, cc: str) -> Coverage:
     return Coverage(False, False, f"no kernels for {sm_name(cc)}: the wheel carries {carried}")
 
 
+def driver_floor(tk: CudaToolkit, host: Host, *, needs_own: bool) -> str:
+    """The oldest driver that runs CUDA `tk` builds on `host`: the minor-version-compatibility floor where there is
+    one and no PTX has to be JIT-compiled, else the toolkit's own minimum. The why-chain and the driver advice both
+    quote this number, so they cannot disagree."""
+    os_key = driver_os(host)
+    own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
+    compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
+    return compat if (compat and not needs_own) else own
+
+
 def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple[str, ...]) -> Check:
     os_key = driver_os(host)
     own = tk.driver_min.get(os_key) or tk.driver_min["linux"]
     compat = tk.minor_compat_min.get(os_key) or tk.minor_compat_min.get("linux") if tk.minor_compat_min else None
     src = ", ".join(sources)
     if host.driver is None:
-        need = own if (needs_own or not compat) else compat
+        need = driver_floor(tk, host, needs_own=needs_own)
         return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {need}", src)
     d = vtuple(host.driver)
     if d >= vtuple(own):
@@ -92,7 +102,7 @@ def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple
             f"(CUDA {tk.version}'s own minimum is {own})",
             src,
         )
-    floor = compat if (compat and not needs_own) else own
+    floor = driver_floor(tk, host, needs_own=needs_own)
     return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
 
 

@@ -80,6 +80,17 @@ def bundle_check() -> int:
         compile(p.read_bytes(), str(p), "exec")  # a plain, readable .py file another Python can run
         return str(p)
 
+    def uv_binary():
+        import subprocess
+
+        from desktop.wheelstage import find_uv
+
+        path, why = find_uv()  # what the wheel stage itself calls
+        if path is None:
+            raise FileNotFoundError(why)
+        out = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=60, check=True)
+        return {"path": path, "version": out.stdout.strip()}
+
     def core_imports():
         import importlib
         import pkgutil
@@ -96,6 +107,7 @@ def bundle_check() -> int:
     check("data_files", data_files)
     check("smoke_script", smoke_script)
     check("rattler", rattler_native)
+    check("uv", uv_binary)
     check("qt", qt_offscreen)
     print(json.dumps({"ok": not failed, "failed": failed, "checks": checks}, sort_keys=True))
     return 1 if failed else 0

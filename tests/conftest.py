@@ -1,4 +1,4 @@
-"""Shared test setup. Qt runs offscreen; helper fixtures live in the test modules that use them."""
+"""Shared test setup: Qt runs offscreen, the real HOME stays untouched, and the fixtures several modules use."""
 
 from __future__ import annotations
 
@@ -73,3 +73,23 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pkgs: Path) -> Path:
     h = tmp_path / "home"
     isolate_home(monkeypatch, h, pkgs)
     return h
+
+
+@pytest.fixture
+def h100_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`home`, on a machine that detection reads as one H100 (test_ui.H100's overrides): the window's create tests."""
+    from test_ui import H100
+
+    for k, v in H100.items():
+        monkeypatch.setenv(k, v)
+    return home
+
+
+@pytest.fixture
+def refused_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

@@ -166,3 +166,42 @@ def test_no_import_circles() -> None:
 
 def test_faces_do_not_import_each_other_and_the_core_imports_neither() -> None:
     assert layer_violations(import_graph()) == []
+
+
+# --- the use-case layer both faces call (desktop/usecases) ------------------------------------------------------
+
+def usecase_violations(graph: dict[str, set[str]]) -> list[str]:
+    """Imports that would tie a use case to one face: argparse, Qt, desktop.ui, desktop.commands or desktop.cli."""
+    bad = []
+    for mod, deps in sorted(graph.items()):
+        if mod != "desktop.usecases" and not mod.startswith("desktop.usecases."):
+            continue
+        for dep in sorted(deps):
+            if dep == "argparse" or dep in QT_PACKAGES or _layer(dep) in ("ui", "cli", "entry"):
+                bad.append(f"{mod} imports {dep}")
+    return bad
+
+
+def test_usecases_import_neither_argparse_nor_a_face() -> None:
+    g = import_graph()
+    assert {"desktop.usecases.planning", "desktop.usecases.recipe", "desktop.usecases.driver_advice"} <= set(g)
+    assert usecase_violations(g) == []
+    planted = {"desktop.usecases.x": {"argparse", "desktop.ui.choices", "desktop.commands._common", "PySide6", "desktop.model"}}
+    assert usecase_violations(planted) == ["desktop.usecases.x imports PySide6", "desktop.usecases.x imports argparse",
+                                           "desktop.usecases.x imports desktop.commands._common",
+                                           "desktop.usecases.x imports desktop.ui.choices"]
+
+
+def test_usecases_pull_in_no_argparse_and_no_face_at_run_time() -> None:
+    """Imported in a fresh interpreter, the use cases load neither argparse nor a face, not even indirectly."""
+    mods = [m for m in core_modules() if m.startswith("desktop.usecases")]
+    code = (
+        "import importlib, sys\n"
+        f"for m in {mods!r}: importlib.import_module(m)\n"
+        "bad = sorted(m for m in sys.modules if m == 'argparse' or m.startswith(('desktop.ui', 'desktop.commands'))"
+        " or m == 'desktop.cli' or m.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+        "print(bad)"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]", p.stdout

@@ -92,7 +92,7 @@ def test_corrupt_matrix_file_is_an_error_naming_the_file(tmp_path: Path, text: s
 def test_recommend_text_shows_the_chain() -> None:
     p = td("recommend", "--gpu", "RTX 4090", "--driver", "570.86.10")
     assert p.returncode == 0, p.stderr
-    for needle in ("Recommendation: torch", "Why", "compute capability 8.9", "pip install torch==", "--index-url"):
+    for needle in ("Recommendation: torch", "Why", "compute capability 8.9", "pip install --index-url", " torch==", "conda create -y -n torch-"):
         assert needle in p.stdout
 
 

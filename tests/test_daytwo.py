@@ -10,15 +10,14 @@ activation script run by a real bash, the files written, and the CLI.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
-import zipfile
 from pathlib import Path
 
 import pytest
-from localrepo import LocalRepo, _record_hash, build_pip_index
+from localrepo import LocalRepo, build_pip_index
+from standins import CPU_PLAN, pip_env, run_cli, standin_ipykernel
 
 from desktop.driftguard import (
     CONSTRAINTS,
@@ -40,9 +39,6 @@ from desktop.model import Plan
 from desktop.paths import env_python, envs_dir
 from desktop.procs import CancelToken
 
-ROOT = Path(__file__).resolve().parent.parent
-CPU_PLAN = Plan(torch="2.5.1", variant="cpu", python="3.11", torchvision="0.20.1", torchaudio="2.5.1", numpy="<2",
-                index_url="https://download.pytorch.org/whl/cpu")
 CUDA_PLAN = Plan(torch="2.5.1", variant="cu121", python="3.11", torchvision="0.20.1", torchaudio="2.5.1",
                  numpy="<2", index_url="https://download.pytorch.org/whl/cu121", cuda="12.1")
 CUDA_WHEELS = (
@@ -59,15 +55,6 @@ SWAP_WHEELS = (
 )
 
 
-def _cli(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    p = subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                       text=True, timeout=300, check=False)
-    if check:
-        assert p.returncode == 0, p.stdout + p.stderr
-    return p
-
-
 def _create(spec: EnvSpec) -> tuple[object, list[str]]:
     lines: list[str] = []
     res = create_env(spec, engine=get_engine("embedded"), on_line=lines.append, on_progress=lambda p: None,
@@ -76,39 +63,7 @@ def _create(spec: EnvSpec) -> tuple[object, list[str]]:
     return res, lines
 
 
-def _pip_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_", "PYTHON", "CONDA_"))}
-    env.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1",
-               PIP_ROOT_USER_ACTION="ignore")
-    return env
-
-
 # --- Jupyter ------------------------------------------------------------------------------------------------------
-
-def _standin_ipykernel(root: Path) -> Path:
-    """A PEP 503 index with a STAND-IN ipykernel: its ipykernel_launcher writes down its argv and interpreter."""
-    files = {
-        "ipykernel/__init__.py": "__version__ = '6.29.5'  # TorchDesk test stand-in, not the real ipykernel\n",
-        "ipykernel_launcher.py": ("import json, sys\n"
-                                  "i = sys.argv.index('-f')\n"
-                                  "open(sys.argv[i + 1] + '.launched', 'w').write(json.dumps("
-                                  "{'argv': sys.argv[1:], 'prefix': sys.prefix}))\n"),
-        "ipykernel-6.29.5.dist-info/METADATA": "Metadata-Version: 2.1\nName: ipykernel\nVersion: 6.29.5\n",
-        "ipykernel-6.29.5.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: torchdesk-tests\nRoot-Is-Purelib: true\n"
-                                            "Tag: py3-none-any\n",
-    }
-    files["ipykernel-6.29.5.dist-info/RECORD"] = "".join(
-        f"{p},{_record_hash(c.encode())},{len(c.encode())}\n" for p, c in files.items()) + \
-        "ipykernel-6.29.5.dist-info/RECORD,,\n"
-    (root / "files").mkdir(parents=True)
-    whl = root / "files" / "ipykernel-6.29.5-py3-none-any.whl"
-    with zipfile.ZipFile(whl, "w") as z:
-        for p, c in files.items():
-            z.writestr(p, c)
-    (root / "simple" / "ipykernel").mkdir(parents=True)
-    (root / "simple" / "ipykernel" / "index.html").write_text(f'<a href="../../files/{whl.name}">{whl.name}</a>\n')
-    return root / "simple"
-
 
 def test_jupyter_data_dir_follows_jupyter_core(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("JUPYTER_PLATFORM_DIRS", raising=False)
@@ -145,7 +100,7 @@ def test_a_foreign_kernelspec_of_the_same_name_is_left_alone(monkeypatch: pytest
 
 def test_create_with_jupyter_registers_a_kernel_and_remove_removes_only_it(repo: LocalRepo, home: Path,
                                                                             tmp_path: Path) -> None:
-    jup = _standin_ipykernel(tmp_path / "jup-index")
+    jup = standin_ipykernel(tmp_path / "jup-index")
     spec = with_sources(spec_from_plan(CPU_PLAN, name="jk1"), channels=[repo.channel_url],
                         index_url=repo.torch_index_url, extras_index_url=jup.as_uri())
     spec = spec.__class__(**{**spec.__dict__, "jupyter": True})
@@ -161,7 +116,7 @@ def test_create_with_jupyter_registers_a_kernel_and_remove_removes_only_it(repo:
     # Jupyter would run exactly this argv: it must start the env's own python and find the launcher there
     conn = tmp_path / "kernel-1.json"
     argv = [a.replace("{connection_file}", str(conn)) for a in data["argv"]]
-    subprocess.run(argv, check=True, env=_pip_env(), timeout=60)
+    subprocess.run(argv, check=True, env=pip_env(), timeout=60)
     launched = json.loads(Path(str(conn) + ".launched").read_text())
     assert Path(launched["prefix"]).resolve() == prefix.resolve() and launched["argv"] == ["-f", str(conn)]
     # torch was held to its pins while ipykernel went in
@@ -171,18 +126,18 @@ def test_create_with_jupyter_registers_a_kernel_and_remove_removes_only_it(repo:
     other = kdir.parent / "my-own-kernel"
     other.mkdir()
     (other / "kernel.json").write_text(json.dumps({"argv": data["argv"], "display_name": "mine", "language": "python"}))
-    listed = json.loads(_cli("envs", "--json").stdout)
+    listed = json.loads(run_cli("envs", "--json", check=True).stdout)
     row = next(e for e in listed if e["name"] == "jk1")
     assert row["jupyter_kernel"]["name"] == kdir.name
-    assert kdir.name in _cli("envs").stdout
+    assert kdir.name in run_cli("envs", check=True).stdout
 
-    _cli("remove", "jk1", "--yes")
+    run_cli("remove", "jk1", "--yes", check=True)
     assert not prefix.exists() and not kdir.exists()
     assert (other / "kernel.json").is_file()
 
 
 def test_a_job_cancelled_after_the_kernel_was_written_removes_it(repo: LocalRepo, home: Path, tmp_path: Path) -> None:
-    jup = _standin_ipykernel(tmp_path / "jup-index")
+    jup = standin_ipykernel(tmp_path / "jup-index")
     spec = with_sources(spec_from_plan(CPU_PLAN, name="jk2"), channels=[repo.channel_url],
                         index_url=repo.torch_index_url, extras_index_url=jup.as_uri())
     spec = spec.__class__(**{**spec.__dict__, "jupyter": True})
@@ -238,7 +193,7 @@ def test_sh_activation_sets_and_deactivation_restores(guarded: tuple[Path, Path]
     deact = prefix / "etc/conda/deactivate.d/torchdesk-guard.sh"
     script = (f'. "{act}"; echo "A=$PIP_CONSTRAINT|$UV_CONSTRAINT"; . "{deact}"; '
               'echo "D=${PIP_CONSTRAINT-unset}|${UV_CONSTRAINT-unset}"')
-    env = {k: v for k, v in _pip_env().items() if k not in ("PIP_CONSTRAINT", "UV_CONSTRAINT")}
+    env = {k: v for k, v in pip_env().items() if k not in ("PIP_CONSTRAINT", "UV_CONSTRAINT")}
     out = subprocess.run(["bash", "-c", script], env=env, capture_output=True, text=True, check=True).stdout
     cons = str(prefix / CONSTRAINTS)
     assert f"A={cons}|{cons}" in out and "D=unset|unset" in out
@@ -264,7 +219,7 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     act = prefix / "etc/conda/activate.d/torchdesk-guard.sh"
     install = f'"{py}" -m pip install --index-url "{swap.as_uri()}" td-swapper'
     # 1. guarded: PIP_CONSTRAINT exactly as the activation script sets it; pip must refuse
-    p = subprocess.run(["bash", "-c", f'. "{act}" && {install}'], env=_pip_env(), capture_output=True, text=True,
+    p = subprocess.run(["bash", "-c", f'. "{act}" && {install}'], env=pip_env(), capture_output=True, text=True,
                        timeout=300, check=False)
     assert p.returncode != 0, p.stdout
     assert "torch" in (p.stdout + p.stderr) and "conflict" in (p.stdout + p.stderr).lower()
@@ -274,18 +229,18 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     uv = shutil.which("uv")
     if uv is not None:
         uv_install = f'"{uv}" pip install --offline --python "{py}" --index-url "{swap.as_uri()}" td-swapper'
-        p = subprocess.run(["bash", "-c", f'. "{act}" && {uv_install}'], env=_pip_env(), capture_output=True,
+        p = subprocess.run(["bash", "-c", f'. "{act}" && {uv_install}'], env=pip_env(), capture_output=True,
                            text=True, timeout=300, check=False)
         # (uv names the first planned pin it hits: numpy's bound or torch's build)
         assert p.returncode != 0 and ("numpy<2" in p.stderr or "torch==2.5.1+cu121" in p.stderr), p.stdout + p.stderr
         assert read_installed(prefix)["torch"].version == "2.5.1+cu121"
         # the control: the same uv command without the activation script would go ahead
-        p = subprocess.run(["bash", "-c", uv_install + " --dry-run"], env=_pip_env(), capture_output=True, text=True,
+        p = subprocess.run(["bash", "-c", uv_install + " --dry-run"], env=pip_env(), capture_output=True, text=True,
                            timeout=300, check=False)
         assert p.returncode == 0, p.stdout + p.stderr
 
     # 2. the guard removed (no activation): pip swaps torch for the CPU build and numpy past its bound
-    p = subprocess.run(["bash", "-c", install], env=_pip_env(), capture_output=True, text=True, timeout=300,
+    p = subprocess.run(["bash", "-c", install], env=pip_env(), capture_output=True, text=True, timeout=300,
                        check=False)
     assert p.returncode == 0, p.stdout + p.stderr
     got = read_installed(prefix)
@@ -298,7 +253,7 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     assert "torchvision" not in kinds
 
     # 3. doctor names it; repair restores only the drifted ones
-    doc = _cli("doctor", "--json", check=False)
+    doc = run_cli("doctor", "--json")
     rows = json.loads(doc.stdout)
     row = next(r for r in rows if r["env"] == "g1")
     assert {d["package"] for d in row["drift"]["drifts"]} == {"torch", "numpy"} and doc.returncode == 1
@@ -306,7 +261,7 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     vision_before = read_installed(prefix)["torchvision"]
     python_before = (prefix / "bin" / f"python{CUDA_PLAN.python}").stat().st_mtime_ns
     (prefix / CONSTRAINTS).unlink()  # the guard file removed too: repair writes it back
-    out = _cli("repair", "g1")
+    out = run_cli("repair", "g1", check=True)
     assert "restored" in out.stdout
     got = read_installed(prefix)
     assert got["torch"].version == "2.5.1+cu121" and got["numpy"].version == "1.26.4"
@@ -314,7 +269,7 @@ def test_pip_refuses_a_cpu_swap_under_the_guard_then_doctor_flags_it_and_repair_
     assert got["torchvision"] == vision_before
     assert (prefix / "bin" / f"python{CUDA_PLAN.python}").stat().st_mtime_ns == python_before
     assert (prefix / CONSTRAINTS).is_file() and check_drift(prefix).ok
-    assert _cli("repair", "g1", "--check").returncode == 0
+    assert run_cli("repair", "g1", "--check", check=True).returncode == 0
 
 
 def test_same_version_from_another_index_is_flagged(guarded: tuple[Path, Path]) -> None:

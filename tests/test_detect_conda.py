@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop.detect import Probe, discover_conda, read_env
+from desktop.detect import Probe
+from desktop.detect.conda import discover_conda, read_env
 from desktop.model import CondaEnv
 from detect_data.replay import layout
 

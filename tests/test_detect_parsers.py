@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desktop import detect as d
+from desktop.detect import parse as d
 from detect_data.replay import DATA, H100, h100_system, layout, pci_device, smi_outputs
 
 SMI = smi_outputs()

@@ -11,11 +11,11 @@ import hashlib
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from localrepo import LocalRepo, serve_index
+from standins import CPU_PLAN, run_cli
 
 from desktop.engine import get_engine
 from desktop.envspec import spec_from_plan, with_sources
@@ -27,19 +27,8 @@ from desktop.exactlock import (
     rebuild_from_lock,
     wheel_cache_dir,
 )
-from desktop.model import Plan
 from desktop.paths import envs_dir
 from desktop.procs import CancelToken
-
-ROOT = Path(__file__).resolve().parent.parent
-PLAN = Plan(torch="2.5.1", variant="cpu", python="3.11", torchvision="0.20.1", torchaudio="2.5.1", numpy="<2",
-            index_url="https://download.pytorch.org/whl/cpu")
-
-
-def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PIP_", "UV_"))}
-    return subprocess.run([sys.executable, "-m", "desktop.cli", *args], cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=300, check=False)
 
 
 def file_hashes(prefix: Path) -> dict[str, str]:
@@ -79,7 +68,7 @@ def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, 
                                                                 served) -> None:  # type: ignore[no-untyped-def]
     chan, torch_idx, extras_idx = served
     channel_url = chan.url.rsplit("/", 1)[0]
-    spec = with_sources(spec_from_plan(PLAN, name="lk1", extras=["td-extra"], conda_extras=["td-hello"]),
+    spec = with_sources(spec_from_plan(CPU_PLAN, name="lk1", extras=["td-extra"], conda_extras=["td-hello"]),
                         channels=[channel_url], index_url=torch_idx.url, extras_index_url=extras_idx.url)
     lines: list[str] = []
     res = create_env(spec, engine=get_engine("embedded"), on_line=lines.append, on_progress=lambda p: None,
@@ -90,7 +79,7 @@ def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, 
     assert any(r[3].startswith("http://127.0.0.1") for r in conda_before)
 
     lock = tmp_path / "lock"
-    p = _cli("export", "--lock", "lk1", "-o", str(lock))
+    p = run_cli("export", "--lock", "lk1", "-o", str(lock))
     assert p.returncode == 0, p.stdout + p.stderr
     explicit = read_explicit(next(lock.glob("conda-*.lock")).read_text())
     assert {u for u, _, _ in explicit} == {r[3] for r in conda_before}
@@ -111,14 +100,14 @@ def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, 
         assert w.sha256 == hashlib.sha256(served_file.read_bytes()).hexdigest()
         assert w.url.startswith("http://127.0.0.1") and (wheel_cache_dir() / w.sha256 / w.filename).is_file()
     # writing a lock never overwrites one
-    again = _cli("export", "--lock", "lk1", "-o", str(lock))
+    again = run_cli("export", "--lock", "lk1", "-o", str(lock))
     assert again.returncode == 1 and "already exist" in again.stderr
 
-    p = _cli("remove", "lk1", "--yes")
+    p = run_cli("remove", "lk1", "--yes")
     assert p.returncode == 0 and not prefix.exists()
     for s in served:  # the index and the channel are gone: only the caches can help now
         s.close()
-    p = _cli("import", str(lock), "--yes")
+    p = run_cli("import", str(lock), "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "Rebuilt" in p.stdout
     after = file_hashes(prefix)

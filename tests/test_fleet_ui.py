@@ -39,13 +39,19 @@ def _cells(table: Any) -> list[list[str]]:
     return [[table.item(r, c).text() for c in range(table.columnCount())] for r in range(table.rowCount())]
 
 
-def test_read_shows_classes_and_one_plan(qtbot: Any, tmp_path: Path) -> None:
+def _read(qtbot: Any, tmp_path: Path, site_map: str, outcome: str = "succeeded") -> ClusterPanel:
+    """A panel that has read the captured cluster with `site_map` as its site.yml, ending in `outcome`."""
     site = tmp_path / "site.yml"
-    site.write_text("gpu_types:\n  labgpu: {gpu: GeForce RTX 4090, driver: 550.54.14}\n")
+    site.write_text(site_map)
     panel = _panel(qtbot)
     panel.site_edit.setText(str(site))
-    with qtbot.waitSignal(panel.runner.succeeded, timeout=WAIT_MS):
+    with qtbot.waitSignal(getattr(panel.runner, outcome), timeout=WAIT_MS):
         assert panel.read()
+    return panel
+
+
+def test_read_shows_classes_and_one_plan(qtbot: Any, tmp_path: Path) -> None:
+    panel = _read(qtbot, tmp_path, "gpu_types:\n  labgpu: {gpu: GeForce RTX 4090, driver: 550.54.14}\n")
     rows = _cells(panel.classes_table)
     assert [r[0] for r in rows] == ["labgpu", "v100"]
     assert rows[0][1:4] == ["GeForce RTX 4090", "8.9", "550.54.14"] and rows[0][6] == "site map"
@@ -54,23 +60,13 @@ def test_read_shows_classes_and_one_plan(qtbot: Any, tmp_path: Path) -> None:
 
 
 def test_read_names_the_blocking_class(qtbot: Any, tmp_path: Path) -> None:
-    site = tmp_path / "site.yml"
-    site.write_text("gpu_types:\n  labgpu: Tesla K40m\n")
-    panel = _panel(qtbot)
-    panel.site_edit.setText(str(site))
-    with qtbot.waitSignal(panel.runner.succeeded, timeout=WAIT_MS):
-        panel.read()
+    panel = _read(qtbot, tmp_path, "gpu_types:\n  labgpu: Tesla K40m\n")
     text = panel.plan_label.text()
     assert "No one build runs on every class" in text and "Blocking: labgpu" in text and "class v100: torch" in text
 
 
 def test_bad_site_map_is_a_sentence_not_a_crash(qtbot: Any, tmp_path: Path) -> None:
-    site = tmp_path / "site.yml"
-    site.write_text("gpu_types: {labgpu: No Such GPU 1}\n")
-    panel = _panel(qtbot)
-    panel.site_edit.setText(str(site))
-    with qtbot.waitSignal(panel.runner.failed, timeout=WAIT_MS):
-        panel.read()
+    panel = _read(qtbot, tmp_path, "gpu_types: {labgpu: No Such GPU 1}\n", outcome="failed")
     assert "unknown GPU model 'No Such GPU 1'" in panel.status.text()
     assert panel.read_button.isEnabled()
 

@@ -641,3 +641,18 @@ def test_without_cryptography_a_user_copy_is_refused_with_a_warning_not_a_crash(
     assert r.returncode == 0, r.stderr
     path, warning = r.stdout.splitlines()
     assert path == str(BUNDLED_MATRIX) and "cryptography package is missing" in warning
+
+
+def test_sign_data_refuses_data_missing_a_model_of_nvidias_pages(tmp_path: Path, home: Path) -> None:
+    """The maintainer cannot publish a table `torchdesk matrix --check` would fail: a model on NVIDIA's CUDA GPU
+    pages that the GPU table lost is named, and nothing is signed."""
+    tool = [sys.executable, str(ROOT / "tools" / "sign_data.py")]
+    private, public = tmp_path / "keys" / "data.key", tmp_path / "data.pub"
+    r = subprocess.run([*tool, "genkey", "--private", str(private), "--public", str(public)], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    data = bundled_data(data_version=NEWER)
+    data["gpus"] = [g for g in data["gpus"] if g["name"] != "Quadro RTX 3000"]
+    lost = tmp_path / "matrix.json"
+    lost.write_bytes(to_bytes(data))
+    r = subprocess.run([*tool, "sign", "--key", str(private), str(lost)], capture_output=True, text=True)
+    assert r.returncode != 0 and "'RTX 3000'" in r.stderr and not signature_path(lost).exists(), r.stderr

@@ -101,6 +101,9 @@ def test_bundle_carries_its_parts(bundle: Path, clean_env: dict[str, str]) -> No
         assert Path(checks["smoke_script"]).resolve().is_relative_to(bundle.resolve())
         assert checks["data_files"]["matrix.json"] == (ROOT / "desktop" / "resources" / "matrix.json").stat().st_size
         assert checks["rattler"]["matchspec"] == "pytorch-cuda"
+        # The wheel stage's uv is the bundle's own (not one on PATH: the bare PATH holds nothing), and it runs.
+        assert Path(checks["uv"]["path"]).resolve().is_relative_to(bundle.resolve())
+        assert checks["uv"]["version"].startswith("uv ")
         if sys.platform.startswith("linux"):
             plugins = set(checks["qt"]["platform_plugins"])
             assert {"libqxcb.so", "libqoffscreen.so", "libqwayland.so"} <= plugins

@@ -10,7 +10,6 @@ import json
 import asyncio
 import http.server
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -62,14 +61,6 @@ def server() -> Iterator[callable]:  # type: ignore[valid-type]
     for s in servers:
         s.shutdown()
         s.server_close()
-
-
-@pytest.fixture
-def refused_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on (bound, then closed)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _sentence_ok(text: str | None, host: str) -> str:
@@ -248,6 +239,53 @@ def test_the_message_wins_over_older_log_lines() -> None:
                                "(http://127.0.0.1:9/c/noarch/repodata.json)\nCaused by: Connection refused (os error 111)",
                                tail)
     assert text is not None and text.startswith("The server at 127.0.0.1:9 refused")
+
+
+_SERVER = "The server at h.example:8 "
+
+
+@pytest.mark.parametrize("kind,status,reason,sentence", [
+    ("dns", None, None, "The name h.example:8 could not be looked up (DNS), so it could not be reached: you seem to be "
+                        "offline, or the address is wrong; check the network connection, or HINT."),
+    ("refused", None, None, _SERVER + "refused the connection: nothing answers at that address; check the address, "
+                                      "or HINT."),
+    ("timeout", None, None, _SERVER + "did not answer in time: the network is slow or something blocks it; try "
+                                      "again, or HINT."),
+    ("unreachable", None, None, _SERVER + "cannot be reached (no network route): you seem to be offline; check the "
+                                          "network connection and try again."),
+    ("connect", None, None, "Could not connect to h.example:8: you seem to be offline, or the server is down; check "
+                            "the network connection, or HINT."),
+    ("tls", None, None, "The secure (TLS) connection to h.example:8 failed: a proxy or firewall may be intercepting "
+                        "it, or the server is not what the address says; if you are behind a proxy, set HTTPS_PROXY, "
+                        "or HINT."),
+    ("proxy", None, None, "The proxy could not be used to reach h.example:8: check or set HTTPS_PROXY to a proxy "
+                          "that works, or unset it if you need none."),
+    ("http", 503, "Service Unavailable", _SERVER + "answered 503 Service Unavailable: it has a problem on its side; "
+                                                   "try again later, or HINT."),
+    ("http", 500, None, _SERVER + "answered 500: it has a problem on its side; try again later, or HINT."),
+    ("http", 401, "Unauthorized", _SERVER + "refused access (401 Unauthorized): the source needs a login or does not "
+                                            "allow this; check the address and its credentials, or HINT."),
+    ("http", 403, "Forbidden", _SERVER + "refused access (403 Forbidden): the source needs a login or does not allow "
+                                         "this; check the address and its credentials, or HINT."),
+    ("http", 429, "Too Many Requests", _SERVER + "answered 429 Too Many Requests: it is limiting requests; wait a few "
+                                                 "minutes and try again, or HINT."),
+    ("http", 404, "Not Found", _SERVER + "answered 404 Not Found: the address is wrong or this source does not carry "
+                                         "the package; check the address, or HINT."),
+    ("http", None, None, _SERVER + "answered an error: the address is wrong or this source does not carry the "
+                                   "package; check the address, or HINT."),
+])
+def test_explain_every_kind_and_status(kind: str, status: int | None, reason: str | None, sentence: str,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    assert explain(NetFailure(kind, "h.example:8", status, reason), mirror_hint="HINT") == sentence
+
+
+def test_explain_names_the_proxy_setting_and_a_missing_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:9")
+    assert explain(NetFailure("proxy", "h.example:8")).startswith(
+        "The proxy in HTTPS_PROXY (http://127.0.0.1:9) could not be used to reach h.example:8: ")
+    assert explain(NetFailure("refused", None)).startswith("The server at the package server refused")
 
 
 def test_hints_per_face() -> None:

@@ -203,3 +203,50 @@ def test_a_proposal_that_does_not_hang_together_says_why(tmp_path: Path) -> None
     cu140 = next(b for b in row["builds"] if b["variant"] == "cu140")
     assert cu140["platforms"] == {"linux-x86_64": {"note": "no architecture list found in release/2.16's build scripts: fill it in by hand"}}
     assert "read from nowhere" in cu140["review"]
+
+
+# --- --pypi-only: a machine that reaches PyPI but not download.pytorch.org ------------------------------------------
+
+def test_pypi_only_checks_pypi_facts_and_says_builds_are_unchecked() -> None:
+    p = run("--offline", str(REC), "--pypi-only")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert p.stdout.splitlines()[1] == ("  no differences: the data says what PyPI says "
+                                        "(the PyTorch index was not read: builds unchecked)")
+    src = rd.Responses(REC, pypi_only=True)
+    assert src.variants(["cu132"]) == [] and src.index_page("cu132", "torch") is None
+    assert src.build_script("release/2.15", ".ci/manywheel/build_cuda.sh") is None
+
+
+def test_pypi_only_cannot_write_a_proposal(tmp_path: Path) -> None:
+    p = run("--offline", str(REC), "--pypi-only", "--write", str(tmp_path / "p.json"))
+    assert p.returncode == 2 and "--write needs the PyTorch index" in p.stderr
+    assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("torchaudio, expect, is_difference", [
+    # torchaudio 2.11.0 (uploaded 2026-03-23, before torch 2.14.1): a pairing from the row's sources, noted
+    ("2.11.0", "torchaudio 2.11.0 (uploaded 2026-03-23) is not next to this release on PyPI", False),
+    ("2.9.9", "torchaudio 2.9.9 in the data is not on PyPI", True),
+])
+def test_a_pairing_pypi_cannot_give_is_noted_or_contradicted(tmp_path: Path, torchaudio: str, expect: str,
+                                                             is_difference: bool) -> None:
+    src = rd.Responses(REC, pypi_only=True)
+    pypi = {p: src.pypi(p) for p in rd.PROJECTS}
+    f = rd.release_facts(src, pypi, "2.14.1", [], {})
+    f.torchaudio = None  # as for torch 2.12-2.14: no torchaudio uploaded next to it
+    row = dict(next(r for r in DATA["torch_releases"] if r["version"] == "2.14.1"), torchaudio=torchaudio)
+    notes = rd.unchecked(row, f, pypi)
+    hit = [n for n in notes if expect in n]
+    assert len(hit) == 1, notes
+    assert hit[0].startswith("! ") == is_difference
+    assert all("PyPI pairing" not in d for d in rd.compare(row, f))  # "no pairing found" is not a contradiction
+
+
+def test_a_pairing_uploaded_after_torch_is_a_difference() -> None:
+    src = rd.Responses(REC, pypi_only=True)
+    pypi = {p: src.pypi(p) for p in rd.PROJECTS}
+    f = rd.release_facts(src, pypi, "2.14.1", [], {})
+    f.torchaudio, f.released = None, "2026-01-01"  # torchaudio 2.11.0 came later than this (made-up) torch
+    row = dict(next(r for r in DATA["torch_releases"] if r["version"] == "2.14.1"), torchaudio="2.11.0")
+    assert "! torch 2.14.1: torchaudio 2.11.0 in the data was first uploaded 2026-03-23, after torch (2026-01-01)" \
+        in rd.unchecked(row, f, pypi)

@@ -14,11 +14,11 @@ import os
 import shutil
 import struct
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
-from localrepo import LocalRepo, _record_hash, build_pip_index
+from localrepo import LocalRepo, build_pip_index
+from standins import run_cli, standin_wheel
 
 from desktop.engine import get_engine
 from desktop.envspec import EnvSpec, spec_from_plan, with_sources
@@ -122,38 +122,13 @@ def _standin_toolkit(root: Path, real_nvcc: str | None) -> Path:
     """A local index with a STAND-IN cuda-toolkit 13.0.2: NVIDIA's nvidia/cu13 layout, nvcc forwarding to the
     system's nvcc (or failing, saying so, where there is none)."""
     body = f'exec "{real_nvcc}" "$@"\n' if real_nvcc else 'echo "stand-in nvcc: no real nvcc here" >&2; exit 3\n'
-    files = {
+    standin_wheel(root, "cuda-toolkit", "13.0.2", {
         "nvidia/cu13/bin/nvcc": "#!/bin/sh\n# TorchDesk test stand-in for NVIDIA's nvcc wheel\n" + body,
         "nvidia/cu13/include/torchdesk_standin.h": "/* stand-in */\n",
-        "cuda_toolkit-13.0.2.dist-info/METADATA": "Metadata-Version: 2.1\nName: cuda-toolkit\nVersion: 13.0.2\n"
-                                                  "Provides-Extra: cudart\nProvides-Extra: crt\nProvides-Extra: nvcc\n",
-        "cuda_toolkit-13.0.2.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: torchdesk-tests\nRoot-Is-Purelib: true\n"
-                                               "Tag: py3-none-any\n",
-    }
-    files["cuda_toolkit-13.0.2.dist-info/RECORD"] = "".join(
-        f"{p},{_record_hash(c.encode())},{len(c.encode())}\n" for p, c in files.items()) + \
-        "cuda_toolkit-13.0.2.dist-info/RECORD,,\n"
-    (root / "files").mkdir(parents=True)
-    whl = root / "files" / "cuda_toolkit-13.0.2-py3-none-any.whl"
-    with zipfile.ZipFile(whl, "w") as z:
-        for p, c in files.items():
-            info = zipfile.ZipInfo(p)
-            info.external_attr = (0o100755 if p.endswith("/nvcc") else 0o100644) << 16
-            z.writestr(info, c)
-    (root / "simple" / "cuda-toolkit").mkdir(parents=True)
-    (root / "simple" / "cuda-toolkit" / "index.html").write_text(f'<a href="../../files/{whl.name}">{whl.name}</a>\n')
+    }, metadata="Provides-Extra: cudart\nProvides-Extra: crt\nProvides-Extra: nvcc\n",
+        executables=("nvidia/cu13/bin/nvcc",))
     # A STAND-IN ninja too (metadata only): --toolchain also installs ninja, and this index is all pip sees.
-    meta = {"ninja-1.13.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: ninja\nVersion: 1.13.0\n",
-            "ninja-1.13.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: torchdesk-tests\nRoot-Is-Purelib: true\n"
-                                            "Tag: py3-none-any\n"}
-    meta["ninja-1.13.0.dist-info/RECORD"] = "".join(
-        f"{p},{_record_hash(c.encode())},{len(c.encode())}\n" for p, c in meta.items()) + "ninja-1.13.0.dist-info/RECORD,,\n"
-    nwhl = root / "files" / "ninja-1.13.0-py3-none-any.whl"
-    with zipfile.ZipFile(nwhl, "w") as z:
-        for p, c in meta.items():
-            z.writestr(p, c)
-    (root / "simple" / "ninja").mkdir(parents=True)
-    (root / "simple" / "ninja" / "index.html").write_text(f'<a href="../../files/{nwhl.name}">{nwhl.name}</a>\n')
+    standin_wheel(root, "ninja", "1.13.0", {})
     return root / "simple"
 
 
@@ -201,12 +176,7 @@ def test_every_shell_gets_both_variables() -> None:
 
 
 def test_cli_create_toolchain_on_a_cpu_build_says_why_and_builds_nothing(home: Path) -> None:
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
-    p = subprocess.run([sys.executable, "-m", "desktop.cli", "create", "--torch", "2.5.1", "--variant", "cpu",
-                        "--toolchain", "-n", "tcx", "-y"], cwd=root, capture_output=True, text=True, timeout=300,
-                       check=False)
+    p = run_cli("create", "--torch", "2.5.1", "--variant", "cpu", "--toolchain", "-n", "tcx", "-y")
     assert p.returncode == 2, p.stdout + p.stderr
     assert "--toolchain:" in p.stderr and "no CUDA" in p.stderr
     assert not (envs_dir() / "tcx").exists()

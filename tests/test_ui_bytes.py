@@ -13,7 +13,7 @@ import pytest
 pytest.importorskip("pytestqt")
 pytest.importorskip("rattler")
 
-from test_ui_create import CREATE_WAIT_MS, home, local_window  # noqa: E402,F401
+from test_ui_create import CREATE_WAIT_MS, local_window  # noqa: E402
 from wheelindex import ThrottledIndex, make_big_wheel  # noqa: E402
 
 from desktop.paths import envs_dir  # noqa: E402
@@ -22,7 +22,7 @@ from desktop.wheelstage import find_uv  # noqa: E402
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(find_uv()[0] is None, reason="uv is not installed")]
 
 
-def test_progress_bar_shows_bytes_speed_and_time_left(qtbot: Any, tmp_path: Path, repo: Any, home: Path) -> None:  # noqa: F811
+def test_progress_bar_shows_bytes_speed_and_time_left(qtbot: Any, tmp_path: Path, repo: Any, h100_home: Path) -> None:
     root = tmp_path / "index"
     make_big_wheel(root / "files", "torch", "2.5.1+cpu", 8 * 1024 * 1024)
     for w in (repo.torch_index.parent / "files").glob("*.whl"):

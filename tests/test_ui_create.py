@@ -18,22 +18,13 @@ pytest.importorskip("rattler")
 jobs = pytest.importorskip("desktop.jobs")
 pytest.importorskip("localrepo")
 
-from localrepo import PY_VERSION, LocalRepo, isolate_home, serve_index  # noqa: E402
-from test_ui import H100, WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
+from localrepo import PY_VERSION, LocalRepo, serve_index  # noqa: E402
+from test_ui import WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
 
 from desktop.paths import conda_environments_txt, envs_dir  # noqa: E402
 
 pytestmark = pytest.mark.slow
 CREATE_WAIT_MS = 300_000
-
-
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pkgs: Path) -> Path:
-    h = tmp_path / "home"
-    isolate_home(monkeypatch, h, pkgs)
-    for k, v in H100.items():
-        monkeypatch.setenv(k, v)
-    return h
 
 
 def local_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, torch_index: str) -> Any:
@@ -55,7 +46,7 @@ def local_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, torch_index: str) 
     return w
 
 
-def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path,
+def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path: Path, repo: LocalRepo, h100_home: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     w = local_window(qtbot, tmp_path, repo, repo.torch_index_url)
     cp = w.create_panel
@@ -104,7 +95,7 @@ def test_create_runs_to_the_end_and_shows_the_verification(qtbot: Any, tmp_path:
     w.shutdown()
 
 
-def test_cancel_in_the_middle_leaves_nothing_behind(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path) -> None:
+def test_cancel_in_the_middle_leaves_nothing_behind(qtbot: Any, tmp_path: Path, repo: LocalRepo, h100_home: Path) -> None:
     served = serve_index(repo.torch_index, stall_wheels=True)  # pip starts downloading, then hears nothing
     try:
         w = local_window(qtbot, tmp_path, repo, served.url)
@@ -132,7 +123,7 @@ def test_cancel_in_the_middle_leaves_nothing_behind(qtbot: Any, tmp_path: Path, 
 
 
 def test_closing_the_window_during_a_create_asks_cancels_and_cleans(qtbot: Any, tmp_path: Path, repo: LocalRepo,
-                                                                    home: Path) -> None:
+                                                                    h100_home: Path) -> None:
     # issue #10: closing the window in the middle of a job must ask, then cancel it and remove what it created
     served = serve_index(repo.torch_index, stall_wheels=True)
     try:

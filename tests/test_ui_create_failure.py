@@ -4,7 +4,6 @@ chain behind Details, and a progress bar that shows the failure. Real embedded e
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +14,9 @@ pytest.importorskip("rattler")
 pytest.importorskip("desktop.jobs")
 
 from test_ui import WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
-from test_ui_create import home  # noqa: E402,F401 - a fresh HOME and the H100 capture
 
 
-@pytest.fixture
-def refused_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def test_offline_create_says_which_host_and_what_to_do(qtbot: Any, tmp_path: Path, home: Path,  # noqa: F811
+def test_offline_create_says_which_host_and_what_to_do(qtbot: Any, tmp_path: Path, h100_home: Path,
                                                        refused_port: int) -> None:
     host = f"127.0.0.1:{refused_port}"
     settings = {"sources/channels": f"http://{host}/channel", "mirrors/torch": f"http://{host}/whl/cpu",

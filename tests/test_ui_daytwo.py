@@ -16,9 +16,9 @@ pytest.importorskip("pytestqt")
 pytest.importorskip("rattler")
 pytest.importorskip("localrepo")
 
-from localrepo import PY_VERSION, LocalRepo, build_pip_index, isolate_home  # noqa: E402
-from test_daytwo import _pip_env, _standin_ipykernel  # noqa: E402
-from test_ui import H100, WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
+from localrepo import PY_VERSION, LocalRepo, build_pip_index  # noqa: E402
+from standins import pip_env, standin_ipykernel  # noqa: E402
+from test_ui import WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
 
 from desktop.driftguard import check_drift, read_installed  # noqa: E402
 from desktop.kernels import find_kernels  # noqa: E402
@@ -28,18 +28,9 @@ pytestmark = pytest.mark.slow
 CREATE_WAIT_MS = 300_000
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pkgs: Path) -> Path:
-    h = tmp_path / "home"
-    isolate_home(monkeypatch, h, pkgs)
-    for k, v in H100.items():
-        monkeypatch.setenv(k, v)
-    return h
-
-
-def test_day_two_from_the_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, home: Path,
+def test_day_two_from_the_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, h100_home: Path,
                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    jup = _standin_ipykernel(tmp_path / "jup-index")
+    jup = standin_ipykernel(tmp_path / "jup-index")
     settings = {"sources/channels": repo.channel_url, "mirrors/torch": repo.torch_index_url,
                 "mirrors/pypi": jup.as_uri(), "create/engine": "embedded"}
     w = make_window(qtbot, tmp_path, dict(os.environ), settings)
@@ -79,7 +70,7 @@ def test_day_two_from_the_window(qtbot: Any, tmp_path: Path, repo: LocalRepo, ho
     swap = build_pip_index(tmp_path / "swap-index", (("torch", "2.5.1", ()),))
     subprocess.run([str(env_python(prefix)), "-m", "pip", "install", "--force-reinstall", "--index-url", swap.as_uri(),
                     "torch==2.5.1"],
-                   env=_pip_env(), check=True, capture_output=True, timeout=300)
+                   env=pip_env(), check=True, capture_output=True, timeout=300)
     assert [(d.package, d.kind, d.found) for d in check_drift(prefix).drifts] == [("torch", "version", "2.5.1")]
     assert ep.repair_button.isEnabled()
     with qtbot.waitSignal(w.envs_runner.succeeded, timeout=CREATE_WAIT_MS):

@@ -152,7 +152,7 @@ def test_fallback_button_says_what_choices_says_in_either_language(qtbot: Any, t
     """The panel words the fallback itself (to translate it): in English it must read exactly as the helper's."""
     from test_ui_review import started_window
 
-    from desktop.ui.choices import fallback_choice
+    from desktop.usecases.planning import fallback_choice
 
     w = started_window(qtbot, tmp_path, ui_env, TORCHDESK_OVERRIDE_GPUS="GeForce RTX 5090:12.0",
                        TORCHDESK_OVERRIDE_DRIVER="470.57.02")

@@ -199,7 +199,7 @@ def test_driver_hint_names_the_first_release_the_driver_blocks(gpus: str, driver
     from desktop.detect import detect_host
     from desktop.matrix import load_matrix
     from desktop.model import Preferences
-    from desktop.ui.choices import recommend
+    from desktop.usecases.planning import recommend
 
     matrix = load_matrix()
     host = detect_host(matrix=matrix, env={"TORCHDESK_OVERRIDE_GPUS": gpus, "TORCHDESK_OVERRIDE_DRIVER": driver,

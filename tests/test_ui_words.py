@@ -15,7 +15,7 @@ from test_ui import H100, WAIT_MS, make_window, no_thread_leak, ui_env  # noqa: 
 
 from desktop.matrix import load_matrix  # noqa: E402
 from desktop.model import Host, SourceNote  # noqa: E402
-from desktop.ui.compat_panel import cc_query  # noqa: E402
+from desktop.usecases.compat_tables import cc_query  # noqa: E402
 from desktop.ui.machine_panel import MachinePanel, source_kind  # noqa: E402
 
 

@@ -60,9 +60,10 @@ class RefreshError(Exception):
 class Responses:
     """Online (urllib) or recorded responses in a directory laid out as tests/refresh_data/README.md describes."""
 
-    def __init__(self, offline: Path | None, timeout: float = 30.0) -> None:
+    def __init__(self, offline: Path | None, timeout: float = 30.0, *, pypi_only: bool = False) -> None:
         self.offline = offline
         self.timeout = timeout
+        self.pypi_only = pypi_only  # skip the PyTorch index and the build scripts (a machine that reaches only PyPI)
         self.read_log: list[str] = []
 
     def _get(self, url: str) -> str | None:
@@ -75,7 +76,8 @@ class Responses:
                 return None
             raise RefreshError(f"{url}: HTTP {exc.code}") from None
         except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            raise RefreshError(f"{url}: {getattr(exc, 'reason', exc)} (use --offline DIR with recorded responses)") from None
+            hint = "--pypi-only checks what PyPI says" if "pypi.org" not in url else "--offline DIR reads recorded responses"
+            raise RefreshError(f"{url}: {getattr(exc, 'reason', exc)} (no network to that host? {hint})") from None
 
     def _file(self, *parts: str) -> str | None:
         assert self.offline is not None
@@ -106,17 +108,23 @@ class Responses:
         return None
 
     def variants(self, wanted: Iterable[str]) -> list[str]:
+        if self.pypi_only:
+            return []
         if self.offline:
             d = self.offline / "index"
             return sorted(p.name for p in d.iterdir() if p.is_dir()) if d.is_dir() else []
         return sorted(set(wanted))
 
     def index_page(self, variant: str, project: str) -> str | None:
+        if self.pypi_only:
+            return None
         if self.offline:
             return self._file("index", variant, f"{project}.html")
         return self._get(INDEX.format(variant=variant, project=project))
 
     def build_script(self, branch: str, path: str) -> str | None:
+        if self.pypi_only:
+            return None
         if self.offline:
             return self._file("build_scripts", branch.replace("/", "-"), path)
         return self._get(SCRIPTS.format(branch=branch, path=path))
@@ -360,14 +368,12 @@ def compare(row: Mapping[str, Any], f: ReleaseFacts, read_variants: Iterable[str
     if row.get("requires_python") and f.requires_python and row["requires_python"] != f.requires_python:
         out.append(f"torch {v}: requires_python {row['requires_python']} in the data, PyPI {f.requires_python}")
     for pkg in ("torchvision", "torchaudio"):
-        if row.get(pkg) != getattr(f, pkg):
+        if row.get(pkg) != getattr(f, pkg) and getattr(f, pkg) is not None:
             out.append(f"torch {v}: {pkg} {row.get(pkg)} in the data, PyPI pairing {getattr(f, pkg)}")
     for plat, var in f.default_variant.items():
         if row["default_variant"].get(plat) != var:
             out.append(f"torch {v}: default build on {plat} is {row['default_variant'].get(plat)} in the data, "
                        f"the PyPI wheel's requirements say {var}")
-    for plat in f.unreadable_defaults:
-        out.append(f"torch {v}: the {plat} wheel's metadata was not readable, so its default build is unchecked")
     have = {b["variant"]: b for b in row["builds"]}
     for var, plats in f.variants.items():
         b = have.get(var)
@@ -382,6 +388,32 @@ def compare(row: Mapping[str, Any], f: ReleaseFacts, read_variants: Iterable[str
     for var in have:
         if var not in f.variants and var in read_variants:
             out.append(f"torch {v}: the data has a {var} build that the {var} index page does not list")
+    return out
+
+
+def unchecked(row: Mapping[str, Any], f: ReleaseFacts, pypi: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What PyPI could not confirm about a release row, without contradicting it (not a difference: exit 0 stays 0).
+
+    A pairing PyPI's upload dates cannot give (torchaudio 2.11.0 for torch 2.12-2.14 comes from test-infra's
+    release_versions.sh, not from an upload next to torch) is a difference only where it does not exist on PyPI
+    or was uploaded after torch."""
+    out = []
+    v = f.version
+    for pkg in ("torchvision", "torchaudio"):
+        have = row.get(pkg)
+        if getattr(f, pkg) is not None or have is None:
+            continue
+        day = _first_upload(pypi[pkg]["releases"].get(have) or []) if pkg in pypi else None
+        if day is None:
+            out.append(f"! torch {v}: {pkg} {have} in the data is not on PyPI")
+        elif day.isoformat() > f.released:
+            out.append(f"! torch {v}: {pkg} {have} in the data was first uploaded {day}, after torch ({f.released})")
+        else:
+            out.append(f"torch {v}: {pkg} {have} (uploaded {day}) is not next to this release on PyPI: the pairing "
+                       "comes from the row's sources, which PyPI cannot confirm")
+    if f.unreadable_defaults:
+        out.append(f"torch {v}: default build unchecked for {', '.join(f.unreadable_defaults)} (the wheels' PEP 658 "
+                   "metadata was not readable from this PyPI, and its JSON carries only the newest release's requirements)")
     return out
 
 
@@ -481,6 +513,7 @@ TOOL_SOURCES = {
 class Report:
     checked: list[str]
     differences: list[str]
+    unchecked: list[str]
     proposed: list[str]
     problems: list[str]
     data: dict[str, Any]
@@ -508,11 +541,21 @@ def refresh(src: Responses, data: dict[str, Any], *, since: str | None = None, e
     versions.sort(key=vtuple)
     out = json.loads(json.dumps(data))
     differences: list[str] = []
+    notes: list[str] = []
     proposed: list[str] = []
     for v in versions:
         f = release_facts(src, pypi, v, sorted(pages), pages)
         if v in rows:
             differences += compare(rows[v], f, set(pages))
+            for n in unchecked(rows[v], f, pypi):
+                if n.startswith("! "):
+                    differences.append(n[2:])
+                else:
+                    notes.append(n)
+            continue
+        if src.pypi_only:
+            differences.append(f"torch {v}: new release on PyPI, not in the data; run without --pypi-only where "
+                               "download.pytorch.org is reachable to propose its builds")
             continue
         prev = max((r for r in out["torch_releases"] if vtuple(r["version"]) < vtuple(v)), key=lambda r: vtuple(r["version"]), default=None)
         row = propose_release(src, f, prev, today)
@@ -534,7 +577,7 @@ def refresh(src: Responses, data: dict[str, Any], *, since: str | None = None, e
         problems = consistency_problems(matrix_from_data(out, "proposed matrix.json"))
     except MatrixError as exc:
         problems = [str(exc)]
-    return Report(versions, differences, proposed, problems, out)
+    return Report(versions, differences, notes, proposed, problems, out)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -545,11 +588,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variant", action="append", default=[], metavar="V",
                     help="also read this index online, e.g. cu134 or rocm7.14 (repeatable)")
     ap.add_argument("--write", metavar="PATH", type=Path, help="write the proposed matrix.json here (never over --matrix)")
+    ap.add_argument("--pypi-only", action="store_true",
+                    help="read only PyPI (release dates, Python tags, Requires-Python, pairings, default builds); "
+                         "the PyTorch index and build scripts are not read, so builds are unchecked")
     ap.add_argument("--today", metavar="YYYY-MM-DD", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     try:
         if args.offline is not None and not args.offline.is_dir():
             raise RefreshError(f"--offline {args.offline}: not a directory")
+        if args.pypi_only and args.write is not None:
+            raise RefreshError("--write needs the PyTorch index (the builds of a new release come from it): drop --pypi-only")
         if args.write is not None and args.write.resolve() == args.matrix.resolve():
             raise RefreshError("--write must name a new file, not the matrix.json being compared (review the proposal, then copy it)")
         if args.since is not None and not re.fullmatch(r"\d+(\.\d+){0,2}", args.since):
@@ -558,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
             data = json.loads(args.matrix.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise RefreshError(f"cannot read {args.matrix}: {exc}") from None
-        rep = refresh(Responses(args.offline), data, since=args.since, extra_variants=args.variant, today=args.today)
+        rep = refresh(Responses(args.offline, pypi_only=args.pypi_only), data, since=args.since, extra_variants=args.variant, today=args.today)
     except RefreshError as exc:
         print(f"refresh_data: {exc}", file=sys.stderr)
         return 2
@@ -566,7 +614,10 @@ def main(argv: list[str] | None = None) -> int:
     for d in rep.differences:
         print(f"  - {d}")
     if not rep.differences:
-        print("  no differences: the data says what PyPI and the PyTorch index say")
+        print("  no differences: the data says what PyPI says (the PyTorch index was not read: builds unchecked)"
+              if args.pypi_only else "  no differences: the data says what PyPI and the PyTorch index say")
+    for n in rep.unchecked:
+        print(f"  . {n}")
     for p in rep.problems:
         print(f"  ! proposal problem: {p}")
     if args.write is not None and rep.proposed:

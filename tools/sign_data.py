@@ -114,6 +114,7 @@ def bump(data_file: Path, version: str | None = None, today: datetime.date | Non
 
 def sign(data_file: Path, key_file: Path, out: Path | None = None) -> Path:
     """Check `data_file` is valid data, then write its detached signature (default: beside it, .sig)."""
+    from desktop.gpucoverage import coverage_problems
     from desktop.matrix import MatrixError, consistency_problems, parse_matrix_bytes, read_matrix_bytes
 
     raw = read_matrix_bytes(data_file)
@@ -121,7 +122,7 @@ def sign(data_file: Path, key_file: Path, out: Path | None = None) -> Path:
         m = parse_matrix_bytes(raw, data_file)  # untrusted rules: the published file meets what the app demands
     except MatrixError as exc:
         raise SystemExit(f"sign_data: refusing to sign invalid data: {exc}") from None
-    problems = consistency_problems(m)
+    problems = consistency_problems(m) + coverage_problems(m)  # what `torchdesk matrix --check` demands
     if problems:
         raise SystemExit(f"sign_data: refusing to sign inconsistent data: {problems[0]}")
     key = _load_private(key_file)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..model import Host, Preferences
@@ -70,12 +70,18 @@ def is_hypothetical(args: argparse.Namespace) -> bool:
     return any(getattr(args, f, None) for f in HYPOTHETICAL_FLAGS)
 
 
+def machine_params(args: argparse.Namespace) -> dict[str, Any]:
+    """The what-if flags as the plain parameters of machines.describe_machine (the app's Plan for another machine
+    passes the same ones from its form)."""
+    return {"gpus": args.gpu or (), "ccs": args.cc or (), "gfxs": getattr(args, "gfx", None) or (),
+            "no_gpu": args.no_gpu, "driver": args.driver, "os_name": args.os, "machine": args.machine}
+
+
 def hypothetical_host(args: argparse.Namespace, matrix: Matrix) -> Host:
-    """Build the Host the flags describe (desktop.machines, which the app calls too)."""
+    """Build the Host the flags describe (desktop.machines.describe_machine, which the app calls too)."""
     from ..machines import describe_machine
 
-    return describe_machine(matrix, gpus=args.gpu or (), ccs=args.cc or (), gfxs=getattr(args, "gfx", None) or (),
-                            no_gpu=args.no_gpu, driver=args.driver, os_name=args.os, machine=args.machine)
+    return describe_machine(matrix, **machine_params(args))
 
 
 def host_from_args(args: argparse.Namespace, matrix: Matrix) -> Host:

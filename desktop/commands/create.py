@@ -23,7 +23,7 @@ ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
 def add_target_args(p: argparse.ArgumentParser) -> None:
     g = p.add_mutually_exclusive_group()
-    g.add_argument("-n", "--name", metavar="N", help="environment name (default: torch-<version>-<build>)")
+    g.add_argument("-n", "--name", metavar="N", help="environment name (default: torch-<version>-<build>, e.g. torch-2.15.0-cu132)")
     g.add_argument("-p", "--prefix", metavar="P", help="create the environment at this path instead")
 
 
@@ -74,21 +74,18 @@ def mirror_choice(args: argparse.Namespace) -> Any:
     return None if choice.is_default() else choice
 
 
-def default_name(plan: Any) -> str:
-    return f"torch-{plan.torch}-{plan.variant}"
-
-
 def spec_for_args(args: argparse.Namespace, plan: Any) -> Any:
     """The EnvSpec for a resolved plan and the command's name/extras/mirror options."""
-    from ..envspec import EnvSpecError, spec_from_plan
+    from ..envspec import EnvSpecError
+    from ..usecases.recipe import spec_for_plan
 
     if args.prefix is not None and not args.prefix.strip():
         raise UsageError("the prefix is empty: give a folder, e.g. -p ~/envs/torch-work")
-    name = None if args.prefix else (args.name if args.name is not None else default_name(plan))  # -n "": an error
+    # name None and no prefix: the use case's default name; -n "" stays "" and is an error
     prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None  # --prefix=~/x: no shell ~
     try:
-        return spec_from_plan(plan, name=name, prefix=prefix,
-                              extras=args.extra, conda_extras=args.conda_extra, mirrors=mirror_choice(args))
+        return spec_for_plan(plan, name=None if prefix else args.name, prefix=prefix,
+                             extras=args.extra, conda_extras=args.conda_extra, mirrors=mirror_choice(args))
     except EnvSpecError as exc:
         raise UsageError(str(exc)) from None
 
@@ -159,7 +156,9 @@ def cancel_on_signals(token: Any) -> Iterator[list[signal.Signals]]:
         yield caught
     finally:
         for sig, h in old.items():
-            signal.signal(sig, h)
+            # After a caught signal the command only reports and exits 128+n: a further Ctrl-C in that moment
+            # must not turn the exit into a death by SIGINT (or a KeyboardInterrupt traceback).
+            signal.signal(sig, signal.SIG_IGN if caught else h)
 
 
 def render_bar(done: int, total: int, speed: float | None, cached: int | None, width: int = 80) -> str:

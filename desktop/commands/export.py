@@ -21,8 +21,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..envspec import shell_commands, spec_has_credentials, without_credentials, write_environment_yml
     from ..resolve import resolve
+    from ..usecases.recipe import CREDENTIALS_LEFT_OUT, install_recipe
 
     if args.lock:  # the exact files of an existing env (desktop/locks.py)
         from ._lock import run_export_lock
@@ -34,13 +34,12 @@ def run(args: argparse.Namespace) -> int:
     if res.plan is None:
         print(res.summary or "no PyTorch build matches", file=sys.stderr)
         return 1
-    spec = spec_for_args(args, res.plan)
-    if spec_has_credentials(spec):
-        # A file or a command line gets shared: the token stays with the user (pip asks, or reads ~/.netrc).
-        spec = without_credentials(spec)
-        print("note: the user name and password (or token) in the index URL were left out of the export; "
-              "pip will ask for them, or read them from ~/.netrc or a keyring", file=sys.stderr)
-    text = "\n".join(shell_commands(spec)) + "\n" if args.shell else write_environment_yml(spec)
+    # A file or a command line gets shared: a token stays with the user (pip asks, or reads ~/.netrc).
+    recipe = install_recipe(spec_for_args(args, res.plan))
+    if recipe.credentials_left_out:
+        print(f"note: {CREDENTIALS_LEFT_OUT}", file=sys.stderr)
+    spec = recipe.spec
+    text = recipe.shell_text() if args.shell else recipe.environment_yml()
     if args.output:
         try:
             with open(args.output, "w", encoding="utf-8") as f:

@@ -29,7 +29,9 @@ def run(args: argparse.Namespace) -> int:
 
     m = load_matrix_for_cli(args)
     if args.check:
-        problems = consistency_problems(m)
+        from ..gpucoverage import coverage_problems
+
+        problems = consistency_problems(m) + coverage_problems(m)  # + every model on NVIDIA's two CUDA GPU pages
         for p in problems:
             print(p)
         print(f"{m.file}: data {m.data_version}, {len(m.releases)} releases, {len(m.cuda_toolkits)} CUDA toolkits, "

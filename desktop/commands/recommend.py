@@ -11,7 +11,8 @@ from ._common import add_machine_args, add_pin_args, host_from_args, load_matrix
 
 if TYPE_CHECKING:  # importing the matrix module costs start-up time; run() imports it
     from ..matrix import Matrix
-    from ..model import Host, Resolution
+    from ..model import Host, Plan, Resolution
+    from ..usecases.planning import Recommendation
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -22,19 +23,33 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..resolve import resolve
+    from ..usecases.planning import recommend
 
     matrix = load_matrix_for_cli(args)
     host = host_from_args(args, matrix)
-    res = resolve(matrix, host, prefs_from_args(args))
+    # the app's answer (the same plan, name, advice), without the selector states the CLI has no use for
+    rec = recommend(matrix, host, prefs_from_args(args), with_choices=False)
+    res = rec.resolution
+    recipe = install_lines(rec.plan) if rec.plan is not None else []
     if args.json:
         out = res.to_json()
         out["host"] = host_summary_json(host)
+        out["default_name"] = rec.default_name
+        out["install"] = recipe
+        out["driver_advice"] = list(rec.hints)
         json.dump(out, sys.stdout, indent=2)
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(format_resolution(res, show_all=args.all, conda_line=_old_conda_line(matrix, res)))
+        sys.stdout.write(format_resolution(res, show_all=args.all, conda_line=_old_conda_line(matrix, res),
+                                           recommendation=rec))
     return 0 if res.status == "ok" else 1
+
+
+def install_lines(plan: Plan) -> list[str]:
+    """The recipe `export --shell` writes for the same plan and the default name."""
+    from ..usecases.recipe import install_recipe, spec_for_plan
+
+    return install_recipe(spec_for_plan(plan)).shell_lines()
 
 
 def host_summary_json(host: Host) -> dict[str, object]:
@@ -80,13 +95,21 @@ def _old_conda_line(matrix: Matrix, res: Resolution) -> str | None:
     return b.conda if b else None
 
 
-def format_resolution(res: Resolution, *, show_all: bool = False, conda_line: str | None = None) -> str:
+def format_resolution(res: Resolution, *, show_all: bool = False, conda_line: str | None = None,
+                      recommendation: Recommendation | None = None) -> str:
+    from ..usecases.planning import fallback_choice, no_match_text
+
     ok_mark, no_mark = _marks()
     lines = format_host(res.host)
     lines.append("")
     plan = res.plan
     if plan is None:
-        lines.append("No PyTorch build fits this machine with these pins.")
+        lines.append(no_match_text(recommendation) if recommendation is not None
+                     else "No PyTorch build fits this machine with these pins.")
+        fallback = fallback_choice(recommendation) if recommendation is not None else None
+        if fallback is not None:
+            label, prefs = fallback
+            lines.append(f"  {label} (torchdesk recommend --torch {prefs.torch} --variant {prefs.variant})")
         lines.append("")
         lines.append("Why")
         for c in res.checks:
@@ -111,18 +134,17 @@ def format_resolution(res: Resolution, *, show_all: bool = False, conda_line: st
         for c in res.checks:
             lines.append(f"  {ok_mark if c.ok else no_mark} {c.detail}" + (f"  [{c.source}]" if c.source and show_all else ""))
         lines.append("")
-        lines.append("Install")
-        lines.append(f"  conda create -n torch{plan.torch.replace('.', '')} python={plan.python} pip")
-        lines.append(f"  conda activate torch{plan.torch.replace('.', '')}")
-        lines.append("  " + plan.pip_command())
+        lines.append("Install (the same commands as `torchdesk export --shell`)")
+        lines += [f"  {line}" for line in install_lines(plan)]
         if conda_line:
             lines.append("")
             lines.append("  The old route, PyTorch's own conda channel (closed after 2.5.1), for reference:")
             lines.append("  " + conda_line)
-    if res.warnings:
+    warnings = recommendation.warnings if recommendation is not None else res.warnings  # with the driver advice
+    if warnings:
         lines.append("")
         lines.append("Warnings")
-        lines += [f"  ! {w}" for w in res.warnings]
+        lines += [f"  ! {w}" for w in warnings]
     if res.alternatives:
         lines.append("")
         n = len(res.alternatives)

@@ -60,7 +60,7 @@ def protected_env(prefix: Path) -> str | None:
 
 def _read_registry() -> list[str]:
     # Undecodable or absurd lines (another tool's bug, a hostile edit) are skipped with a warning, never a crash.
-    from ..detect_conda import read_registry
+    from ..detect.conda import read_registry
 
     return read_registry(conda_environments_txt())
 

@@ -19,57 +19,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..usecases.compat_tables import cc_query, machine_rows
 from .widgets import heading
 
 TITLES = (("cuda", "CUDA \u2194 compute capability \u2194 architecture"), ("driver", "Driver \u2194 CUDA"),
           ("torch", "PyTorch \u2194 Python \u2194 CUDA builds \u2194 torchvision \u2194 torchaudio"), ("gpus", "GPU models"))
-
-
-def machine_rows(matrix: Any, host: Any, tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
-    """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits, what its driver runs, builds for its GPUs."""
-    from ..tables import build_tables
-    from ..matrix import vtuple
-
-    out: dict[str, set[int]] = {k: set() for k in tables}
-    ccs = [g.cc for g in host.nvidia_gpus if g.cc]
-    os_key = "windows" if host.os == "windows" else "linux"
-    for cc in ccs:
-        sub = build_tables(matrix, cc=cc, os_name=os_key)
-        cudas = {r["CUDA"] for r in sub["cuda"]}
-        torches = {r["torch"] for r in sub["torch"]}
-        out["cuda"] |= {i for i, r in enumerate(tables["cuda"]) if r["CUDA"] in cudas}
-        out["torch"] |= {i for i, r in enumerate(tables["torch"]) if r["torch"] in torches}
-    if host.driver:
-        col = "Windows driver >=" if os_key == "windows" else "Linux driver >="
-        for i, r in enumerate(tables["driver"]):
-            need = r.get(col, "")
-            if need and need != "-" and vtuple(host.driver) >= vtuple(need):
-                out["driver"].add(i)
-    names = set()
-    for g in host.gpus:
-        model = matrix.find_gpu(g.name)
-        if model is not None:
-            names.add(model.name)
-    out["gpus"] = {i for i, r in enumerate(tables["gpus"]) if r["GPU"] in names}
-    return out
-
-
-def cc_query(text: str, known: set[str]) -> str | None:
-    """The compute capability a filter text names ('8.6', 'sm_86', 'compute_86', 'cc 8.6', '86' -> '8.6'), if it
-    is one the data knows; else None (the text is then only matched as text)."""
-    import re
-
-    t = text.strip().lower().replace(" ", "")
-    t = t[2:] if t.startswith("cc") else t
-    m = re.fullmatch(r"(?:sm|compute)_?(\d{2,3})[af]?|(\d{2,3})", t)
-    if m:
-        digits = m.group(1) or m.group(2)
-        cc = f"{digits[:-1]}.{digits[-1]}"
-    elif re.fullmatch(r"\d{1,2}\.\d", t):
-        cc = t
-    else:
-        return None
-    return cc if cc in known else None
 
 
 class CompatibilityPanel(QWidget):

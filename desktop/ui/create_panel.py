@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, QUrl, Signal, Slot
+from PySide6.QtCore import QUrl, Signal, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -17,34 +16,29 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from .create_progress import (
+    STAGE_KEYS,
+    STAGES,
+    VERIFY_LABEL_CPU,
+    VERIFY_LABEL_GPU,
+    JobProgressBar,
+    describe_result,
+    failure_details,
+    verify_details,
+)
 from .qtcompat import emit
-from .widgets import Banner, CollapsibleLog, LogView, StageList, breakable, copy_to_clipboard, heading, note
+from .widgets import Banner, CollapsibleLog, LogView, StageList, breakable, copy_to_clipboard, heading
 from .worker import JobContext, JobError, JobRunner
 
-STAGES = (("preflight", QT_TRANSLATE_NOOP("CreatePanel", "Check the plan and the disk")),
-          ("solve", QT_TRANSLATE_NOOP("CreatePanel", "Solve the conda packages")),
-          ("download", QT_TRANSLATE_NOOP("CreatePanel", "Download")),
-          ("link", QT_TRANSLATE_NOOP("CreatePanel", "Link into the environment")),
-          ("pip", QT_TRANSLATE_NOOP("CreatePanel", "Install PyTorch with pip")),
-          ("verify", QT_TRANSLATE_NOOP("CreatePanel", "Verify: run a CUDA smoke test with the new Python")))
-VERIFY_LABEL_GPU = STAGES[-1][1]
-VERIFY_LABEL_CPU = QT_TRANSLATE_NOOP("CreatePanel", "Verify: import torch and compute on the CPU with the new Python")
-STAGE_KEYS = tuple(k for k, _ in STAGES)
 ENGINES = ("embedded", "conda", "mamba", "micromamba")
 
 # spec_source(name, prefix) -> EnvSpec for the current plan, extras and settings (raises EnvSpecError).
 SpecSource = Callable[[str | None, str | None], Any]
-
-
-def jobs_available() -> bool:
-    """Whether this build has the create job (desktop.jobs); the panel says so plainly when it has not."""
-    return importlib.util.find_spec("desktop.jobs") is not None
 
 
 class CreatePanel(QWidget):
@@ -63,10 +57,9 @@ class CreatePanel(QWidget):
         self._no_plan_reason = self.tr("waiting for a plan that fits this machine")
         self._name_ok = False
         self.result: Any = None
-        self.available = jobs_available()
 
         self.name_edit = QLineEdit()
-        self.name_edit.setPlaceholderText(self.tr("environment name, e.g. torch211-cu130"))
+        self.name_edit.setPlaceholderText(self.tr("environment name, e.g. torch-2.15.0-cu132"))
         self.name_status = QLabel()
         self.name_status.setWordWrap(True)
         self.location_edit = QLineEdit(str(envs_dir()))
@@ -98,13 +91,8 @@ class CreatePanel(QWidget):
         buttons.addWidget(self.cancel_button)
         buttons.addStretch(1)
 
-        self.unavailable = note(self.tr("Creating environments is not available in this build: the create job "
-                                        "(desktop.jobs) is missing. Export environment.yml and use conda instead."))
-        self.unavailable.setVisible(not self.available)
         self.stages = StageList(tuple((k, self.tr(str(label))) for k, label in STAGES))
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setValue(0)
+        self.progress = JobProgressBar(STAGE_KEYS)
         self.stage_message = QLabel()
         self.log = LogView()
         self.log_box = CollapsibleLog(self.log)  # collapsed by default: the stepper and the banner say what matters
@@ -130,7 +118,6 @@ class CreatePanel(QWidget):
         lay.addWidget(heading(self.tr("Create the environment"), "title"))
         lay.addLayout(form)
         lay.addLayout(buttons)
-        lay.addWidget(self.unavailable)
         lay.addWidget(self.stages)
         lay.addWidget(self.progress)
         lay.addWidget(self.stage_message)
@@ -225,10 +212,8 @@ class CreatePanel(QWidget):
 
     def _update_buttons(self) -> None:
         busy = self.runner.busy
-        self.create_button.setEnabled(self.available and self._has_plan and self._name_ok and not busy)
-        if not self.available:
-            self.create_button.setToolTip(self.tr("not available: this build has no create job (desktop.jobs)"))
-        elif not self._has_plan:
+        self.create_button.setEnabled(self._has_plan and self._name_ok and not busy)
+        if not self._has_plan:
             self.create_button.setToolTip(self._no_plan_reason)
         elif not self._name_ok:
             self.create_button.setToolTip(self.name_status.text())
@@ -257,9 +242,7 @@ class CreatePanel(QWidget):
 
     def start(self, spec: Any, engine_name: str) -> bool:
         self.stages.reset_stages()
-        self._set_progress_failed(None)
-        self.progress.setValue(0)
-        self.progress.setFormat("%p%")
+        self.progress.restart()
         self.log.clear_log()
         self.banner.hide()
         self.after.hide()
@@ -290,22 +273,10 @@ class CreatePanel(QWidget):
         stage = getattr(p, "stage", None)
         if stage in STAGE_KEYS:
             self.stages.advance_to(stage)
-            idx = STAGE_KEYS.index(stage)
-            frac = getattr(p, "fraction", None)
-            overall = (idx + (min(max(frac, 0.0), 1.0) if isinstance(frac, (int, float)) else 0.0)) / len(STAGE_KEYS)
-            self.progress.setValue(max(self.progress.value(), int(overall * 1000)))
+        self.progress.show_progress(p)
         msg = getattr(p, "message", "")
         if msg:
             self.stage_message.setText(msg)
-        total = getattr(p, "bytes_total", None)
-        if total:  # the downloads: bytes, speed and time left inside the bar
-            from ..wheelstage import byte_summary
-
-            done = min(getattr(p, "bytes_done", None) or 0, total)
-            self.progress.setFormat(f"{stage}: " + byte_summary(done, total, getattr(p, "speed", None),
-                                                               getattr(p, "cached", None)).replace("%", "%%"))
-        elif stage != "pip" or total == 0:
-            self.progress.setFormat("%p%")
 
     @Slot(object)
     def _on_runner_succeeded(self, result: Any) -> None:
@@ -317,11 +288,11 @@ class CreatePanel(QWidget):
         verify = getattr(result, "verify", None)
         prefix = getattr(result, "prefix", None) or str(self.target_prefix())
         kept = bool(getattr(result, "kept", ok))
-        title, body, kind = _describe_result(result, verify, prefix)
-        details = _verify_details(verify) if verify is not None or kept else _failure_details(result)
+        title, body, kind = describe_result(result, verify, prefix)
+        details = verify_details(verify) if verify is not None or kept else failure_details(result)
         self.banner.show_result(kind, title, body, details)
         if not ok:
-            self._set_progress_failed(self.tr("failed during {stage}").format(stage=getattr(result, "stage", "") or self.tr("the job")))
+            self.progress.set_failed(self.tr("failed during {stage}").format(stage=getattr(result, "stage", "") or self.tr("the job")))
         self.activate_edit.setText(f"conda activate {prefix}" if kept else "")
         self.activate_edit.setVisible(kept)
         self.copy_button.setVisible(kept)
@@ -346,7 +317,7 @@ class CreatePanel(QWidget):
         self.banner.show_result("fail", self.tr("Creating the environment failed{where}").format(where=where),
                                 (plain or err.message) + "\n"
                                 + self.tr("Nothing half-made was left behind if the job created it."), err.details)
-        self._set_progress_failed(self.tr("failed{where}").format(where=where))
+        self.progress.set_failed(self.tr("failed{where}").format(where=where))
         self.stage_message.setText("")
 
     def _use_machine_words(self) -> None:
@@ -358,20 +329,7 @@ class CreatePanel(QWidget):
         if host is None:
             return
         has_gpu = bool(getattr(host, "gpus", ()))
-        label = self.tr(str(VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU))
-        stages = tuple((k, label if k == "verify" else text) for k, text in self.stages._stages)
-        if stages != self.stages._stages:
-            self.stages._stages = stages  # StageList draws its labels from this tuple
-            self.stages.set_state("verify", self.stages.state("verify"))
-
-    def _set_progress_failed(self, text: str | None) -> None:
-        """Paint the bar as failed (red chunk, `text` on it) where it stopped, or back to normal with None."""
-        failed = text is not None
-        self.progress.setProperty("failed", failed)
-        # A style sheet only while failed: the platform style draws the normal bar.
-        self.progress.setStyleSheet("QProgressBar::chunk { background-color: #d73a49; }" if failed else "")
-        self.progress.setFormat(f"{text} (%p%)" if failed else "%p%")  # no words to translate
-        self.progress.setTextVisible(True)
+        self.stages.set_label("verify", self.tr(str(VERIFY_LABEL_GPU if has_gpu else VERIFY_LABEL_CPU)))
 
     @Slot()
     def _on_runner_cancelled(self) -> None:
@@ -393,70 +351,6 @@ class CreatePanel(QWidget):
     def _on_open_log_button_clicked(self) -> None:
         if getattr(self, "_log_file", None):
             QDesktopServices.openUrl(QUrl.fromLocalFile(str(self._log_file)))
-
-
-def _describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, str]:
-    """(title, body, banner kind) for an EnvResult."""
-    status = getattr(result, "status", "ok")
-    message = str(getattr(result, "message", "") or "")
-    fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
-    todo = "\n" + QCoreApplication.translate("CreatePanel", "What to do: {fix}").format(fix=fix) if fix else ""
-    from ..neterrors import MIRROR_HINT_APP, plain_warnings
-
-    warnings = "".join(f"\n! {w}" for w in plain_warnings(getattr(result, "warnings", ()) or (),
-                                                          mirror_hint=MIRROR_HINT_APP))
-    if status != "ok":
-        if getattr(result, "kept", False):
-            return QCoreApplication.translate("CreatePanel", "Created {path}, but verification failed").format(path=prefix), f"{message}{todo}", "fail"
-        from ..neterrors import explain_job_failure, read_log_tail
-
-        stage = getattr(result, "stage", "")
-        title = (QCoreApplication.translate("CreatePanel", "The environment was not created (failed during {stage})").format(stage=stage)
-                 if stage else QCoreApplication.translate("CreatePanel", "The environment was not created"))
-        plain = explain_job_failure(message, read_log_tail(getattr(result, "log_path", None)),
-                                    mirror_hint=MIRROR_HINT_APP)
-        if plain:  # the raw chain goes behind Details (_failure_details), not into the sentence
-            return title, plain + "\n" + QCoreApplication.translate("CreatePanel", "Nothing was left behind."), "fail"
-        if fix == "see the log for the engine's output":
-            todo = "\n" + QCoreApplication.translate("CreatePanel", "What to do: open Details for the engine's output.")
-        return title, f"{message}{todo}\n" + QCoreApplication.translate("CreatePanel", "Nothing was left behind."), "fail"
-    verdict = getattr(verify, "verdict", None)
-    if verify is None:
-        return QCoreApplication.translate("CreatePanel", "Created {path}").format(path=prefix), QCoreApplication.translate("CreatePanel", "It was not verified.") + warnings, "warn"
-    cause = str(getattr(verify, "cause", "") or "")
-    if verdict == "pass":
-        return QCoreApplication.translate("CreatePanel", "Created and verified {path}").format(path=prefix), f"{cause}{warnings}", "ok"
-    return (QCoreApplication.translate("CreatePanel", "Created {path}; verification: {verdict}").format(path=prefix, verdict=verdict),
-            f"{cause}{todo}{warnings}", "warn")
-
-
-def _failure_details(result: Any) -> str:
-    """Behind "Details" of a failed job: its raw message, then the last lines of its log."""
-    from ..neterrors import read_log_tail
-
-    parts = [str(getattr(result, "message", "") or "")]
-    tail = read_log_tail(getattr(result, "log_path", None), 40)
-    if tail:
-        parts.append(f"--- last lines of {getattr(result, 'log_path', 'the log')} ---")
-        parts.extend(tail)
-    return "\n".join(parts)
-
-
-def _verify_details(verify: Any) -> str:
-    if verify is None:
-        return ""
-    import json
-
-    parts = [f"verdict: {getattr(verify, 'verdict', '?')}"]
-    for w in getattr(verify, "warnings", ()) or ():
-        parts.append(f"warning: {w}")
-    report = getattr(verify, "report", None)
-    if report:
-        parts.append(json.dumps(report, indent=2, default=str)[:20_000])
-    log = getattr(verify, "log", "")
-    if log:
-        parts.append("--- smoke test output ---\n" + log[-8000:])
-    return "\n".join(parts)
 
 
 def open_folder(path: Path) -> None:

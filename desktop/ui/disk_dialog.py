@@ -7,18 +7,17 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Slot
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
+from .widgets import read_only_table
 from .worker import JobContext, JobError, JobRunner
 
 COLUMNS = (QT_TRANSLATE_NOOP("DiskDialog", "Environment"), QT_TRANSLATE_NOOP("DiskDialog", "Own"),
@@ -39,11 +38,7 @@ class DiskDialog(QDialog):
         self.runner = JobRunner("disk", self)
         self.report: Any = None
         self.cleaned: Any = None
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels([QCoreApplication.translate("DiskDialog", str(c)) for c in COLUMNS])
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table([QCoreApplication.translate("DiskDialog", str(c)) for c in COLUMNS])
         self.totals = QLabel(self.tr("Measuring…"))
         self.totals.setWordWrap(True)
         self.caches = QLabel()

@@ -15,13 +15,12 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
-from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading
+from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading, read_only_table
 from .worker import JobContext, JobError, JobRunner
 from .qtcompat import emit
 
@@ -42,15 +41,11 @@ class EnvironmentsPanel(QWidget):
         self._confirm = confirm
         self.envs: list[Any] = []
         self._action = ""
-        self.table = QTableWidget(0, len(COLUMNS))
+        self.table = read_only_table([self.tr("Name"), "Python", "torch", self.tr("Build"), self.tr("Installed by"),
+                                      self.tr("Jupyter kernel"), self.tr("Location")])  # the COLUMNS, translated
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between rows)
-        self.table.setHorizontalHeaderLabels([self.tr("Name"), "Python", "torch", self.tr("Build"), self.tr("Installed by"),
-                                              self.tr("Jupyter kernel"), self.tr("Location")])  # the COLUMNS, translated
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.refresh_button = QPushButton(self.tr("&Refresh"))
         self.verify_button = QPushButton(self.tr("&Verify"))
         self.export_button = QPushButton(self.tr("E&xport environment.yml…"))

@@ -17,7 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .choices import mib_text, newest_cuda_text
+from ..usecases.planning import newest_cuda_text
+from .choices import mib_text
 from .core_words import tr_core
 from .theme import current_colours
 from .widgets import NO_MARK, OK_MARK, Card, empty_state, heading
@@ -133,7 +134,7 @@ class MachinePanel(QWidget):
 
 
 # A source that is simply not there on this machine (no nvidia-smi, no driver file, no conda) is normal, not an
-# error: the detail texts of desktop/detect.py say so in these words.
+# error: the detail texts of desktop/detect/ say so in these words.
 _ABSENT = re.compile(r"^(?:skipped\b|not found\b|absent\b|not present\b|not installed\b)|\bno [\w ,/-]+ found\b|"
                      r"\bno gfx target\b|: absent\b|: not found\b", re.I)
 ABSENT_MARK = "\u2013"  # an en dash: neither a tick nor a cross

@@ -4,71 +4,43 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QByteArray, QTimer, Signal, Slot
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShowEvent
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFileDialog,
-    QMainWindow,
-    QMessageBox,
     QScrollArea,
     QSplitter,
     QTabWidget,
     QWidget,
 )
 
-from .. import __version__
 from ..model import Preferences
+from ..usecases.planning import Recommendation, recommend
+from ..usecases.recipe import CREDENTIALS_LEFT_OUT, Recipe, install_recipe, spec_for_plan
+from ..usecases.startup import Startup, start_up
 from .compat_panel import CompatibilityPanel
-from .create_panel import CreatePanel, open_folder
+from .create_panel import CreatePanel
 from .envs_panel import EnvironmentsPanel
 from .machine_panel import MachinePanel
 from .other_machine_panel import OtherMachinePanel
 from .qtcompat import emit
 from .recommend_panel import RecommendationPanel
-from .settings import SettingsDialog, UiSettings
+from .settings import UiSettings
 from .theme import theme_manager
 from .widgets import copy_to_clipboard
+from .window_menus import MenuWindow
 from .worker import JobContext, JobError, JobRunner
 
 
-@dataclass(frozen=True)
-class Startup:
-    """What the background start-up job found: the data, the machine, the first recommendation."""
-
-    matrix: Any
-    matrix_path: str
-    matrix_warnings: tuple[str, ...]
-    host: Any
-    recommendation: Any
-    seconds: float
-
-
 def startup_job(env: dict[str, str] | None = None) -> Callable[[JobContext], Startup]:
-    """Load the data, detect the machine, resolve: all off the GUI thread."""
+    """Load the data, detect the machine, resolve: all off the GUI thread (usecases.startup)."""
 
     def job(ctx: JobContext) -> Startup:
-        t0 = time.perf_counter()
-        from ..detect import detect_host
-        from ..matrix import load_app_matrix, load_matrix_with_fallback, user_matrix_path
-        from .choices import recommend
-
-        try:
-            loaded = load_app_matrix()
-        except Exception as exc:  # noqa: BLE001 - a broken downloaded copy must never stop the app
-            # load_matrix_with_fallback turns most bad copies into warnings; anything else it lets through
-            # (a file that is not UTF-8, say) gets the same treatment here: the bundled copy, and say so.
-            bundled = load_matrix_with_fallback()
-            loaded = replace(bundled, warnings=(f"ignored {user_matrix_path()}: {type(exc).__name__}: {exc} - "
-                                                "using the bundled data instead", *bundled.warnings))
-        ctx.on_line(f"compatibility data {loaded.matrix.data_version} from {loaded.path}")
-        host = detect_host(matrix=loaded.matrix, env=env)
-        rec = recommend(loaded.matrix, host, Preferences())
-        return Startup(loaded.matrix, loaded.path, loaded.warnings, host, rec, time.perf_counter() - t0)
+        return start_up(env, ctx.on_line)
 
     return job
 
@@ -94,7 +66,7 @@ def _scrolled(w: QWidget) -> QScrollArea:
     return area
 
 
-class MainWindow(QMainWindow):
+class MainWindow(MenuWindow):
     """TorchDesk's window. `start()` kicks off detection; everything slow runs on a JobRunner."""
 
     first_shown = Signal(float)  # perf_counter() when the window was first shown
@@ -155,6 +127,9 @@ class MainWindow(QMainWindow):
             self.tabs.addTab(self.cluster_panel, self.tr("Cl&uster"))  # Alt+L is the create panel's Location
         self.setCentralWidget(self.tabs)
         self._build_menus()
+        self.export_action.triggered.connect(self._on_export_action_triggered)
+        self.copy_action.triggered.connect(self._on_copy_action_triggered)
+        self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
         self.statusBar().showMessage(self.tr("Detecting this machine…"))
 
         self.detect_runner.succeeded.connect(self._on_detect_runner_succeeded)
@@ -175,40 +150,6 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
         else:
             self.resize(*default_size(self.screen().availableGeometry().size() if self.screen() else None))
-
-    # --- menus ----------------------------------------------------------------------------------------------------
-    def _build_menus(self) -> None:
-        bar = self.menuBar()
-        file_menu = bar.addMenu(self.tr("&File"))
-        self.export_action = QAction(self.tr("&Export environment.yml…"), self, shortcut=QKeySequence("Ctrl+E"))
-        self.copy_action = QAction(self.tr("&Copy commands"), self, shortcut=QKeySequence("Ctrl+Shift+C"))
-        self.logs_action = QAction(self.tr("Open &logs folder"), self)
-        quit_action = QAction(self.tr("&Quit"), self, shortcut=QKeySequence.StandardKey.Quit)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
-        for a in (self.export_action, self.copy_action, self.logs_action):
-            file_menu.addAction(a)
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
-        tools = bar.addMenu(self.tr("&Tools"))
-        self.settings_action = QAction(self.tr("&Settings…"), self, shortcut=QKeySequence.StandardKey.Preferences)  # type: ignore[call-overload]  # Qt converts a StandardKey; the stubs list only QKeySequence
-        self.update_action = QAction(self.tr("Check for &data updates"), self)
-        tools.addAction(self.settings_action)
-        tools.addAction(self.update_action)
-        self.disk_action = QAction(self.tr("&Disk use and caches…"), self)
-        tools.addAction(self.disk_action)
-        self.disk_action.triggered.connect(self._on_disk_action_triggered)
-        self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
-        help_menu = bar.addMenu(self.tr("&Help"))
-        self.about_action = QAction(self.tr("&About TorchDesk"), self)
-        help_menu.addAction(self.about_action)
-        self.export_action.triggered.connect(self._on_export_action_triggered)
-        self.copy_action.triggered.connect(self._on_copy_action_triggered)
-        self.logs_action.triggered.connect(self._on_logs_action_triggered)
-        quit_action.triggered.connect(self.close)
-        self.settings_action.triggered.connect(self._on_settings_action_triggered)
-        self.update_action.triggered.connect(self._on_update_action_triggered)
-        self.about_action.triggered.connect(self._on_about_action_triggered)
-        self.export_action.setEnabled(False)
-        self.copy_action.setEnabled(False)
 
     # --- start-up -------------------------------------------------------------------------------------------------
     def start(self) -> bool:
@@ -256,9 +197,7 @@ class MainWindow(QMainWindow):
         self.recommendation = rec
         self.recommend_panel.show_recommendation(rec)
         has_plan = rec.plan is not None
-        from .choices import default_env_name
-
-        self.create_panel.set_plan_ready(has_plan, default_env_name(rec.plan) if has_plan else None,
+        self.create_panel.set_plan_ready(has_plan, rec.default_name,
                                          None if has_plan else self.tr("no PyTorch build fits this machine with the current "
                                                                  "choices: see the Recommendation for why and what you "
                                                                  "can do"))
@@ -273,9 +212,7 @@ class MainWindow(QMainWindow):
             return
         matrix, host = self.matrix, self.host
 
-        def job(ctx: JobContext) -> Any:
-            from .choices import recommend
-
+        def job(ctx: JobContext) -> Recommendation:
             return recommend(matrix, host, prefs)
 
         self.resolve_runner.start(job)
@@ -335,40 +272,37 @@ class MainWindow(QMainWindow):
 
     def spec_for(self, name: str | None, prefix: str | None, plan: Any = None) -> Any:
         """The EnvSpec for `plan` (default: the current one), the typed extras and the settings' sources."""
-        from ..envspec import EnvSpecError, spec_from_plan, with_sources
+        from ..envspec import EnvSpecError
 
         plan = plan or (self.recommendation.plan if self.recommendation is not None else None)
         if plan is None:
             raise EnvSpecError("there is no plan that fits this machine with the current choices")
         conda_extras, pip_extras = self.recommend_panel.extras()
-        spec = spec_from_plan(plan, name=name, prefix=prefix, extras=pip_extras, conda_extras=conda_extras,
-                              mirrors=self.settings.mirror_choice())
-        if self.settings.channels:
-            spec = with_sources(spec, channels=self.settings.channels)
-        return spec
+        return spec_for_plan(plan, name=name, prefix=prefix, extras=pip_extras, conda_extras=conda_extras,
+                             mirrors=self.settings.mirror_choice(), channels=self.settings.channels or None)
+
+    def recipe(self, plan: Any = None, name: str | None = None) -> Recipe:
+        """What Export and Copy commands write: the plan's spec (default name unless `name`), fit to share."""
+        return install_recipe(self.spec_for(name, None, plan))
 
     def export_text(self, plan: Any = None, name: str | None = None) -> str:
-        from ..envspec import write_environment_yml
-        from .choices import default_env_name
-
-        plan = plan or self.recommendation.plan
-        return write_environment_yml(self.spec_for(name or default_env_name(plan), None, plan))
+        return self.recipe(plan, name).environment_yml()
 
     def export_plan_dialog(self, plan: Any, parent: QWidget | None = None, name: str | None = None) -> Path | None:
         """Ask where, then write the environment.yml for `plan`; None if cancelled or it failed (said so)."""
-        from .choices import default_env_name
-
         path, _ = QFileDialog.getSaveFileName(parent or self, self.tr("Export environment.yml"),
                                               str(Path.home() / "environment.yml"),
                                               self.tr("Conda environment (*.yml *.yaml)"))
         if not path:
             return None
         try:
-            Path(path).write_text(self.export_text(plan, name or default_env_name(plan)), encoding="utf-8")
+            recipe = self.recipe(plan, name)
+            Path(path).write_text(recipe.environment_yml(), encoding="utf-8")
         except (OSError, ValueError) as exc:
             self.show_error(self.tr("Could not export"), self.tr("Writing {path} failed: {error}.").format(path=path, error=exc), "")
             return None
-        self.statusBar().showMessage(self.tr("Wrote {path}").format(path=path))
+        note = f" ({CREDENTIALS_LEFT_OUT})" if recipe.credentials_left_out else ""
+        self.statusBar().showMessage(self.tr("Wrote {path}").format(path=path) + note)
         return Path(path)
 
     @Slot()
@@ -378,89 +312,18 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_copy_action_triggered(self) -> None:
-        from ..envspec import EnvSpecError, shell_commands
-        from .choices import default_env_name
+        from ..envspec import EnvSpecError
 
         if self.recommendation is None or self.recommendation.plan is None:
             return
-        name = self.create_panel.name_edit.text().strip() or default_env_name(self.recommendation.plan)
         try:
-            cmds = shell_commands(self.spec_for(name, None))
+            recipe = self.recipe(name=self.create_panel.name_edit.text().strip() or None)
         except EnvSpecError as exc:
             self.show_error(self.tr("Cannot copy the commands"), str(exc), "")
             return
-        copy_to_clipboard("\n".join(cmds) + "\n")
-        self.statusBar().showMessage(self.tr("Copied the commands to the clipboard"))
-
-    @Slot()
-    def _on_logs_action_triggered(self) -> None:
-        from ..paths import log_dir
-
-        open_folder(log_dir())
-
-    @Slot()
-    def _on_disk_action_triggered(self) -> None:
-        from .disk_dialog import DiskDialog
-
-        DiskDialog(self).exec()
-
-    @Slot()
-    def _on_settings_action_triggered(self) -> None:
-        dlg = SettingsDialog(self.settings, self)
-        language = self.settings.language
-        if dlg.exec():
-            theme_manager().apply(self.settings.theme)
-            if self.settings.language != language:  # widgets set their texts once: say when it takes effect
-                self.statusBar().showMessage(self.tr("The new language shows after TorchDesk restarts."))
-            self.create_panel.set_engine(self.settings.engine)
-            self.create_panel.location_edit.setText(str(self.settings.envs_dir))
-
-    @Slot()
-    def _on_update_action_triggered(self) -> None:
-        self.check_for_updates()
-
-    def check_for_updates(self) -> bool:
-        url = self.settings.data_url
-        current = self.matrix.data_version if self.matrix is not None else "the bundled data"
-
-        def job(ctx: JobContext) -> Any:
-            from .data_update import update_matrix
-
-            return update_matrix(url, current)
-
-        self.statusBar().showMessage(self.tr("Checking {url} for newer compatibility data…").format(url=url))
-        return self.update_runner.start(job)
-
-    @Slot(object)
-    def _on_update_runner_succeeded(self, upd: Any) -> None:
-        if upd.changed:
-            text = self.tr("Compatibility data updated from {old} to {new}. Recomputing the plan.").format(
-                old=upd.old_version, new=upd.new_version)
-            self.start()
-        else:
-            text = self.tr("The compatibility data is up to date ({version}).").format(version=upd.new_version)
-        self.statusBar().showMessage(text)
-        self.inform(self.tr("Data update"), text)
-
-    @Slot(object)
-    def _on_update_runner_failed(self, err: JobError) -> None:
-        self.statusBar().showMessage(self.tr("Data update failed"))
-        self.show_error(self.tr("Could not update the compatibility data"), err.message, err.details)
-
-    @Slot()
-    def _on_about_action_triggered(self) -> None:
-        self.inform(self.tr("About TorchDesk"), self.about_text())
-
-    def about_text(self) -> str:
-        from PySide6 import __version__ as pyside_version
-
-        data = f"{self.matrix.data_version} ({self.matrix_path})" if self.matrix is not None else self.tr("not loaded yet")
-        if self.startup is not None and self.startup.matrix_warnings:
-            data += "".join(f"\n! {w}" for w in self.startup.matrix_warnings)
-        return (f"TorchDesk {__version__}\n" + self.tr("Compatibility data {data}").format(data=data)
-                + f"\nPySide6 {pyside_version}\n\n"
-                + self.tr("Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, "
-                          "builds the conda environment and proves it works."))
+        copy_to_clipboard(recipe.shell_text())
+        note = f" ({CREDENTIALS_LEFT_OUT})" if recipe.credentials_left_out else ""
+        self.statusBar().showMessage(self.tr("Copied the commands to the clipboard") + note)
 
     @Slot(object)
     def _on_create_panel_env_created(self, _result: Any) -> None:
@@ -469,19 +332,6 @@ class MainWindow(QMainWindow):
     @Slot(bool)
     def _on_create_runner_busy_changed(self, busy: bool) -> None:
         self.statusBar().showMessage(self.tr("Creating the environment…") if busy else "")
-
-    # --- dialogs (attributes so tests can answer them) ------------------------------------------------------------
-    def confirm(self, title: str, text: str) -> bool:
-        return QMessageBox.question(self, title, text) == QMessageBox.StandardButton.Yes
-
-    def inform(self, title: str, text: str) -> None:
-        QMessageBox.information(self, title, text)
-
-    def show_error(self, title: str, message: str, details: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok, self)
-        if details:
-            box.setDetailedText(details)
-        box.open()
 
     # --- shutdown -------------------------------------------------------------------------------------------------
     def busy_jobs(self) -> list[str]:

@@ -110,7 +110,7 @@ class OtherMachinePanel(QWidget):
         self.host = host
 
         def job(ctx: JobContext) -> Any:
-            from .choices import recommend
+            from ..usecases.planning import recommend
 
             return recommend(matrix, host, prefs)
 

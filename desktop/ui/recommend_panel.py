@@ -24,7 +24,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..model import Check, Preferences
-from .choices import Choice, Recommendation, fallback_choice, no_match_text, split_packages
+from ..usecases.planning import Choice, Recommendation, fallback_choice, no_match_text
+from .choices import split_packages
 from .core_words import tr_core
 from .theme import icon
 from .widgets import Card, empty_state, heading
@@ -231,7 +232,7 @@ class RecommendationPanel(QWidget):
         self._fit_why_rows()
         self.why.setVisible(self.why.count() > 0)
         self.why_empty.setVisible(self.why.count() == 0)
-        warnings = list(dict.fromkeys([*rec.hints, *res.warnings]))
+        warnings = rec.warnings
         self.warnings.setText("\n".join(f"! {w}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
 
@@ -298,7 +299,7 @@ class RecommendationPanel(QWidget):
             row_label.setText(self.tr("CUDA build:") if has_gpu else self.tr("Build:"))
 
     def _fallback_text(self, prefs: Preferences) -> str:
-        """choices.fallback_choice's button label, in the user's language (it is composed, so tr_core cannot)."""
+        """planning.fallback_choice's button label, in the user's language (it is composed, so tr_core cannot)."""
         what = (self.tr("runs on the CPU only, not on the GPU") if prefs.variant == "cpu"
                 else self.tr("the {variant} build").format(variant=prefs.variant))
         return self.tr("Use torch {torch} ({variant}) instead: {what}").format(torch=prefs.torch, variant=prefs.variant,

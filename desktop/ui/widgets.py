@@ -5,14 +5,17 @@ from __future__ import annotations
 from PySide6.QtCore import QSize, Qt, QTimer, Slot
 from PySide6.QtGui import QFont, QFontDatabase, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QSizePolicy,
+    QTableWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -128,6 +131,13 @@ class StageList(QListWidget):
                 f = item.font()
                 f.setBold(state == "running")
                 item.setFont(f)
+
+    def set_label(self, key: str, label: str) -> None:
+        """Rename one stage (its state and icon stay)."""
+        stages = tuple((k, label if k == key else text) for k, text in self._stages)
+        if stages != self._stages:
+            self._stages = stages
+            self.set_state(key, self.state(key))
 
     def advance_to(self, key: str) -> None:
         """Mark every stage before `key` done and `key` running (stages only move forward)."""
@@ -286,6 +296,16 @@ class CollapsibleLog(QWidget):
         if isinstance(lay, QVBoxLayout):
             lay.setStretch(1, 1 if on else 0)
             lay.setStretch(2, 0 if on else 1)
+
+
+def read_only_table(headers: list[str]) -> QTableWidget:
+    """A table to read, not edit: one column per header, no row numbers, the last column takes the spare width."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(headers)
+    table.verticalHeader().setVisible(False)
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.horizontalHeader().setSectionResizeMode(len(headers) - 1, QHeaderView.ResizeMode.Stretch)
+    return table
 
 
 def note(text: str) -> QLabel:

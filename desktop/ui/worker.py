@@ -23,6 +23,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
 from ..errors import user_message
+from ..procs import CancelToken, Cancelled
 from .qtcompat import emit, emit_drops_true
 
 log = logging.getLogger("torchdesk.ui")
@@ -46,28 +47,10 @@ class JobError:
     exception: BaseException | None = None
 
 
-class _NoCancel:
-    """Stands in for desktop.procs.CancelToken if that module is not importable (it needs psutil)."""
-
-    def __init__(self) -> None:
-        self.is_cancelled = False
-
-    def cancel(self) -> None:
-        self.is_cancelled = True
-
-
-def _new_token() -> Any:
-    try:
-        from ..procs import CancelToken
-    except ImportError:  # pragma: no cover - psutil missing
-        return _NoCancel()
-    return CancelToken()
-
-
 class JobContext:
     """What a job function gets: callbacks that cross to the GUI thread, and the cancel token."""
 
-    def __init__(self, worker: _Worker, cancel: Any, lines: deque[str]) -> None:
+    def __init__(self, worker: _Worker, cancel: CancelToken, lines: deque[str]) -> None:
         self._worker = worker
         self._lines = lines
         self.cancel = cancel
@@ -87,7 +70,7 @@ class _Worker(QObject):
     error = Signal(object)
     stopped = Signal()
 
-    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: Any, lines: deque[str]) -> None:
+    def __init__(self, name: str, fn: Callable[[JobContext], Any], cancel: CancelToken, lines: deque[str]) -> None:
         super().__init__()
         self._name = name
         self._fn = fn
@@ -100,7 +83,7 @@ class _Worker(QObject):
         try:
             result = self._fn(ctx)
         except BaseException as exc:  # noqa: BLE001 - everything must reach the GUI as a signal
-            if self._cancel.is_cancelled or type(exc).__name__ == "Cancelled":
+            if self._cancel.is_cancelled or isinstance(exc, Cancelled):
                 emit(self.stopped)
                 return
             log.exception("job %s failed", self._name)
@@ -135,7 +118,7 @@ class JobRunner(QObject):
         self.name = name
         self._thread: QThread | None = None
         self._worker: _Worker | None = None
-        self._cancel: Any = None
+        self._cancel: CancelToken | None = None
         self._lines: deque[str] = deque()
         self._drain = QTimer(self)
         self._drain.setInterval(self.DRAIN_MS)
@@ -151,7 +134,7 @@ class JobRunner(QObject):
         """Start `fn` in a new thread. Returns False (and starts nothing) if a job is already running."""
         if self._thread is not None:
             return False
-        self._cancel = _new_token()
+        self._cancel = CancelToken()
         thread = QThread()
         thread.setObjectName(f"torchdesk-{self.name}")
         self._lines = deque()

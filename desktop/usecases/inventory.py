@@ -15,7 +15,6 @@ Entries are deduplicated by real path (symlinks, `..`, trailing slashes); a fold
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -128,19 +127,14 @@ def _state(p: Path) -> str:
         return NO_PYTHON
 
 
-def _system() -> str:
-    if os.name == "nt":
-        return "windows"
-    return "macos" if sys.platform == "darwin" else "linux"
-
-
 def discover_installs(env: dict[str, str] | None = None) -> tuple[tuple[CondaInstall, ...], tuple[CondaEnv, ...]]:
     """The conda installations detection finds on this machine, and the envs it found with them."""
-    from ..detect import Probe, discover_conda
+    from ..detect.conda import discover_conda
+    from ..detect.probe import Probe, system_name
 
     environ = dict(os.environ if env is None else env)
     home = environ.get("HOME") or environ.get("USERPROFILE")
-    installs, envs, _notes = discover_conda(Probe(home=Path(home) if home else None), environ, _system())
+    installs, envs, _notes = discover_conda(Probe(home=Path(home) if home else None), environ, system_name())
     return installs, envs
 
 
@@ -149,7 +143,7 @@ def list_environments(installs: Sequence[CondaInstall] | None = None,
     """Every environment on this machine, once each, sorted by name: see the module's docstring for the sources.
 
     `installs` and `detected` are what detection found (Host.conda, Host.envs); None looks for them now."""
-    from ..detect_conda import read_env, read_registry
+    from ..detect.conda import read_env, read_registry
     from ..locks import recorded_prefixes
     from ..paths import conda_environments_txt, envs_dir
 
@@ -223,7 +217,7 @@ def _is_path(text: str) -> bool:
 def find_environments(name_or_prefix: str, entries: Sequence[EnvEntry] | None = None) -> list[EnvEntry]:
     """The entries with this name, or the one at this path (an env the inventory does not list is still found
     by its path, as long as it has conda-meta/ or a TorchDesk marker)."""
-    from ..detect_conda import read_env
+    from ..detect.conda import read_env
     from ..paths import envs_dir
 
     if entries is None:

@@ -295,8 +295,8 @@
         <translation>正在等待适合本机的方案</translation>
     </message>
     <message>
-        <source>environment name, e.g. torch211-cu130</source>
-        <translation>环境名称，例如 torch211-cu130</translation>
+        <source>environment name, e.g. torch-2.15.0-cu132</source>
+        <translation>环境名称，例如 torch-2.15.0-cu132</translation>
     </message>
     <message>
         <source>Browse…</source>
@@ -900,50 +900,6 @@ This cannot be undone.</source>
         <translation>正在检测本机…</translation>
     </message>
     <message>
-        <source>&amp;File</source>
-        <translation>文件(&amp;F)</translation>
-    </message>
-    <message>
-        <source>&amp;Export environment.yml…</source>
-        <translation>导出 environment.yml(&amp;E)…</translation>
-    </message>
-    <message>
-        <source>&amp;Copy commands</source>
-        <translation>复制命令(&amp;C)</translation>
-    </message>
-    <message>
-        <source>Open &amp;logs folder</source>
-        <translation>打开日志文件夹(&amp;L)</translation>
-    </message>
-    <message>
-        <source>&amp;Quit</source>
-        <translation>退出(&amp;Q)</translation>
-    </message>
-    <message>
-        <source>&amp;Tools</source>
-        <translation>工具(&amp;T)</translation>
-    </message>
-    <message>
-        <source>&amp;Settings…</source>
-        <translation>设置(&amp;S)…</translation>
-    </message>
-    <message>
-        <source>Check for &amp;data updates</source>
-        <translation>检查数据更新(&amp;D)</translation>
-    </message>
-    <message>
-        <source>&amp;Disk use and caches…</source>
-        <translation>磁盘占用与缓存(&amp;D)…</translation>
-    </message>
-    <message>
-        <source>&amp;Help</source>
-        <translation>帮助(&amp;H)</translation>
-    </message>
-    <message>
-        <source>&amp;About TorchDesk</source>
-        <translation>关于 TorchDesk(&amp;A)</translation>
-    </message>
-    <message>
         <source>compatibility data {version}</source>
         <translation>兼容性数据 {version}</translation>
     </message>
@@ -1012,6 +968,65 @@ This cannot be undone.</source>
         <translation>命令已复制到剪贴板</translation>
     </message>
     <message>
+        <source>Creating the environment…</source>
+        <translation>正在创建环境…</translation>
+    </message>
+    <message>
+        <source>A job is running</source>
+        <translation>有任务正在运行</translation>
+    </message>
+    <message>
+        <source>{jobs} is still running. Cancel it and quit? What it created so far will be removed.</source>
+        <translation>{jobs} 仍在运行。要取消它并退出吗？它目前创建的内容将被删除。</translation>
+    </message>
+</context>
+<context>
+    <name>MenuWindow</name>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;Export environment.yml…</source>
+        <translation>导出 environment.yml(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Copy commands</source>
+        <translation>复制命令(&amp;C)</translation>
+    </message>
+    <message>
+        <source>Open &amp;logs folder</source>
+        <translation>打开日志文件夹(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Check for &amp;data updates</source>
+        <translation>检查数据更新(&amp;D)</translation>
+    </message>
+    <message>
+        <source>&amp;Disk use and caches…</source>
+        <translation>磁盘占用与缓存(&amp;D)…</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;About TorchDesk</source>
+        <translation>关于 TorchDesk(&amp;A)</translation>
+    </message>
+    <message>
         <source>The new language shows after TorchDesk restarts.</source>
         <translation>新的语言将在 TorchDesk 重启后生效。</translation>
     </message>
@@ -1054,18 +1069,6 @@ This cannot be undone.</source>
     <message>
         <source>Detects your GPU and driver, picks the PyTorch / CUDA / Python combination that runs on it, builds the conda environment and proves it works.</source>
         <translation>检测你的 GPU 和驱动，挑选能在其上运行的 PyTorch / CUDA / Python 组合，创建 conda 环境并验证它确实可用。</translation>
-    </message>
-    <message>
-        <source>Creating the environment…</source>
-        <translation>正在创建环境…</translation>
-    </message>
-    <message>
-        <source>A job is running</source>
-        <translation>有任务正在运行</translation>
-    </message>
-    <message>
-        <source>{jobs} is still running. Cancel it and quit? What it created so far will be removed.</source>
-        <translation>{jobs} 仍在运行。要取消它并退出吗？它目前创建的内容将被删除。</translation>
     </message>
 </context>
 <context>

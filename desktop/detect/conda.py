@@ -6,23 +6,13 @@ import logging
 import os
 import re
 from pathlib import Path
-from typing import Callable, Mapping, Protocol
+from typing import Mapping
 
-from .detect_parse import parse_conda_meta_name, parse_dist_info_version
-from .model import CondaEnv, CondaInstall, SourceNote
-from .sanitize import escape_controls
-
-
-class Probe(Protocol):
-    """What conda discovery needs from detect.Probe (declared here: detect imports this module, not the reverse)."""
-
-    @property
-    def home(self) -> Path | None: ...
-
-    @property
-    def which(self) -> Callable[[str], str | None]: ...
-
-    def path(self, p: str | Path) -> Path: ...
+from ..model import CondaEnv, CondaInstall, SourceNote
+from ..sanitize import escape_controls
+from .context import Context
+from .parse import parse_conda_meta_name, parse_dist_info_version
+from .probe import Probe, read_file
 
 
 # ~/.conda/environments.txt: one absolute prefix per line. Real ones hold tens of lines; a file far larger than
@@ -75,14 +65,6 @@ def read_registry(path: Path) -> list[str]:
         warn_once(f"{path}: skipped line {lines}: not a readable folder path (conda writes one absolute path "
                   "per line; remove or fix the line)")
     return out
-
-
-def _read_file(p: Path, limit: int = 1 << 20) -> str | None:
-    try:
-        with open(p, encoding="utf-8", errors="replace") as f:
-            return f.read(limit)
-    except (OSError, ValueError):
-        return None
 
 
 # --- conda --------------------------------------------------------------------------------------------------------
@@ -235,7 +217,7 @@ def discover_conda(probe: Probe, env: Mapping[str, str], system: str) -> tuple[
         env_dirs += dirs
         roots.append(root)
     if home:
-        rc = _read_file(home / ".condarc")
+        rc = read_file(home / ".condarc")
         env_dirs += [Path(os.path.expanduser(d)) if not d.startswith("~") else home / d[2:]
                      for d in _condarc_envs_dirs(rc or "")]
 
@@ -268,3 +250,9 @@ def discover_conda(probe: Probe, env: Mapping[str, str], system: str) -> tuple[
     note = SourceNote("conda", bool(installs) or bool(envs),
                       f"{kinds or 'no conda, mamba or micromamba found'}; {len(envs)} env(s)")
     return tuple(installs), envs, [note]
+
+
+def read_conda_source(probe: Probe, ctx: Context) -> list[SourceNote]:
+    """The conda source: installations and environments (see `discover_conda`)."""
+    ctx.conda, ctx.envs, notes = discover_conda(probe, ctx.env, ctx.system)
+    return notes

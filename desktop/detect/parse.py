@@ -1,6 +1,6 @@
 """Pure parsers for machine detection: each takes what a source printed and returns `Parsed(value, reason)`.
 
-None of them raises: garbage in gives `value=None` and a `reason`. `desktop.detect` re-exports them all.
+None of them raises: garbage in gives `value=None` and a `reason`. Each source module of `desktop.detect` calls them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Generic, Sequence, TypeVar
 
-from .model import GpuInfo
+from ..model import GpuInfo
 
 T = TypeVar("T")
 MIB = 1024 * 1024
