@@ -61,6 +61,7 @@ def build_disk(root: Path, home: Path) -> dict[str, Path]:
     busy = td / "busy"
     write_marker(busy, new_marker())  # this test process is the job: it is alive
     proj = make_env(root / "projects" / "proj", torch="2.4.0")
+    (proj / "conda-meta" / "torchdesk-environment.yml").write_text("name: proj\n")  # a TorchDesk create --prefix
     conda = make_env(home / "miniconda3", torch=None)
     (conda / "conda-meta" / "conda-24.7.1-py311h06a4308_0.json").write_text("{}")
     (conda / "bin" / "conda").write_text("#!/bin/sh\n")
@@ -113,7 +114,7 @@ def test_the_inventory_lists_every_kind_of_place_once(disk: dict[str, Path]) -> 
     assert entries["nopy"].state == NO_PYTHON and not entries["nopy"].unfinished
     assert entries["alpha"].ok and entries["beta"].torch == "2.5.1+cu124"
     assert entries["gamma"].sources == (CONDA_ENVS,) and entries["delta"].sources == (CONDA_ENVS,)
-    assert {n for n, e in entries.items() if e.by_torchdesk} == {"alpha", "half", "busy"}
+    assert {n for n, e in entries.items() if e.by_torchdesk} == {"alpha", "half", "busy", "proj"}
     # a lookup by path finds the entry, through the symlink or with a trailing slash too
     assert find_environment(str(disk["base"] / "envs" / "alpha-link")).prefix == str(disk["alpha"])
     assert find_environment(f"{disk['proj']}/").name == "proj"

@@ -51,7 +51,7 @@ class EnvEntry:
     installer: str | None = None
     sources: tuple[str, ...] = ()
     state: str = OK
-    by_torchdesk: bool = False  # created by TorchDesk: its spec record, its job's marker, or in its envs folder
+    by_torchdesk: bool = False  # created by TorchDesk: its spec record, in its envs folder, or a killed job's note
 
     @property
     def ok(self) -> bool:
@@ -203,7 +203,8 @@ def _entry(p: Path, sources: tuple[str, ...], name: str, torchdesk_dir: str, rea
         recorded = p.joinpath(*SPEC_RECORD).is_file()
     except (OSError, ValueError):
         recorded = False
-    mine = recorded or (state not in (OK, NO_PYTHON)) or JOB_NOTE in sources or _key(p.parent) == torchdesk_dir
+    # a marker alone proves nothing (it could come out of an archive), as engine.base.remove_env also holds
+    mine = recorded or JOB_NOTE in sources or _key(p.parent) == torchdesk_dir
     if state == INCOMPLETE or state.startswith(BEING_CREATED):  # half-linked files: nothing in it is read
         return EnvEntry(name, str(p), sources=sources, state=state, by_torchdesk=mine)
     info = read_env(p, name)
