@@ -235,9 +235,9 @@ class DiskReport:
 def disk_report(envs: Iterable[Any] | None = None) -> DiskReport:
     """Each environment's own and shared bytes, the caches, and the totals with hardlinks counted once."""
     if envs is None:
-        from .engine import list_envs
+        from .usecases.inventory import list_environments
 
-        envs = sorted(list_envs(), key=lambda e: (e.name.lower(), e.prefix))
+        envs = [e.conda_env() for e in list_environments() if not e.unfinished]  # sorted by name
     envs = list(envs)
     prefixes = [Path(e.prefix) for e in envs]
     return DiskReport(tuple((e, tree_size(p)) for e, p in zip(envs, prefixes, strict=True)), cache_info(),

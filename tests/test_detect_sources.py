@@ -51,6 +51,8 @@ def test_detect_host_runs_exactly_the_source_list(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(detect_host_module, "SOURCES", tuple(recorded(SOURCES, calls)))
     through_list = host_to_json(detect_host(env={}, matrix=StubMatrix(), probe=h100(tmp_path)))
     assert calls == ORDER
+    for h in (plain, through_list):  # the real disk's free space moves between two reads (other writers)
+        assert isinstance(h.pop("disk_free_mib"), int)
     assert through_list == plain and plain["gpus"] and plain["conda"]["envs"]
 
     monkeypatch.setattr(detect_host_module, "SOURCES", ())

@@ -381,12 +381,23 @@ def test_cli_verify_python_without_torch() -> None:
     assert p.stdout.startswith("FAIL: torch is not installed")
 
 
-def test_cli_doctor_table(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_doctor_table(home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     from desktop import cli, detect
-    from desktop.model import CondaEnv, Host
+    from desktop.model import Host
+    from desktop.paths import envs_dir
 
-    envs = (CondaEnv("broken", sys.prefix, sys.executable, torch="2.11.0"), CondaEnv("no-torch", "/x", "/x/bin/python"))
-    monkeypatch.setattr(detect, "detect_host", lambda **kw: Host(envs=envs))
+    # doctor verifies the inventory's envs with torch in them (desktop/usecases/inventory.py): two on disk
+    for name, torch in (("broken", "2.11.0"), ("no-torch", None)):
+        prefix = envs_dir() / name
+        (prefix / "conda-meta").mkdir(parents=True)
+        (prefix / "conda-meta" / "history").write_text("")
+        (prefix / "bin").mkdir()
+        (prefix / "bin" / "python").symlink_to(sys.executable)  # no torch in it: "torch is not installed"
+        if torch:
+            dist = prefix / "lib" / "python3.11" / "site-packages" / f"torch-{torch}.dist-info"
+            dist.mkdir(parents=True)
+            (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: torch\nVersion: {torch}\n")
+    monkeypatch.setattr(detect, "detect_host", lambda **kw: Host())  # no GPU, no conda installation
     assert cli.main(["doctor"]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out[0].split() == ["env", "python", "torch", "build", "GPUs", "covered", "verdict", "fix"]

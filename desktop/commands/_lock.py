@@ -8,26 +8,14 @@ import sys
 from pathlib import Path
 
 
-def find_env_for(name: str) -> Path:
-    """The env `name` names (or is the path of); else a folder of that name a TorchDesk job is creating or left
-    unfinished, so the env's lock refuses it in its own words. UsageError when there is neither."""
-    from ..engine import find_env
-    from ..engine.base import find_envs
-    from ..errors import UsageError
-    from ..locks import has_marker
-
-    prefix = find_env(name) or next((p for p in find_envs(name) if has_marker(p)), None)
-    if prefix is None:
-        raise UsageError(f"no conda environment named {name!r}; `torchdesk envs` lists them")
-    return prefix
-
-
 def run_export_lock(args: argparse.Namespace) -> int:
     """Write the lock of an existing env into -o FOLDER (default ./<env>-lock)."""
     from ..exactlock import LockError
     from ..lockexport import export_lock
+    from ..usecases.inventory import find_environment
 
-    prefix = find_env_for(args.lock)
+    # export_lock takes the env's lock itself and refuses a busy or unfinished env in the lock's own words
+    prefix = Path(find_environment(args.lock, by_path="torchdesk export --lock PATH").prefix)
     out = Path(args.output or f"{prefix.name}-lock")
     try:
         files = export_lock(prefix, out, on_line=lambda line: print(f"    {line}", file=sys.stderr, flush=True))

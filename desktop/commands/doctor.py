@@ -1,4 +1,5 @@
-"""`torchdesk doctor`: verify every environment that detection finds with torch in it; one table."""
+"""`torchdesk doctor`: verify every environment of the inventory (desktop/usecases/inventory.py) with torch in it;
+one table."""
 
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from ..driftguard import check_drift
     from ..paths import env_python
     from ..sanitize import escape_controls
+    from ..usecases.inventory import list_environments
     from ..verify import verify_python
 
     matrix = None
@@ -55,12 +57,12 @@ def run(args: argparse.Namespace) -> int:
 
         matrix = load_matrix_for_cli(args)
     host = detect_host(matrix=matrix)
-    envs = [e for e in host.envs if e.torch]
+    envs = [e for e in list_environments(host.conda, host.envs) if e.ok and e.torch]
     if not envs:
         if args.json:
             print("[]")
         else:
-            print("no environment with torch in it was found (`torchdesk envs` lists what detection sees)")
+            print("no environment with torch in it was found (`torchdesk envs` lists every environment)")
         return 0
     rows, out, failed, drifted = [], [], False, []
     for env in envs:

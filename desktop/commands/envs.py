@@ -14,33 +14,28 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..engine import list_envs
-    from ..engine.base import unfinished_envs
     from ..jobclean import recover_envs_moved_aside
-    from ..model import CondaEnv
     from ..kernels import find_kernels
+    from ..usecases.inventory import list_environments
 
     for note in recover_envs_moved_aside():  # a killed `create --replace` left the old env aside: put it back
         print(f"note: {note}", file=sys.stderr)
-    envs = sorted(list_envs(), key=lambda e: (e.name.lower(), e.prefix))
-    unfinished = sorted(unfinished_envs(), key=lambda u: str(u[0]))
+    entries = list_environments()
     if getattr(args, "sizes", False):
-        return run_sizes(envs, as_json=args.json)
+        return run_sizes([e.conda_env() for e in entries if not e.unfinished], as_json=args.json)
     kernels = {k.prefix: k for k in find_kernels()}
     if args.json:
-        items = [{**asdict(e), "state": "ok",
-                  "jupyter_kernel": asdict(kernels[e.prefix]) if e.prefix in kernels else None} for e in envs]
-        items += [dict(asdict(CondaEnv(p.name, str(p))), state=state, jupyter_kernel=None) for p, state in unfinished]
+        items = [{**e.to_json(), "jupyter_kernel": asdict(kernels[e.prefix]) if e.prefix in kernels else None}
+                 for e in entries]
         json.dump(items, sys.stdout, indent=2)
         sys.stdout.write("\n")
         return 0
-    if not envs and not unfinished:
+    if not entries:
         print("no conda environments found")
         return 0
     rows = [("NAME", "PYTHON", "TORCH", "JUPYTER", "PREFIX")]
-    rows += [(e.name, e.python or "-", e.torch or "-", kernels[e.prefix].name if e.prefix in kernels else "-", e.prefix)
-             for e in envs]
-    rows += [(p.name, "-", "-", "-", f"{p}  {state}") for p, state in unfinished]
+    rows += [(e.name, e.python or "-", e.torch or "-", kernels[e.prefix].name if e.prefix in kernels else "-",
+              e.prefix if e.ok else f"{e.prefix}  {e.state}") for e in entries]
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     for r in rows:
         print("  ".join(f"{c:<{w}}" for c, w in zip(r, widths, strict=False)) + f"  {r[4]}")

@@ -18,21 +18,24 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ..engine import EngineError, is_conda_env
-    from ..engine.base import find_envs, remove_env
+    from ..engine.base import remove_env
     from ..errors import UsageError
     from ..safeio import shown_path
+    from ..sanitize import escape_controls
+    from ..usecases.inventory import find_environments
 
     try:
-        found = find_envs(args.env)
+        found = [Path(e.prefix) for e in find_environments(args.env)]
         absent = not found and not Path(args.env).expanduser().exists()
     except OSError as exc:  # ENAMETOOLONG from a 100,000-character argument, or the like
         raise UsageError(f"no conda environment named {shown_path(args.env)} ({exc.strerror or exc}); "
                          "`torchdesk envs` lists them") from None
     if len(found) > 1:
         # never guess: the first registry match may be the user's own conda env, not the one they meant
-        print(f"error: {len(found)} environments are named {args.env!r}; not removing either:", file=sys.stderr)
+        print(escape_controls(f"error: {len(found)} environments are named {args.env!r}; not removing either:"),
+              file=sys.stderr)
         for p in found:
-            print(f"  {p}", file=sys.stderr)
+            print(escape_controls(f"  {p}"), file=sys.stderr)
         print("  remove the one you mean by its path: torchdesk remove PATH", file=sys.stderr)
         return 1
     prefix = found[0] if found else None

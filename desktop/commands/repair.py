@@ -13,12 +13,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from ..driftguard import check_drift
     from ..driftrepair import repair_env
     from ..locks import hold_finished_env
-    from ._lock import find_env_for
+    from ..usecases.inventory import find_environment
 
-    prefix = find_env_for(args.env)
+    prefix = Path(find_environment(args.env, by_path="torchdesk repair PATH").prefix)
     # the whole command holds the env's lock, as create, remove and import do: a busy or unfinished env is refused
     # at once (a LockError, printed by cli.py), before anything is read or changed
     lock = hold_finished_env(prefix, "checking" if args.check else "repairing")

@@ -50,15 +50,14 @@ def resolve_python(args: argparse.Namespace) -> str:
         if not py.exists():
             raise UsageError(f"{prefix} has no python ({py} does not exist)")
         return str(py)
-    from ..detect import detect_host
+    from ..usecases.inventory import find_environment, require_finished
 
-    envs = detect_host().envs
-    for env in envs:
-        if env.name == args.name:
-            return str(env_python(env.prefix))  # env.python is its version, not a path
-    known = ", ".join(sorted(e.name for e in envs)) or "none found"
-    shown = args.name if len(args.name) <= 80 else args.name[:80] + "..."
-    raise UsageError(f"no conda environment named {shown!r} (found: {known})")
+    # EnvLookupError and require_finished's refusals are UsageErrors: one line, exit code 2
+    env = require_finished(find_environment(args.name, by_path="torchdesk verify --prefix PATH"))
+    py = env_python(env.prefix)  # env.python is its version, not a path
+    if not py.exists():
+        raise UsageError(f"{env.prefix} has no python ({py} does not exist)")
+    return str(py)
 
 
 def print_result(r: Any, out: Any = sys.stdout) -> None:

@@ -7,7 +7,7 @@ import os
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Protocol, Sequence
+from typing import TYPE_CHECKING, Callable, Protocol, Sequence
 
 from ..errors import TorchDeskError
 from ..model import CondaEnv
@@ -96,29 +96,21 @@ def env_prefix_for(name: str, base: Path | None = None) -> Path:
     return (base or envs_dir()) / name
 
 
-def _candidate_prefixes(extra_dirs: Iterable[Path] = ()) -> list[Path]:
-    seen: dict[str, Path] = {}
-    for entry in _read_registry():
-        seen.setdefault(entry, Path(entry))
-    for d in (envs_dir(), Path(os.path.expanduser("~")) / ".conda" / "envs", *extra_dirs):
-        try:
-            children = sorted(d.iterdir())
-        except OSError:
-            continue
-        for c in children:
-            seen.setdefault(str(c), c)
-    return [p for p in seen.values() if is_conda_env(p)]
+def list_envs() -> list[CondaEnv]:
+    """Every finished conda env this user has, as the one inventory lists it (desktop/usecases/inventory.py)."""
+    from ..usecases.inventory import list_environments
+
+    return [e.conda_env() for e in list_environments() if not e.unfinished]
 
 
-def _env_name(prefix: Path) -> str:
-    return prefix.name
+def find_env(name_or_prefix: str) -> Path | None:
+    """The prefix of the finished env with this name (or at this path), as the one inventory finds it."""
+    from ..usecases.inventory import find_environments
 
-
-def read_env_info(prefix: Path) -> CondaEnv:
-    """Name, Python and torch of an env, read from its files without running it."""
-    from ..detect.conda import read_env
-
-    return read_env(prefix, _env_name(prefix))
+    for e in find_environments(name_or_prefix):
+        if not e.unfinished and is_conda_env(Path(e.prefix)):
+            return Path(e.prefix)
+    return None
 
 
 def _is_unfinished(prefix: Path) -> bool:
@@ -126,61 +118,6 @@ def _is_unfinished(prefix: Path) -> bool:
     from ..locks import has_marker
 
     return prefix.is_dir() and not prefix.is_symlink() and has_marker(prefix)
-
-
-def list_envs(extra_dirs: Iterable[Path] = ()) -> list[CondaEnv]:
-    """Every conda env this user has: registered ones and those in the known envs folders (not the unfinished
-    folders of TorchDesk jobs: `unfinished_envs` lists those)."""
-    return [read_env_info(p) for p in _candidate_prefixes(extra_dirs) if not _is_unfinished(p)]
-
-
-def unfinished_envs(extra_dirs: Iterable[Path] = ()) -> list[tuple[Path, str]]:
-    """Folders carrying a TorchDesk job's marker, each with its state: "incomplete (creation interrupted)" when
-    the job's process is gone, "being created (pid N)" while it runs."""
-    from ..locks import read_marker, recorded_prefixes
-
-    seen: dict[str, Path] = {}
-    for entry in _read_registry():
-        seen.setdefault(entry, Path(entry))
-    for d in (envs_dir(), Path(os.path.expanduser("~")) / ".conda" / "envs", *extra_dirs):
-        try:
-            children = sorted(d.iterdir())
-        except OSError:
-            continue
-        for c in children:
-            seen.setdefault(str(c), c)
-    for p in recorded_prefixes():  # a --prefix job killed anywhere: its lock's owner file remembers where
-        seen.setdefault(str(p), p)
-    out: list[tuple[Path, str]] = []
-    for p in seen.values():
-        if not _is_unfinished(p):
-            continue
-        m = read_marker(p)
-        out.append((p, f"being created (pid {m.pid})" if m is not None and m.alive() else "incomplete (creation interrupted)"))
-    return out
-
-
-def find_envs(name_or_prefix: str) -> list[Path]:
-    """Every env with this name (or the one at this path), unfinished TorchDesk folders included."""
-    if os.sep in name_or_prefix or (os.altsep and os.altsep in name_or_prefix):
-        p = Path(name_or_prefix).expanduser().absolute()  # as environments.txt lists it, so remove unregisters it
-        return [p] if is_conda_env(p) or _is_unfinished(p) else []
-    found = {str(p): p for p in _candidate_prefixes() if p.name == name_or_prefix}
-    for p, _state in unfinished_envs():
-        if p.name == name_or_prefix:
-            found.setdefault(str(p), p)
-    return list(found.values())
-
-
-def find_env(name_or_prefix: str) -> Path | None:
-    """The prefix of the env with this name (or at this path), if it is a conda env."""
-    if os.sep in name_or_prefix or (os.altsep and os.altsep in name_or_prefix):
-        p = Path(name_or_prefix).expanduser().absolute()  # as environments.txt lists it, so remove unregisters it
-        return p if is_conda_env(p) else None
-    for p in _candidate_prefixes():
-        if p.name == name_or_prefix:
-            return p
-    return None
 
 
 def _made_by_a_job(prefix: Path) -> bool:

@@ -1,4 +1,6 @@
-"""Existing environments with the torch build in each: Verify, Export environment.yml, Remove (confirmed)."""
+"""Existing environments with the torch build in each: Verify, Export environment.yml, Remove (confirmed).
+
+The list is the one inventory (desktop/usecases/inventory.py), at start-up and on Refresh alike."""
 
 from __future__ import annotations
 
@@ -100,8 +102,9 @@ class EnvironmentsPanel(QWidget):
 
         kernels = {k.prefix: k.display_name for k in find_kernels()}
         for row, e in enumerate(self.envs):
+            state = getattr(e, "state", "ok")  # an inventory entry (usecases/inventory.py) says what is wrong with it
             cells = (e.name, e.python or "?", e.torch or "no torch", e.torch_build or "", e.installer or "",
-                     kernels.get(e.prefix, ""), e.prefix)
+                     kernels.get(e.prefix, ""), e.prefix if state == "ok" else f"{e.prefix}  ({state})")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         self.table.resizeColumnsToContents()
@@ -124,18 +127,19 @@ class EnvironmentsPanel(QWidget):
         self.refresh_button.setEnabled(not busy)
         self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
         self.verify_button.setToolTip("" if env is None or env.torch else self.tr("this environment has no torch to verify"))
-        self.export_button.setEnabled(not busy and env is not None)
+        finished = env is not None and not getattr(env, "unfinished", False)  # a job's half-made folder: Remove only
+        self.export_button.setEnabled(not busy and finished)
         self.remove_button.setEnabled(not busy and env is not None)
         self.repair_button.setEnabled(not busy and env is not None and bool(env.torch))
-        self.lock_button.setEnabled(not busy and env is not None)
+        self.lock_button.setEnabled(not busy and finished)
         self.cancel_button.setEnabled(busy)
 
     # --- actions --------------------------------------------------------------------------------------------------
     def refresh(self) -> bool:
         def job(ctx: JobContext) -> Any:
-            from ..engine import list_envs
+            from ..usecases.inventory import list_environments
 
-            return list_envs()
+            return list_environments()  # the one inventory `torchdesk envs` prints
 
         self._action = "list"
         self.status.setText(self.tr("Looking for environments…"))

@@ -175,7 +175,7 @@ class MainWindow(MenuWindow):
         self.machine_panel.show_host(s.host, s.matrix, (*s.recommendation.hints, *map(_data_warning, s.matrix_warnings)))
         self.compat_panel.show_matrix(s.matrix, s.host)
         self.other_panel.show_matrix(s.matrix)
-        self.envs_panel.show_envs(s.host.envs)
+        self.envs_panel.refresh()  # the one inventory (usecases/inventory.py), as Refresh and `torchdesk envs` list it
         self._show_recommendation(s.recommendation)
         data = self.tr("compatibility data {version}").format(version=s.matrix.data_version) + (
             " " + self.tr("(bundled copy: the downloaded one is invalid)") if s.matrix_warnings else "")
