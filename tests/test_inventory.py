@@ -137,7 +137,9 @@ def test_ambiguous_names_are_refused_with_every_prefix(disk: dict[str, Path], ho
         assert r.returncode == 2 and "2 environments are named 'twin'" in r.stderr, (argv, r.stderr)
         assert str(envs_dir() / "twin") in r.stderr and str(disk["base"] / "envs" / "twin") in r.stderr
     r = cli(home, "repair", "half")
-    assert r.returncode == 2 and "incomplete (creation interrupted)" in r.stderr and "torchdesk remove" in r.stderr
+    # found by the same lookup, then refused by the env's lock (as create/remove/import are), in its words
+    assert r.returncode == 1 and "is incomplete: its creation was interrupted" in r.stderr, r.stderr
+    assert "torchdesk remove" in r.stderr and "Traceback" not in r.stderr
     r = cli(home, "remove", "twin", "--yes")
     assert r.returncode == 1 and (envs_dir() / "twin").exists() and (disk["base"] / "envs" / "twin").exists()
 
