@@ -197,6 +197,8 @@ def test_the_app_lists_what_the_cli_lists(qtbot: Any, disk: dict[str, Path], hom
 
         assert table_rows() == expected
         assert ep.table.rowCount() == len(expected)
+        # the machine panel counts the same inventory (not detection's own list)
+        assert w.machine_panel.fields["conda"].text().endswith(f"; {len(expected)} environment(s)")
         with qtbot.waitSignal(w.envs_runner.succeeded, timeout=60_000):
             ep.refresh_button.click()
         assert table_rows() == expected

@@ -31,6 +31,7 @@ class EnvironmentsPanel(QWidget):
     """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner."""
 
     envs_changed = Signal()
+    envs_listed = Signal(int)  # how many environments the inventory listed (the machine panel shows the count)
     disk_requested = Signal()  # the Disk use button: the main window opens the disk use and caches dialog
 
     def __init__(self, runner: JobRunner, *, expect_gpu: Callable[[], bool | None],
@@ -108,6 +109,7 @@ class EnvironmentsPanel(QWidget):
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
         self.table.resizeColumnsToContents()
+        emit(self.envs_listed, len(self.envs))
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         n = len(self.envs)
         self.table.setVisible(bool(n))

@@ -48,6 +48,8 @@ class MachinePanel(QWidget):
         self.gpus.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.facts = QFormLayout()
         self.fields: dict[str, QLabel] = {}
+        self._conda_text = "…"
+        self._env_count: int | None = None
         for key, label in (("driver", self.tr("NVIDIA driver:")), ("cuda", self.tr("Newest CUDA it runs:")),
                            ("os", self.tr("Operating system:")), ("cpu", self.tr("CPU:")), ("ram", self.tr("RAM:")),
                            ("disk", self.tr("Free disk:")), ("conda", self.tr("Conda:"))):
@@ -76,6 +78,18 @@ class MachinePanel(QWidget):
         lay.addWidget(self.sources_title)
         lay.addWidget(self.sources)
         lay.addStretch(1)
+
+    def set_env_count(self, count: int) -> None:
+        """The number of environments the one inventory (usecases/inventory.py) lists, as the Environments tab and
+        `torchdesk envs` show them; detection's own list is not counted, so the two tabs cannot disagree."""
+        self._env_count = count
+        self._show_conda()
+
+    def _show_conda(self) -> None:
+        text = self._conda_text
+        if self._env_count is not None:
+            text += "; " + self.tr("%n environment(s)", "", self._env_count)
+        self.fields["conda"].setText(text)
 
     def show_host(self, host: Any, matrix: Any, extra_warnings: tuple[str, ...] = ()) -> None:
         n = len(host.gpus)
@@ -113,11 +127,9 @@ class MachinePanel(QWidget):
         f["cpu"].setText(host.cpu or self.tr("unknown"))
         f["ram"].setText(tr_core(mib_text(host.ram_mib)))
         f["disk"].setText(tr_core(mib_text(host.disk_free_mib)))
-        if host.conda:
-            f["conda"].setText(", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda)
-                               + "; " + self.tr("%n environment(s)", "", len(host.envs)))
-        else:
-            f["conda"].setText(self.tr("none installed (TorchDesk's built-in engine needs none)"))
+        self._conda_text = (", ".join(f"{c.kind} {c.version or ''}".strip() for c in host.conda) if host.conda
+                            else self.tr("none installed (TorchDesk's built-in engine needs none)"))
+        self._show_conda()
         warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
         if warnings:
             items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)

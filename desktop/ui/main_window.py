@@ -130,6 +130,7 @@ class MainWindow(MenuWindow):
         self.export_action.triggered.connect(self._on_export_action_triggered)
         self.copy_action.triggered.connect(self._on_copy_action_triggered)
         self.envs_panel.disk_requested.connect(self._on_disk_action_triggered)
+        self.envs_panel.envs_listed.connect(self.machine_panel.set_env_count)
         self.statusBar().showMessage(self.tr("Detecting this machine…"))
 
         self.detect_runner.succeeded.connect(self._on_detect_runner_succeeded)
