@@ -170,3 +170,13 @@ def test_registry_and_listing(tmp_path: Path, monkeypatch) -> None:  # type: ign
     assert not env.exists() and reg.read_text().splitlines() == ["/somewhere/else"]
     unregister_env(env)  # idempotent
     assert reg.read_text().splitlines() == ["/somewhere/else"]
+
+
+def test_unregister_drops_the_line_written_with_a_trailing_separator(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    isolate_home(monkeypatch, tmp_path / "home", tmp_path / "pkgs")
+    reg = conda_environments_txt()
+    reg.parent.mkdir(parents=True)
+    env = tmp_path / "envs" / "a"
+    reg.write_text(f"/somewhere/else\n{env}/\n{env}-other\n")
+    unregister_env(env)
+    assert reg.read_text().splitlines() == ["/somewhere/else", f"{env}-other"]

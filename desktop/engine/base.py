@@ -86,7 +86,10 @@ def unregister_env(prefix: Path) -> None:
         lines = path.read_bytes().splitlines(keepends=True)
     except OSError:
         return
-    keep = [line for line in lines if line.strip() != os.fsencode(str(prefix))]
+    seps = os.fsencode(os.sep + (os.altsep or ""))
+    target = os.fsencode(str(prefix)).rstrip(seps)
+    # `/x/env/` is the same folder as `/x/env`: a line written with a trailing separator goes too
+    keep = [line for line in lines if line.strip().rstrip(seps) != target]
     if keep != lines:
         path.write_bytes(b"".join(keep))
 
