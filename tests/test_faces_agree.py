@@ -135,8 +135,8 @@ def test_old_driver_advice_quotes_the_minimum_the_why_chain_quotes(face_env: dic
     """The issue's two minimum drivers for one step (580 in the chain, 595.45.04 in the advice): now one number."""
     env = {**face_env, **H100, "TORCHDESK_OVERRIDE_DRIVER": "575.51.03"}
     out = json.loads(td(env, "recommend", "--json").stdout)
-    assert out["driver_advice"] == ["driver 575.51.03 cannot run CUDA 13.2 builds: update to 580 or newer "
-                                    "to use PyTorch 2.15.0 and later"]
+    assert out["driver_advice"] == ["driver 575.51.03 cannot run CUDA 13.2 builds: update to 580 or newer: "
+                                    "with 580 the plan is torch 2.15.0 (cu132)"]
     chain = [c["detail"] for c in out["checks"] if c["check"] == "release" and "not torch 2.15.0" in c["detail"]]
     assert chain == ["not torch 2.15.0: driver 575.51.03 is older than 580, the minimum for CUDA 13.2 (linux): "
                      "update the driver"], out["checks"]
