@@ -176,6 +176,7 @@ def split_source(text: str | None) -> tuple[str, ...]:
 
 _TORCH = re.compile(r"\btorch (\d+(?:\.\d+)+)")
 _CUDA = re.compile(r"\bCUDA (?:up to )?(\d+\.\d+)")
+_PREDATES = re.compile(r"predates ([\w ]+) GPUs \(sm_(\d+)\)")
 # why-chain lines that speak about the planned release without naming it (Python, build, companions, numpy)
 _ABOUT_PLAN = frozenset({"build", "python", "companions", "numpy", "platform", "gpu"})
 
@@ -200,6 +201,11 @@ def locate_check(m: Matrix, tables: dict[str, list[dict[str, str]]], check: Chec
         cuda = _CUDA.search(detail)
         return find("driver", "CUDA", cuda.group(1), 2) if detail.startswith("driver ") and cuda else None
     if check.check == "driver":
+        pre = _PREDATES.search(detail)  # the GPU's floor, not a toolkit's: the architecture's row
+        if pre:
+            cc = f"{pre.group(2)[:-1]}.{pre.group(2)[-1]}"
+            return next((("driver_floors", i) for i, r in enumerate(tables.get("driver_floors", []))
+                         if r["architecture"] == pre.group(1) and cc in r["compute capability"].split(", ")), None)
         cuda = _CUDA.search(detail)
         return find("driver", "CUDA", cuda.group(1), 2) if cuda else None
     named = _TORCH.search(detail)

@@ -85,6 +85,12 @@ THIS_MACHINE = [
                             "TORCHDESK_OVERRIDE_OS": "linux"}, None),
     ("cpu-only", {"TORCHDESK_OVERRIDE_GPUS": "none", "TORCHDESK_OVERRIDE_OS": "linux"}, None),
     ("h100-pinned", H100, ("2.14.1", "cu126")),
+    # a branch-only driver: 570 meets Blackwell's 570.26 by branch (review: both faces said it predates Blackwell)
+    ("rtx5090-branch-570", {"TORCHDESK_OVERRIDE_GPUS": "GeForce RTX 5090:12.0", "TORCHDESK_OVERRIDE_DRIVER": "570",
+                            "TORCHDESK_OVERRIDE_OS": "linux"}, None),
+    # two GPUs and a driver too old for both: the general no-match sentence, not the GPU mix (review)
+    ("h100x2-driver-400", {**H100, "TORCHDESK_OVERRIDE_GPUS": "NVIDIA H100 80GB HBM3:9.0;NVIDIA H100 80GB HBM3:9.0",
+                           "TORCHDESK_OVERRIDE_DRIVER": "400"}, None),
 ]
 
 
@@ -116,6 +122,7 @@ def test_this_machine_same_name_recipe_and_advice(qtbot: Any, tmp_path: Path, fa
         assert not w.copy_action.isEnabled() and not w.create_panel.create_button.isEnabled()
         # the same no-match sentence and the same way out (the app's button, the CLI's line)
         assert w.recommend_panel.summary.text() in cli["text"].splitlines()
+        assert "No single PyTorch build" not in cli["text"]  # no case here is a GPU mix
         label = w.recommend_panel.fallback_button.text()
         assert label and any(line.strip().startswith(label) for line in cli["text"].splitlines()), label
         w.shutdown()
@@ -152,6 +159,9 @@ DESCRIBED = [
     ("gtx1080-driver-470", ("--gpu", "GeForce GTX 1080", "--driver", "470.57.02", "--os", "linux"),
      ("GeForce GTX 1080", "470.57.02", "linux")),
     ("no-gpu", ("--no-gpu", "--os", "linux"), ("(no GPU)", "", "linux")),
+    # a branch-only driver: 520 meets Ada's Windows floor 520.06 by branch
+    ("rtx4090-windows-branch-520", ("--gpu", "GeForce RTX 4090", "--driver", "520", "--os", "windows"),
+     ("GeForce RTX 4090", "520", "windows")),
 ]
 
 
