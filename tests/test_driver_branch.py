@@ -151,7 +151,7 @@ def test_floor_table_is_the_data_with_its_sources(matrix) -> None:  # type: igno
     rows = build_tables(matrix)["driver_floors"]
     expected = [(a.name, f) for a in matrix.architectures for f in a.driver_floors]
     assert len(rows) == len(expected)
-    for row, (arch, f) in zip(rows, expected):
+    for row, (arch, f) in zip(rows, expected, strict=True):
         assert (row["architecture"], row["compute capability"]) == (arch, ", ".join(f.cc))
         if f.driver_min:
             assert row["Linux driver >="] == f.driver_min["linux"]
