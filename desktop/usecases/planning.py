@@ -152,7 +152,7 @@ def gpu_mix_blocks(matrix: Matrix, host: Host, prefs: Preferences, res: Resoluti
     gpus = host.nvidia_gpus
     if len(gpus) < 2 or (res.plan is not None and res.plan.variant.startswith(("cu", "rocm"))):
         return False
-    for g in gpus:
+    for g in {(g.name, g.cc): g for g in gpus}.values():  # eight alike GPUs: one resolve
         alone = resolve(matrix, replace(host, gpus=(g,)), prefs).plan
         if alone is None or not alone.variant.startswith(("cu", "rocm")):
             return False
