@@ -9,6 +9,8 @@ the app reuse them.
   major; the PTX route needs the toolkit's own minimum, since minor-version compatibility cannot JIT-compile.
   And, whatever the build, at least the floor of every NVIDIA GPU planned for: a driver released before an
   architecture cannot run it at all (matrix `architectures[].driver_floors`; Jetson parts have none).
+- A driver given as a branch only ('570', as `--driver` accepts) is compared by branch against every floor
+  (`driver_at_least`): branch 570 is taken to be a 570.x new enough for any 570.y floor, and the why-chain says so.
 """
 
 from __future__ import annotations
@@ -23,6 +25,30 @@ def driver_os(host: Host) -> str:
     # WSL reports the Windows driver through the Linux libcuda shim; the Linux column is the one PyTorch's
     # Linux wheels are held to. macOS has no NVIDIA driver for current CUDA.
     return "windows" if host.os == "windows" else "linux"
+
+
+def is_branch(driver: str) -> bool:
+    """Is this driver version a branch only ('570'), not a release ('570.26', '570.86.10')?"""
+    return len(vtuple(driver)) == 1
+
+
+def driver_at_least(have: str, need: str) -> bool:
+    """Does driver `have` meet the minimum `need`? A branch-only `have` ('570') is compared by branch: it meets
+    570.26 (assumed to be a new enough 570 release) but not 575 or 580. The one comparison of a host driver."""
+    h, n = vtuple(have), vtuple(need)
+    return h[:1] >= n[:1] if len(h) == 1 else h >= n
+
+
+def branch_assumption(have: str, needs: list[str]) -> str:
+    """' (driver branch 570: assumed 570.26 or newer; check nvidia-smi)' where a branch-only driver met one of
+    `needs` only by branch; else ''."""
+    if not is_branch(have):
+        return ""
+    same = [n for n in needs if len(vtuple(n)) > 1 and vtuple(n)[0] == vtuple(have)[0]]
+    if not same:
+        return ""
+    top = max(same, key=vtuple)
+    return f" (driver branch {have}: assumed {top} or newer; check nvidia-smi)"
 
 
 @dataclass(frozen=True)
@@ -138,17 +164,19 @@ def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple
     if host.driver is None:
         why = f" ({binding.arch} GPUs need it)" if binding is not None else ""
         return Check("driver", True, f"driver not known: CUDA {tk.version} builds need {os_key} driver >= {floor}{why}", src)
-    d = vtuple(host.driver)
-    if binding is not None and d < vtuple(binding.driver):
+    d = host.driver
+    if binding is not None and not driver_at_least(d, binding.driver):
         return Check(
             "driver", False,
             f"driver {host.driver} predates {binding.arch} GPUs ({sm_name(binding.cc)}): they need >= {binding.driver} "
             f"({os_key}): update the driver",
             src,
         )
-    if d >= vtuple(own):
-        return Check("driver", True, f"driver {host.driver} >= {own}, CUDA {tk.version}'s own minimum ({os_key})", src)
-    if compat and d >= vtuple(compat):
+    gpu_need = [binding.driver] if binding is not None else []
+    if driver_at_least(d, own):
+        note = branch_assumption(d, [own, *gpu_need])
+        return Check("driver", True, f"driver {host.driver} >= {own}, CUDA {tk.version}'s own minimum ({os_key}){note}", src)
+    if compat and driver_at_least(d, compat):
         if needs_own:
             return Check(
                 "driver", False,
@@ -156,10 +184,11 @@ def driver_check(tk: CudaToolkit, host: Host, *, needs_own: bool, sources: tuple
                 f"which cannot JIT-compile PTX; the PTX route needs >= {own}: update the driver",
                 src,
             )
+        note = branch_assumption(d, [compat, *gpu_need])
         return Check(
             "driver", True,
             f"driver {host.driver} >= {compat}, the CUDA {tk.major}.x minor-version-compatibility floor "
-            f"(CUDA {tk.version}'s own minimum is {own})",
+            f"(CUDA {tk.version}'s own minimum is {own}){note}",
             src,
         )
     return Check("driver", False, f"driver {host.driver} is older than {floor}, the minimum for CUDA {tk.version} ({os_key}): update the driver", src)
@@ -169,11 +198,10 @@ def newest_cuda_for_driver(matrix: Matrix, host: Host) -> CudaToolkit | None:
     """The newest CUDA toolkit this driver runs at its own minimum (no minor-version compatibility needed)."""
     if host.driver is None:
         return None
-    d = vtuple(host.driver)
     os_key = driver_os(host)
     best = None
     for tk in matrix.cuda_toolkits:
         need = tk.driver_min.get(os_key) or tk.driver_min["linux"]
-        if d >= vtuple(need):
+        if driver_at_least(host.driver, need):
             best = tk
     return best

@@ -13,7 +13,7 @@ from .model import Check
 
 def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
                  os_name: str = "linux") -> dict[str, list[dict[str, str]]]:
-    """The four tables as lists of row dicts (column -> text), filtered. Shared by the CLI and the app."""
+    """The five tables as lists of row dicts (column -> text), filtered. Shared by the CLI and the app."""
     from .rules import gpu_coverage
 
     plat = f"{os_name}-x86_64"
@@ -77,7 +77,33 @@ def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
         arch = m.arch_for_cc(g.cc)
         gpu_rows.append({"GPU": g.name, "compute capability": g.cc, "architecture": arch.name if arch else "?",
                          "segment": g.segment})
-    return {"cuda": cuda_rows, "driver": driver_rows, "torch": torch_rows, "gpus": gpu_rows}
+    return {"cuda": cuda_rows, "driver": driver_rows, "driver_floors": build_floor_rows(m, cc), "torch": torch_rows,
+            "gpus": gpu_rows}
+
+
+def build_floor_rows(m: Matrix, cc: str | None = None) -> list[dict[str, str]]:
+    """Architecture -> the oldest driver that supports its GPUs at all (matrix `architectures[].driver_floors`),
+    optionally only the row for compute capability `cc`."""
+    base = "{}.{}".format(*cc_tuple(cc)) if cc else None
+    rows = []
+    for a in m.architectures:
+        for f in a.driver_floors:
+            if base is not None and base not in f.cc:
+                continue
+            dm = f.driver_min or {}
+            linux = dm.get("linux", "-")
+            basis = ("Jetson: ships with L4T/JetPack" if f.l4t else "no figure: every CUDA build here needs a newer driver"
+                     if not dm else "derived from the first CUDA's driver" if f.derived else "stated by NVIDIA")
+            rows.append({
+                "architecture": a.name,
+                "compute capability": ", ".join(f.cc),
+                "Linux driver >=": linux,
+                "Windows driver >=": dm.get("windows") or (f"{linux} (Linux figure)" if dm else "-"),
+                "first CUDA": f.first_cuda or "-",
+                "basis": basis,
+                "sources": ", ".join(f.source),
+            })
+    return rows
 
 
 def build_amd_rows(m: Matrix, gfx: str | None = None) -> list[dict[str, str]]:
@@ -101,7 +127,7 @@ def build_rocm_rows(m: Matrix, gfx: str, torch: str | None = None) -> list[dict[
 
 
 def row_sources(m: Matrix, key: str, row: dict[str, str]) -> dict[str, tuple[str, ...]]:
-    """The source ids behind each cell of one row of `build_tables` (key cuda|driver|torch|gpus) or
+    """The source ids behind each cell of one row of `build_tables` (key cuda|driver|driver_floors|torch|gpus) or
     `build_amd_rows` (key amd): the data row's own `source`, plus the architecture's or builds' where a cell
     comes from them."""
     own: tuple[str, ...] = ()
@@ -112,6 +138,10 @@ def row_sources(m: Matrix, key: str, row: dict[str, str]) -> dict[str, tuple[str
         if key == "cuda" and tk is not None:
             names = set(row.get("architectures", "").split(", "))
             extra["architectures"] = _merge(own, *(a.source for a in m.architectures if a.name in names))
+    elif key == "driver_floors":
+        ar = next((x for x in m.architectures if x.name == row["architecture"]), None)
+        f = next((f for f in ar.driver_floors if ", ".join(f.cc) == row["compute capability"]), None) if ar else None
+        own = f.source if f is not None else ()
     elif key == "torch":
         r = m.release(row["torch"])
         own = r.source if r is not None else ()
@@ -146,6 +176,7 @@ def split_source(text: str | None) -> tuple[str, ...]:
 
 _TORCH = re.compile(r"\btorch (\d+(?:\.\d+)+)")
 _CUDA = re.compile(r"\bCUDA (?:up to )?(\d+\.\d+)")
+_PREDATES = re.compile(r"predates ([\w ]+) GPUs \(sm_(\d+)\)")
 # why-chain lines that speak about the planned release without naming it (Python, build, companions, numpy)
 _ABOUT_PLAN = frozenset({"build", "python", "companions", "numpy", "platform", "gpu"})
 
@@ -170,6 +201,11 @@ def locate_check(m: Matrix, tables: dict[str, list[dict[str, str]]], check: Chec
         cuda = _CUDA.search(detail)
         return find("driver", "CUDA", cuda.group(1), 2) if detail.startswith("driver ") and cuda else None
     if check.check == "driver":
+        pre = _PREDATES.search(detail)  # the GPU's floor, not a toolkit's: the architecture's row
+        if pre:
+            cc = f"{pre.group(2)[:-1]}.{pre.group(2)[-1]}"
+            return next((("driver_floors", i) for i, r in enumerate(tables.get("driver_floors", []))
+                         if r["architecture"] == pre.group(1) and cc in r["compute capability"].split(", ")), None)
         cuda = _CUDA.search(detail)
         return find("driver", "CUDA", cuda.group(1), 2) if cuda else None
     named = _TORCH.search(detail)

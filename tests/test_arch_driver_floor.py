@@ -1,7 +1,7 @@
 """A driver must support the GPU itself: one released before an architecture cannot run it, whatever CUDA
 minor-version compatibility says (matrix architectures[].driver_floors). Per architecture and OS: just below the
-floor no GPU build plans, the why-chain says the driver predates the architecture, and the advice names the floor;
-at the floor the advised build resolves. The real H100 capture still passes."""
+floor no GPU build plans, the why-chain says the driver predates the architecture, and the advice names the floor
+and the plan it gets; at the floor the resolver plans exactly that build. The real H100 capture still passes."""
 
 from __future__ import annotations
 
@@ -71,9 +71,11 @@ def test_just_below_the_floor_no_gpu_build_and_the_advice_names_it(matrix, cc: s
     assert not [c for c in res.alternatives if c.variant.startswith("cu")]
     assert len(rec.hints) == 1, rec.hints
     m = ADVICE.match(rec.hints[0])
-    assert m and m.group(3) == floor and f" on {arch} GPUs:" in rec.hints[0], rec.hints[0]
-    # the advised build is rejected by the driver alone, with the GPU's floor as the reason
-    torch, variant = m.group(4), "cu" + m.group(2).replace(".", "")
+    assert m and m["need"] == floor, rec.hints[0]
+    assert f" cannot run any PyTorch build for GPU with compute capability {cc} ({arch} needs >= {floor} on " \
+           f"{os_name.capitalize()}): " in rec.hints[0], rec.hints[0]
+    # the build the advice names is rejected by the driver alone, with the GPU's floor as the reason
+    torch, variant = m["torch"], m["variant"]
     pinned = resolve(matrix, host, Preferences(torch=torch, variant=variant))
     failed = [c for cand in pinned.rejected if (cand.torch, cand.variant) == (torch, variant) for c in cand.checks if not c.ok]
     assert [c.check for c in failed] == ["driver"], failed
@@ -85,9 +87,9 @@ def test_at_the_floor_the_advised_build_resolves(matrix, cc: str, os_name: str, 
     hint = recommend(matrix, host_at(matrix, cc, just_below(floor), os_name), Preferences(), with_choices=False).hints[0]
     m = ADVICE.match(hint)
     assert m, hint
-    pins = Preferences(torch=m.group(4), variant="cu" + m.group(2).replace(".", ""))
-    plan = resolve(matrix, host_at(matrix, cc, floor, os_name), pins).plan
-    assert plan is not None and (plan.torch, plan.variant) == (pins.torch, pins.variant)
+    # the plan the advice names is the resolver's own with the advised driver, unpinned
+    plan = resolve(matrix, host_at(matrix, cc, floor, os_name), Preferences()).plan
+    assert plan is not None and (plan.torch, plan.variant) == (m["torch"], m["variant"])
 
 
 def test_every_floor_in_the_data_is_tested(matrix) -> None:  # type: ignore[no-untyped-def]
@@ -111,7 +113,7 @@ def test_floors_below_every_toolkit_never_decide(matrix, cc: str, os_name: str, 
     host = host_at(matrix, cc, just_below(floor), os_name)
     hints = recommend(matrix, host, Preferences(), with_choices=False).hints
     m = ADVICE.match(hints[0]) if hints else None
-    assert m and vtuple(m.group(3)) > vtuple(floor) and " GPUs:" not in hints[0], hints
+    assert m and vtuple(m["need"]) > vtuple(floor) and " GPUs:" not in hints[0] and " needs >= " not in hints[0], hints
 
 
 @pytest.mark.parametrize("cc", ["8.7", "7.2", "6.2", "5.3", "11.0", "3.5"])
@@ -153,8 +155,11 @@ def test_recommend_rtx5090_on_550_plans_no_gpu_build_and_advises_blackwells_floo
     data = json.loads(out.stdout)
     plan = data.get("plan") or {}
     assert not str(plan.get("variant", "")).startswith("cu"), plan
-    assert data["driver_advice"] == ["driver 550.54.14 cannot run CUDA 12.8 builds on Blackwell GPUs: update to 570.26 "
-                                     "or newer to use PyTorch 2.7.0 and later"]
+    # what the update gets: the resolver's plan with 570.26 (cu129 through minor-version compatibility), and the
+    # newest plan with CUDA 13.2's own 580 (tests/test_driver_advice.py re-resolves both)
+    assert data["driver_advice"] == ["driver 550.54.14 cannot run any PyTorch build for GeForce RTX 5090 (Blackwell "
+                                     "needs >= 570.26 on Linux): update to 570.26 or newer: with 570.26 the plan is "
+                                     "torch 2.13.0 (cu129); with 580 it is torch 2.15.0 (cu132)"]
     text = json.dumps(data["checks"]) + json.dumps(data.get("rejected", []))
     assert "driver 550.54.14 predates Blackwell GPUs (sm_120): they need >= 570.26 (linux): update the driver" in text
 

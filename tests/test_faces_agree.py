@@ -85,6 +85,12 @@ THIS_MACHINE = [
                             "TORCHDESK_OVERRIDE_OS": "linux"}, None),
     ("cpu-only", {"TORCHDESK_OVERRIDE_GPUS": "none", "TORCHDESK_OVERRIDE_OS": "linux"}, None),
     ("h100-pinned", H100, ("2.14.1", "cu126")),
+    # a branch-only driver: 570 meets Blackwell's 570.26 by branch (review: both faces said it predates Blackwell)
+    ("rtx5090-branch-570", {"TORCHDESK_OVERRIDE_GPUS": "GeForce RTX 5090:12.0", "TORCHDESK_OVERRIDE_DRIVER": "570",
+                            "TORCHDESK_OVERRIDE_OS": "linux"}, None),
+    # two GPUs and a driver too old for both: the general no-match sentence, not the GPU mix (review)
+    ("h100x2-driver-400", {**H100, "TORCHDESK_OVERRIDE_GPUS": "NVIDIA H100 80GB HBM3:9.0;NVIDIA H100 80GB HBM3:9.0",
+                           "TORCHDESK_OVERRIDE_DRIVER": "400"}, None),
 ]
 
 
@@ -116,6 +122,7 @@ def test_this_machine_same_name_recipe_and_advice(qtbot: Any, tmp_path: Path, fa
         assert not w.copy_action.isEnabled() and not w.create_panel.create_button.isEnabled()
         # the same no-match sentence and the same way out (the app's button, the CLI's line)
         assert w.recommend_panel.summary.text() in cli["text"].splitlines()
+        assert "No single PyTorch build" not in cli["text"]  # no case here is a GPU mix
         label = w.recommend_panel.fallback_button.text()
         assert label and any(line.strip().startswith(label) for line in cli["text"].splitlines()), label
         w.shutdown()
@@ -135,8 +142,8 @@ def test_old_driver_advice_quotes_the_minimum_the_why_chain_quotes(face_env: dic
     """The issue's two minimum drivers for one step (580 in the chain, 595.45.04 in the advice): now one number."""
     env = {**face_env, **H100, "TORCHDESK_OVERRIDE_DRIVER": "575.51.03"}
     out = json.loads(td(env, "recommend", "--json").stdout)
-    assert out["driver_advice"] == ["driver 575.51.03 cannot run CUDA 13.2 builds: update to 580 or newer "
-                                    "to use PyTorch 2.15.0 and later"]
+    assert out["driver_advice"] == ["driver 575.51.03 cannot run CUDA 13.2 builds: update to 580 or newer: "
+                                    "with 580 the plan is torch 2.15.0 (cu132)"]
     chain = [c["detail"] for c in out["checks"] if c["check"] == "release" and "not torch 2.15.0" in c["detail"]]
     assert chain == ["not torch 2.15.0: driver 575.51.03 is older than 580, the minimum for CUDA 13.2 (linux): "
                      "update the driver"], out["checks"]
@@ -152,6 +159,9 @@ DESCRIBED = [
     ("gtx1080-driver-470", ("--gpu", "GeForce GTX 1080", "--driver", "470.57.02", "--os", "linux"),
      ("GeForce GTX 1080", "470.57.02", "linux")),
     ("no-gpu", ("--no-gpu", "--os", "linux"), ("(no GPU)", "", "linux")),
+    # a branch-only driver: 520 meets Ada's Windows floor 520.06 by branch
+    ("rtx4090-windows-branch-520", ("--gpu", "GeForce RTX 4090", "--driver", "520", "--os", "windows"),
+     ("GeForce RTX 4090", "520", "windows")),
 ]
 
 

@@ -81,6 +81,8 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     wanted = args.table or [t for t in TABLES if t not in ("gpus", "amd") or args.gpu]
+    if "driver" in wanted:  # the driver table comes with the architecture floors: both bound the driver
+        wanted = [x for t in dict.fromkeys(wanted) for x in ((t, "driver_floors") if t == "driver" else (t,))]
     if args.json:
         json.dump({k: tables[k] for k in wanted}, sys.stdout, indent=2)
         sys.stdout.write("\n")
@@ -88,6 +90,7 @@ def run(args: argparse.Namespace) -> int:
     titles = {
         "cuda": "CUDA toolkit <-> compute capability <-> architectures",
         "driver": "NVIDIA driver <-> CUDA (minimum driver versions)",
+        "driver_floors": "GPU architecture <-> oldest driver that supports it at all (matrix.json architectures[].driver_floors)",
         "torch": "PyTorch <-> Python <-> CUDA builds <-> torchvision <-> torchaudio",
         "gpus": "GPU models",
         "amd": "AMD GPU models <-> gfx target",

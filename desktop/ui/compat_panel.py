@@ -23,11 +23,12 @@ from ..usecases.compat_tables import cc_query, machine_rows
 from .widgets import heading
 
 TITLES = (("cuda", "CUDA \u2194 compute capability \u2194 architecture"), ("driver", "Driver \u2194 CUDA"),
+          ("driver_floors", "Architecture \u2194 oldest driver"),
           ("torch", "PyTorch \u2194 Python \u2194 CUDA builds \u2194 torchvision \u2194 torchaudio"), ("gpus", "GPU models"))
 
 
 class CompatibilityPanel(QWidget):
-    """Four tables; typing in the filter hides rows without the text; 'only this machine' keeps highlighted rows."""
+    """Five tables; typing in the filter hides rows without the text; 'only this machine' keeps highlighted rows."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +47,8 @@ class CompatibilityPanel(QWidget):
             t.verticalHeader().setVisible(False)
             t.setSortingEnabled(False)
             self.tables[key] = t
-            self.tabs.addTab(t, {"driver": self.tr("Driver"), "gpus": self.tr("GPUs")}.get(key, title.split(" \u2194 ")[0]))
+            self.tabs.addTab(t, {"driver": self.tr("Driver"), "driver_floors": self.tr("Driver floors"),
+                                 "gpus": self.tr("GPUs")}.get(key, title.split(" \u2194 ")[0]))
             self.tabs.setTabToolTip(self.tabs.count() - 1, title)  # technical table names stay English
         self.legend = QLabel(self.tr("Rows that concern this machine are highlighted."))
         self.filter_status = QLabel()  # what the filter understood, and when nothing matches
@@ -156,8 +158,9 @@ class CompatibilityPanel(QWidget):
             cudas = {r["CUDA"] for r in sub["cuda"]}
             torches = {r["torch"] for r in sub["torch"]}
             gpus = {r["GPU"] for r in sub["gpus"]}
+            floors = {r["compute capability"] for r in sub["driver_floors"]}
             key_col = {"cuda": ("CUDA", cudas), "driver": ("CUDA", cudas), "torch": ("torch", torches),
-                       "gpus": ("GPU", gpus)}
+                       "gpus": ("GPU", gpus), "driver_floors": ("compute capability", floors)}
             self._cc_rows = {}
             for key, t in self.tables.items():
                 col_name, wanted = key_col[key]

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 
-from ..matrix import Matrix, vtuple
+from ..matrix import Matrix
 from ..model import Host
-from ..rules import driver_os
+from ..rules import driver_check, driver_os, gpu_driver_floor
 from ..tables import build_tables
 
 
 def machine_rows(matrix: Matrix, host: Host, tables: dict[str, list[dict[str, str]]]) -> dict[str, set[int]]:
-    """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits, what its driver runs, builds for its GPUs."""
+    """Indexes of the rows that concern `host`: its GPUs' CUDA toolkits and architecture driver floors, the CUDA
+    its driver runs (by the resolver's rule), builds for its GPUs."""
     out: dict[str, set[int]] = {k: set() for k in tables}
     ccs = [g.cc for g in host.nvidia_gpus if g.cc]
     os_key = driver_os(host)
@@ -23,11 +24,16 @@ def machine_rows(matrix: Matrix, host: Host, tables: dict[str, list[dict[str, st
         torches = {r["torch"] for r in sub["torch"]}
         out["cuda"] |= {i for i, r in enumerate(tables["cuda"]) if r["CUDA"] in cudas}
         out["torch"] |= {i for i, r in enumerate(tables["torch"]) if r["torch"] in torches}
+        floors = {r["compute capability"] for r in sub["driver_floors"]}
+        out.setdefault("driver_floors", set()).update(
+            i for i, r in enumerate(tables.get("driver_floors", [])) if r["compute capability"] in floors)
     if host.driver:
-        col = "Windows driver >=" if os_key == "windows" else "Linux driver >="
+        # The resolver's own rule (rules.driver_check): the toolkit's minimum or its minor-version-compatibility
+        # floor, and never below the floor of this machine's GPUs; a branch-only driver compared by branch.
+        gpu = gpu_driver_floor(matrix, host)
         for i, r in enumerate(tables["driver"]):
-            need = r.get(col, "")
-            if need and need != "-" and vtuple(host.driver) >= vtuple(need):
+            tk = matrix.cuda(r.get("CUDA", ""))
+            if tk is not None and driver_check(tk, host, needs_own=False, sources=(), gpu=gpu).ok:
                 out["driver"].add(i)
     names = set()
     for g in host.gpus:

@@ -39,6 +39,8 @@ class Recommendation:
     resolution: Resolution
     choices: Choices
     hints: tuple[str, ...] = ()  # the driver advice (driver_advice.driver_advice)
+    # several GPUs, each of which alone has a GPU build that runs, and no build runs on all (gpu_mix_blocks)
+    gpu_mix: bool = False
 
     @property
     def plan(self) -> Plan | None:
@@ -56,7 +58,8 @@ class Recommendation:
 
 
 def default_env_name(plan: Plan) -> str:
-    """'torch-2.15.0-cu132': the release in full and the build, so two plans never share a default name."""
+    """'torch-2.15.0-cu132': the release in full and the build. Plans that differ only in Python (or companions)
+    share it, so a second env for one of them needs a name of its own: preflight refuses an existing name."""
     # One rule for the CLI and the app. The full version, not '215' or '2150': 2.1.1 and 2.11 would both give
     # 'torch211', and a patch release (2.15.1) would land on the name of the env its predecessor made. Dots and
     # dashes are allowed by envspec.validate_env_name and by conda.
@@ -124,7 +127,9 @@ def no_match_text(rec: Recommendation) -> str:
     res = rec.resolution
     pinned = any((rec.prefs.python, rec.prefs.torch, rec.prefs.variant))
     gpus = res.host.nvidia_gpus if res.host is not None else ()
-    if len(gpus) > 1 and not pinned:
+    # The GPU mix is to blame only where each GPU alone has a build that runs; else (a driver too old for all of
+    # them, say) the general sentence, and the driver advice says what to do.
+    if len(gpus) > 1 and not pinned and rec.gpu_mix:
         head = f"No single PyTorch build runs on all {len(gpus)} GPUs of this machine."
     else:
         head = "No PyTorch build fits this machine" + (" with these choices." if pinned else ".")
@@ -137,9 +142,21 @@ def recommend(matrix: Matrix, host: Host, prefs: Preferences, *, with_choices: b
     res = resolve(matrix, host, prefs)
     hints: list[str] = []
     if not prefs.torch and not prefs.variant:
-        hints = driver_advice(matrix, host, res)
+        hints = driver_advice(matrix, host, res, prefs)
     choices = compute_choices(matrix, host, prefs) if with_choices else Choices((), (), ())
-    return Recommendation(prefs, res, choices, tuple(hints))
+    return Recommendation(prefs, res, choices, tuple(hints), gpu_mix_blocks(matrix, host, prefs, res))
+
+
+def gpu_mix_blocks(matrix: Matrix, host: Host, prefs: Preferences, res: Resolution) -> bool:
+    """Is the mix of GPUs what stands in the way: several GPUs, no GPU plan for all, one for each GPU alone?"""
+    gpus = host.nvidia_gpus
+    if len(gpus) < 2 or (res.plan is not None and res.plan.variant.startswith(("cu", "rocm"))):
+        return False
+    for g in {(g.name, g.cc): g for g in gpus}.values():  # eight alike GPUs: one resolve
+        alone = resolve(matrix, replace(host, gpus=(g,)), prefs).plan
+        if alone is None or not alone.variant.startswith(("cu", "rocm")):
+            return False
+    return True
 
 
 def newest_cuda_text(matrix: Matrix, host: Host) -> str:

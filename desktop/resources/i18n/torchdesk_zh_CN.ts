@@ -212,6 +212,10 @@
         <translation>驱动</translation>
     </message>
     <message>
+        <source>Driver floors</source>
+        <translation>驱动下限</translation>
+    </message>
+    <message>
         <source>GPUs</source>
         <translation>GPU 型号</translation>
     </message>
