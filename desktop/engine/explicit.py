@@ -41,9 +41,9 @@ def install_explicit(request: dict[str, Any], emit: Callable[[dict[str, Any]], N
                 raise ValueError("only an archive proves an md5-locked package")
             # the cache's extraction, whose recorded sha256 the parent found to be the locked one; the record
             # carries that sha256, so rattler takes the extraction only while its record still says so
-            rec = PackageRecord.from_index_json(cache / str(p["stem"]) / "info" / "index.json")
-            rec.sha256 = bytes.fromhex(digest)
-            records.append(RepoDataRecord(rec, fn, url, url.rsplit("/", 2)[0] + "/"))
+            found = PackageRecord.from_index_json(cache / str(p["stem"]) / "info" / "index.json")
+            found.sha256 = bytes.fromhex(digest)
+            records.append(RepoDataRecord(found, fn, url, url.rsplit("/", 2)[0] + "/"))
     except Exception as exc:
         emit({"e": ["link", f"could not read {what}: {exc}"]})
         return 1
