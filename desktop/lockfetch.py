@@ -31,6 +31,30 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+def file_digest(path: Path, kind: str) -> str:
+    """The hex md5 or sha256 (`kind`) of a file's bytes."""
+    if kind == "sha256":
+        return sha256_file(path)
+    h = hashlib.md5()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def rattler_recorded_sha256(cache: Path, stem: str) -> str | None:
+    """The sha256 rattler recorded for its extraction <cache>/<stem>, or None: <stem>.lock holds an 8-byte revision,
+    then the 32-byte sha256 (rattler_cache's CacheMetadataFile, crates/rattler_cache/src/package_cache/cache_lock.rs in
+    github.com/conda/rattler). rattler writes the record's sha256 there and checks the downloaded archive's bytes
+    against it before it extracts; tests/test_lock_cache_hash.py shows the value is the archive's sha256."""
+    try:
+        with open(cache / f"{stem}.lock", "rb") as f:
+            data = f.read(41)
+    except OSError:
+        return None
+    return data[8:].hex() if len(data) == 40 else None
+
+
 def download_limits() -> tuple[int, float]:
     """(size cap in bytes, total-time cap in seconds) of one download: $TORCHDESK_LOCK_MAX_BYTES (default 8 GiB, above
     the largest CUDA torch wheel) and $TORCHDESK_LOCK_DOWNLOAD_S (default 3600)."""

@@ -4,7 +4,6 @@ until it commits, and ends like a create (desktop/jobclean.py)."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -14,14 +13,17 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .exactlock import LockError, LockPlan, foreign_urls, load_lock
-from .lockfetch import cached_wheel, download, sha256_file, url_host
+from .lockfetch import cached_wheel, download, file_digest, rattler_recorded_sha256, sha256_file, url_host
 from .wheelenv import find_uv, link_mode, pip_env, uv_env
 
 
 def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path, on_line: Callable[[str], None],
                  cancel: Any = None) -> list[dict[str, Any]]:
-    """What the engine's child needs to install each locked conda package (desktop/engine/explicit.py): its
-    package-cache folder, or an archive downloaded into `folder` and checked against its locked hash."""
+    """What the engine's child needs to install each locked conda package (desktop/engine/explicit.py): an archive
+    proven to be the locked file (the package cache's own copy, or one downloaded into `folder`, hashed against the
+    lock), or the package cache's extraction when the sha256 rattler recorded for it is the locked sha256. An
+    extraction alone proves nothing about an md5 lock (rattler records only the sha256), so that archive is
+    downloaded again and checked."""
     out: list[dict[str, Any]] = []
     for n, (url, kind, digest) in enumerate(entries):
         fn = urllib.parse.unquote(url.rsplit("/", 1)[-1])
@@ -29,12 +31,27 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
         if stem is None or "/" in stem or stem.startswith("."):
             raise LockError(f"{url} is not a conda package file (.conda or .tar.bz2)")
         item: dict[str, Any] = {"url": url, "fn": fn, "kind": kind, "digest": digest, "stem": stem, "archive": None}
-        if not (cache / stem / "info" / "index.json").is_file():
+        cached = cache / fn
+        if cached.is_file():  # an archive in the cache (conda keeps them there): its bytes are the proof
+            got = file_digest(cached, kind)
+            if got != digest:
+                raise LockError(f"the package cache's {fn} has {kind} {got}, but the lock says {digest}; not "
+                                f"installing it (remove {cached} if it is not the locked file, then import again)")
+            on_line(f"using {fn} from the package cache (its {kind} matches the lock)")
+            item["archive"] = str(cached)
+        elif kind == "sha256" and (cache / stem / "info" / "index.json").is_file() \
+                and rattler_recorded_sha256(cache, stem) == digest:
+            on_line(f"using {stem} from the package cache (the sha256 recorded for it matches the lock)")
+        else:
+            if (cache / stem).exists():
+                on_line(f"the package cache's {stem} is not proven to be the locked file; checking the archive")
             on_line(f"downloading {fn} from {url_host(url)}")
             tmp = folder / str(n) / fn
             download(url, tmp, digest if kind == "sha256" else None, cancel)
-            if kind == "md5" and hashlib.md5(tmp.read_bytes()).hexdigest() != digest:  # conda's own check
-                raise LockError(f"{url} does not match its locked md5; not using it")
+            if kind == "md5":  # conda's own check
+                got = file_digest(tmp, "md5")
+                if got != digest:
+                    raise LockError(f"{url} does not match its locked md5 ({got} != {digest}); not using it")
             item["archive"] = str(tmp)
         out.append(item)
     return out

@@ -1,0 +1,215 @@
+"""A lock import proves every package it takes from a cache is the locked file (review finding: the package cache's
+folder was trusted by its name alone, so a lock with a zeroed md5 rebuilt "fine" from whatever the cache held).
+
+Real engine, real CLI, the local channel (tests/localrepo.py) served over http on 127.0.0.1 by a server that counts
+what it is asked for; each test has its own package cache, since some tamper with it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+from localrepo import LocalRepo
+
+from desktop.lockfetch import rattler_recorded_sha256, wheel_cache_dir
+from desktop.paths import envs_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Counting:
+    """The local repo's folder over http on 127.0.0.1, recording every path asked for."""
+
+    def __init__(self, root: Path) -> None:
+        self.paths: list[str] = []
+        seen = self.paths
+
+        class Handler(http.server.SimpleHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:  # quiet
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                seen.append(self.path)
+                super().do_GET()
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                                      lambda *a, **k: Handler(*a, directory=str(root), **k))
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def served(repo: LocalRepo, home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Counting]:
+    monkeypatch.setenv("TORCHDESK_PKGS_DIR", str(tmp_path / "pkgs"))  # this test's own package cache
+    s = Counting(repo.channel.parent)
+    yield s
+    s.close()
+
+
+def digest(p: Path, kind: str) -> str:
+    return hashlib.new(kind, p.read_bytes()).hexdigest()
+
+
+def archives(repo: LocalRepo) -> tuple[Path, Path]:
+    return next(repo.channel.glob("linux-64/python-*.tar.bz2")), next(repo.channel.glob("linux-64/pip-*.tar.bz2"))
+
+
+def write_lock(folder: Path, name: str, served: Counting, repo: LocalRepo, kind: str,
+               python_hash: str | None = None, wheel: tuple[str, str] | None = None) -> Path:
+    """A lock of the channel's python and pip by http, hashed by `kind` (python's hash replaced when given), and
+    optionally one wheel (url, sha256)."""
+    folder.mkdir(parents=True)
+    pip_index = f"  - pip:\n    - --index-url {served.url}/torch-index/simple\n" if wheel else ""
+    (folder / "environment.yml").write_text(f"name: {name}\nchannels:\n  - {served.url}/channel\ndependencies:\n"
+                                            f"  - python=3.11\n  - pip\n{pip_index}")
+    lines = ["@EXPLICIT"]
+    for i, a in enumerate(archives(repo)):
+        h = python_hash if i == 0 and python_hash else digest(a, kind)
+        lines.append(f"{served.url}/channel/linux-64/{a.name}#{'sha256:' if kind == 'sha256' else ''}{h}")
+    (folder / "conda-linux-64.lock").write_text("\n".join(lines) + "\n")
+    pylock = 'lock-version = "1.0"\n'
+    if wheel:
+        pylock += ('[[packages]]\nname = "numpy"\nversion = "1.26.4"\n[[packages.wheels]]\n'
+                   f'url = "{wheel[0]}"\nhashes = {{ sha256 = "{wheel[1]}" }}\n')
+    (folder / "pylock.toml").write_text(pylock)
+    return folder
+
+
+def cli(*argv: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "desktop.cli", *argv], cwd=ROOT, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=300, env=dict(os.environ))
+
+
+def conda_downloads(served: Counting) -> list[str]:
+    return [p for p in served.paths if p.endswith((".tar.bz2", ".conda"))]
+
+
+def python_record(prefix: Path) -> dict[str, Any]:
+    return dict(json.loads(next((prefix / "conda-meta").glob("python-*.json")).read_text()))
+
+
+def test_a_zeroed_md5_is_refused_though_the_cache_holds_the_package(repo: LocalRepo, served: Counting,
+                                                                    tmp_path: Path) -> None:
+    good = write_lock(tmp_path / "good", "ch1", served, repo, "md5")
+    r = cli("import", str(good), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cli("remove", "ch1", "--yes").returncode == 0
+    py = archives(repo)[0]
+    assert (Path(os.environ["TORCHDESK_PKGS_DIR"]) / py.name.removesuffix(".tar.bz2") / "info").is_dir()
+    # before: exit 0, "Rebuilt", and conda-meta recorded a zero md5 that matches no file
+    bad = write_lock(tmp_path / "bad", "ch1", served, repo, "md5", python_hash="0" * 32)
+    r = cli("import", str(bad), "--yes")
+    assert r.returncode != 0 and "Rebuilt" not in r.stdout
+    assert py.name in r.stderr and "0" * 32 in r.stderr and digest(py, "md5") in r.stderr, r.stderr
+    assert not (envs_dir() / "ch1").exists()
+
+
+def test_an_md5_lock_checks_the_archive_again_since_the_cache_records_only_a_sha256(
+        repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
+    lock = write_lock(tmp_path / "lock", "ch2", served, repo, "md5")
+    assert cli("import", str(lock), "--yes").returncode == 0
+    assert cli("remove", "ch2", "--yes").returncode == 0
+    served.paths.clear()
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert sorted(p.rsplit("/", 1)[1] for p in conda_downloads(served)) == sorted(a.name for a in archives(repo))
+    rec = python_record(envs_dir() / "ch2")
+    py = archives(repo)[0]
+    assert rec["md5"] == digest(py, "md5") and rec["sha256"] == digest(py, "sha256")
+    assert rec["url"] == f"{served.url}/channel/linux-64/{py.name}"  # where the lock got it, not a temporary copy
+
+
+def test_a_good_cached_package_is_reused_without_a_download(repo: LocalRepo, served: Counting,
+                                                             tmp_path: Path) -> None:
+    lock = write_lock(tmp_path / "lock", "ch3", served, repo, "sha256")
+    assert cli("import", str(lock), "--yes").returncode == 0
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    for a in archives(repo):  # what rattler recorded for its extraction is the sha256 of the archive's bytes
+        assert rattler_recorded_sha256(cache, a.name.removesuffix(".tar.bz2")) == digest(a, "sha256")
+    assert cli("remove", "ch3", "--yes").returncode == 0
+    served.paths.clear()
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert conda_downloads(served) == [] and "downloading" not in r.stdout
+    assert r.stdout.count("from the package cache (the sha256 recorded for it matches the lock)") == 2
+    # an md5 lock with the archive itself in the cache (as conda keeps it) is reused too: the bytes are hashed
+    assert cli("remove", "ch3", "--yes").returncode == 0
+    md5_lock = write_lock(tmp_path / "md5", "ch3", served, repo, "md5")
+    for a in archives(repo):
+        (cache / a.name).write_bytes(a.read_bytes())
+    r = cli("import", str(md5_lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert conda_downloads(served) == [] and r.stdout.count("(its md5 matches the lock)") == 2
+
+
+def test_an_extraction_recorded_for_another_file_is_not_used(repo: LocalRepo, served: Counting,
+                                                            tmp_path: Path) -> None:
+    lock = write_lock(tmp_path / "lock", "ch4", served, repo, "sha256")
+    assert cli("import", str(lock), "--yes").returncode == 0
+    assert cli("remove", "ch4", "--yes").returncode == 0
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    py = archives(repo)[0]
+    stem = py.name.removesuffix(".tar.bz2")
+    # another build under the same name: rattler's record says another sha256, and the folder holds a stray file
+    record = cache / f"{stem}.lock"
+    record.write_bytes(record.read_bytes()[:8] + bytes(32))
+    (cache / stem / "bin" / "stray-from-another-build").write_text("not the locked file\n")
+    served.paths.clear()
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert [p.rsplit("/", 1)[1] for p in conda_downloads(served)] == [py.name]
+    prefix = envs_dir() / "ch4"
+    assert not (prefix / "bin" / "stray-from-another-build").exists()
+    assert python_record(prefix)["sha256"] == digest(py, "sha256")
+    assert rattler_recorded_sha256(cache, stem) == digest(py, "sha256")
+
+
+def test_a_tampered_cached_archive_is_refused_and_left_alone(repo: LocalRepo, served: Counting,
+                                                            tmp_path: Path) -> None:
+    py, pip_pkg = archives(repo)
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    cache.mkdir(parents=True)
+    (cache / py.name).write_bytes(pip_pkg.read_bytes())  # same name, other bytes
+    for kind in ("sha256", "md5"):
+        lock = write_lock(tmp_path / kind, "ch5", served, repo, kind)
+        r = cli("import", str(lock), "--yes")
+        assert r.returncode != 0 and "Rebuilt" not in r.stdout
+        assert py.name in r.stderr and digest(pip_pkg, kind) in r.stderr and digest(py, kind) in r.stderr, r.stderr
+        assert not (envs_dir() / "ch5").exists()
+    assert (cache / py.name).read_bytes() == pip_pkg.read_bytes()  # the user's file is not ours to delete
+    assert not (cache / py.name.removesuffix(".tar.bz2")).exists()  # and nothing was extracted from it
+
+
+def test_a_tampered_cached_wheel_is_not_installed(repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
+    wheel = next(repo.torch_index.parent.glob("files/numpy-*.whl"))
+    sha = digest(wheel, "sha256")
+    url = f"{served.url}/torch-index/files/{wheel.name}"
+    cached = wheel_cache_dir() / sha / wheel.name
+    cached.parent.mkdir(parents=True)
+    cached.write_bytes(b"not the locked wheel")
+    lock = write_lock(tmp_path / "lock", "ch6", served, repo, "sha256", wheel=(url, sha))
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"/torch-index/files/{wheel.name}" in served.paths  # fetched again, and checked, instead
+    assert cached.read_bytes() == wheel.read_bytes()
+    assert cli("remove", "ch6", "--yes").returncode == 0
+    # offline, a tampered cached wheel is refused, naming the file, and nothing is left
+    cached.write_bytes(b"not the locked wheel")
+    served.close()
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode != 0 and wheel.name in r.stderr
+    assert not (envs_dir() / "ch6").exists()
