@@ -64,7 +64,7 @@ def served(repo: LocalRepo):  # type: ignore[no-untyped-def]
         s.close()
 
 
-def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, home: Path, tmp_path: Path,
+def test_export_lock_then_rebuild_without_the_wheel_indexes_gives_the_same_files(repo: LocalRepo, home: Path, tmp_path: Path,
                                                                 served) -> None:  # type: ignore[no-untyped-def]
     chan, torch_idx, extras_idx = served
     channel_url = chan.url.rsplit("/", 1)[0]
