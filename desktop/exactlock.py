@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import re
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .driftguard import norm_name
@@ -73,6 +73,28 @@ def read_explicit(text: str) -> list[tuple[str, str, str]]:
             raise LockError(f"explicit spec line {line!r} has no md5 or sha256 to check the package by")
     if not started:
         raise LockError("not an explicit spec: there is no @EXPLICIT line")
+    return out
+
+
+_SHA256_COMMENT = re.compile(r"#\s*sha256:\s*([0-9a-fA-F]{64})")
+
+
+def explicit_sha256(text: str) -> dict[str, str]:
+    """url -> sha256 for the md5 lines of an explicit spec that a `# sha256: <hex>` comment line directly precedes
+    (TorchDesk's export writes one where the record has both hashes); stock conda skips the comment."""
+    out: dict[str, str] = {}
+    pending: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        m = _SHA256_COMMENT.fullmatch(line)
+        if m:
+            pending = m.group(1).lower()
+            continue
+        if pending is not None and line and not line.startswith(("#", "@")):
+            url, _, frag = line.partition("#")
+            if re.fullmatch(r"[0-9a-fA-F]{32}", frag):
+                out[url] = pending
+        pending = None
     return out
 
 
@@ -152,6 +174,7 @@ class LockPlan:
     entries: list[tuple[str, str, str]]
     wheels: list[LockedWheel]
     target: Path
+    sha256s: dict[str, str] = field(default_factory=dict)  # url -> sha256 besides an md5 (explicit_sha256)
 
 
 def load_lock(lock_dir: Path | str, *, name: str | None = None, prefix: str | None = None) -> LockPlan:
@@ -166,11 +189,12 @@ def load_lock(lock_dir: Path | str, *, name: str | None = None, prefix: str | No
         raise LockError(f"{folder / SPEC_FILE}: {exc}") from None
     explicit = sorted(folder.glob("conda-*.lock"))
     try:
-        entries = read_explicit(explicit[0].read_text(encoding="utf-8"))
+        explicit_text = explicit[0].read_text(encoding="utf-8")
+        entries = read_explicit(explicit_text)
         wheels = read_pylock((folder / PYLOCK).read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise LockError(f"cannot read the lock in {folder}: {exc}") from None
-    return LockPlan(folder, spec, entries, wheels, target)
+    return LockPlan(folder, spec, entries, wheels, target, explicit_sha256(explicit_text))
 
 
 # conda channel names resolve on these hosts (conda's channel_alias and `defaults`; see hosts.KNOWN_HOSTS)

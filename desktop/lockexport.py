@@ -56,7 +56,10 @@ def _dependency_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def explicit_text(prefix: Path, subdir: str) -> str:
-    """conda's explicit spec for the env's conda packages: URL#md5 (URL#sha256:... when no md5 was recorded)."""
+    """conda's explicit spec for the env's conda packages: URL#md5 (URL#sha256:... when no md5 was recorded). Where
+    the record has both, a `# sha256: <hex>` comment line goes before the URL: every conda reads the md5 (and skips
+    the comment), and TorchDesk's import proves a cached extraction by it, so a rebuild needs no network when the
+    caches hold the files (exactlock.explicit_sha256)."""
     records = _conda_records(prefix)
     if not records:
         raise LockError(f"{prefix} has no conda package records in conda-meta/: is it a conda environment?")
@@ -67,6 +70,8 @@ def explicit_text(prefix: Path, subdir: str) -> str:
              "@EXPLICIT"]
     for r in _dependency_order(records):
         if r.get("md5"):
+            if r.get("sha256"):
+                lines.append(f"# sha256: {r['sha256']}")
             lines.append(f"{r['url']}#{r['md5']}")
         elif r.get("sha256"):
             lines.append(f"{r['url']}#sha256:{r['sha256']}")

@@ -18,14 +18,17 @@ from .wheelenv import find_uv, link_mode, pip_env, uv_env
 
 
 def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path, on_line: Callable[[str], None],
-                 cancel: Any = None) -> list[dict[str, Any]]:
+                 cancel: Any = None, sha256s: dict[str, str] | None = None) -> list[dict[str, Any]]:
     """What the engine's child needs to install each locked conda package (desktop/engine/explicit.py): an archive
     proven to be the locked file (the package cache's own copy, or one downloaded into `folder`, hashed against the
     lock), or the package cache's extraction when the sha256 rattler recorded for it is the locked sha256. An
     extraction alone proves nothing about an md5 lock (rattler records only the sha256), so that archive is
-    downloaded again and checked."""
+    downloaded again and checked — unless the lock also gives its sha256 (`sha256s`: the `# sha256:` line TorchDesk's
+    export writes beside each md5), which proves the extraction as for a sha256 lock; the md5 is then still
+    checked on any archive that is used."""
     out: list[dict[str, Any]] = []
     for n, (url, kind, digest) in enumerate(entries):
+        sha = digest if kind == "sha256" else (sha256s or {}).get(url)
         fn = urllib.parse.unquote(url.rsplit("/", 1)[-1])
         stem = fn[: -len(".tar.bz2")] if fn.endswith(".tar.bz2") else fn[: -len(".conda")] if fn.endswith(".conda") else None
         if stem is None or "/" in stem or stem.startswith("."):
@@ -37,17 +40,21 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
             if got != digest:
                 raise LockError(f"the package cache's {fn} has {kind} {got}, but the lock says {digest}; not "
                                 f"installing it (remove {cached} if it is not the locked file, then import again)")
+            if kind == "md5" and sha is not None and file_digest(cached, "sha256") != sha:
+                raise LockError(f"the package cache's {fn} matches the lock's md5 but not its sha256 {sha}; not "
+                                f"installing it (remove {cached} if it is not the locked file, then import again)")
             on_line(f"using {fn} from the package cache (its {kind} matches the lock)")
             item["archive"] = str(cached)
-        elif kind == "sha256" and (cache / stem / "info" / "index.json").is_file() \
-                and rattler_recorded_sha256(cache, stem) == digest:
+        elif sha is not None and (cache / stem / "info" / "index.json").is_file() \
+                and rattler_recorded_sha256(cache, stem) == sha:
             on_line(f"using {stem} from the package cache (the sha256 recorded for it matches the lock)")
+            item.update(kind="sha256", digest=sha, md5=digest if kind == "md5" else None)
         else:
             if (cache / stem).exists():
                 on_line(f"the package cache's {stem} is not proven to be the locked file; checking the archive")
             on_line(f"downloading {fn} from {url_host(url)}")
             tmp = folder / str(n) / fn
-            download(url, tmp, digest if kind == "sha256" else None, cancel)
+            download(url, tmp, sha, cancel)
             if kind == "md5":  # conda's own check
                 got = file_digest(tmp, "md5")
                 if got != digest:
@@ -58,7 +65,7 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
 
 
 def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: Callable[[str], None],
-                   cancel: Any) -> None:
+                   cancel: Any, sha256s: dict[str, str] | None = None) -> None:
     """Install exactly the lock's conda packages into `target` through the embedded engine's child process (py-rattler
     never runs in this process: desktop/engine/embedded.py says why); a cancel kills the child."""
     from .engine.base import EngineError
@@ -68,7 +75,7 @@ def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: C
 
     cache = pkgs_dir()
     with tempfile.TemporaryDirectory(prefix="torchdesk-lock-") as work:
-        packages = _fetch_conda(entries, cache, Path(work), on_line, cancel)
+        packages = _fetch_conda(entries, cache, Path(work), on_line, cancel, sha256s)
         listing = Path(work) / "packages.json"
         listing.write_text(json.dumps(packages), encoding="utf-8")
         try:
@@ -131,7 +138,7 @@ def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = Non
         marker = new_marker(moved_aside)
         write_marker(target, marker)
         created = True
-        _install_conda(entries, target, on_line, cancel)
+        _install_conda(entries, target, on_line, cancel, plan.sha256s)
         check_cancel()
         with tempfile.TemporaryDirectory(prefix="torchdesk-wheels-") as tmp:
             reqs = []

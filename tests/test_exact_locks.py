@@ -22,6 +22,7 @@ from desktop.envspec import spec_from_plan, with_sources
 from desktop.jobs import create_env
 from desktop.exactlock import (
     LockError,
+    explicit_sha256,
     read_explicit,
     read_pylock,
 )
@@ -64,7 +65,7 @@ def served(repo: LocalRepo):  # type: ignore[no-untyped-def]
         s.close()
 
 
-def test_export_lock_then_rebuild_without_the_wheel_indexes_gives_the_same_files(repo: LocalRepo, home: Path, tmp_path: Path,
+def test_export_lock_then_rebuild_offline_gives_the_same_files(repo: LocalRepo, home: Path, tmp_path: Path,
                                                                 served) -> None:  # type: ignore[no-untyped-def]
     chan, torch_idx, extras_idx = served
     channel_url = chan.url.rsplit("/", 1)[0]
@@ -84,6 +85,10 @@ def test_export_lock_then_rebuild_without_the_wheel_indexes_gives_the_same_files
     explicit = read_explicit(next(lock.glob("conda-*.lock")).read_text())
     assert {u for u, _, _ in explicit} == {r[3] for r in conda_before}
     assert all(kind == "md5" for _, kind, _ in explicit)
+    # beside each md5 the record's sha256, on a comment line stock conda skips, so the import can prove the
+    # package cache's extractions (rattler records their sha256) without fetching anything
+    sha256s = explicit_sha256(next(lock.glob("conda-*.lock")).read_text())
+    assert set(sha256s) == {u for u, _, _ in explicit}
     files = [u.rsplit("/", 1)[-1] for u, _, _ in explicit]
     first = {n: next(i for i, f in enumerate(files) if f.startswith(n + "-")) for n in ("python", "pip", "td-base", "td-hello")}
     assert first["python"] < first["pip"] and first["td-base"] < first["td-hello"]  # dependencies first
@@ -105,13 +110,12 @@ def test_export_lock_then_rebuild_without_the_wheel_indexes_gives_the_same_files
 
     p = run_cli("remove", "lk1", "--yes")
     assert p.returncode == 0 and not prefix.exists()
-    for s in (torch_idx, extras_idx):  # the indexes are gone: only the wheel cache can help now
+    for s in (chan, torch_idx, extras_idx):  # every server is gone: only the caches can help now
         s.close()
-    # the channel stays: the package cache proves an extraction only by the sha256 rattler recorded for it, and
-    # this lock has md5s, so its archives are fetched again and checked (tests/test_lock_cache_hash.py)
     p = run_cli("import", str(lock), "--yes")
     assert p.returncode == 0, p.stdout + p.stderr
-    assert p.stdout.count("downloading ") == len(explicit)  # the conda archives, not one wheel
+    assert "downloading " not in p.stdout  # offline: each extraction proven by its recorded sha256
+    assert p.stdout.count("the sha256 recorded for it matches the lock") == len(explicit)
     assert "Rebuilt" in p.stdout
     after = file_hashes(prefix)
     assert sorted(after.keys() ^ before.keys()) == []
@@ -188,3 +192,16 @@ def test_the_torch_side_is_torch_and_what_it_requires(tmp_path: Path) -> None:
                                     + "".join(f"Requires-Dist: {r}\n" for r in reqs) + "\nbody: text\n")
     got = requirement_closure(tmp_path / "env", ["torch"])
     assert got == {"torch", "filelock", "nvidia-cublas-cu12", "nvidia-cuda-nvrtc-cu12"}
+
+
+@pytest.mark.parametrize("text, expect", [
+    ("@EXPLICIT\n# sha256: " + "a" * 64 + "\nhttps://x/a-1-0.conda#" + "0" * 32 + "\n", {"https://x/a-1-0.conda": "a" * 64}),
+    # the comment must come directly before an md5 line: a blank line, another comment or a sha256 line ends it
+    ("@EXPLICIT\n# sha256: " + "a" * 64 + "\n\nhttps://x/a-1-0.conda#" + "0" * 32 + "\n", {}),
+    ("@EXPLICIT\n# sha256: " + "a" * 64 + "\n# other\nhttps://x/a-1-0.conda#" + "0" * 32 + "\n", {}),
+    ("@EXPLICIT\n# sha256: " + "a" * 64 + "\nhttps://x/a-1-0.conda#sha256:" + "b" * 64 + "\n", {}),
+    ("@EXPLICIT\n# sha256: " + "a" * 63 + "\nhttps://x/a-1-0.conda#" + "0" * 32 + "\n", {}),  # not a sha256
+])
+def test_explicit_sha256_reads_only_the_line_before_an_md5_entry(text: str, expect: dict[str, str]) -> None:
+    assert explicit_sha256(text) == expect
+    read_explicit(text)  # and stock readers still see a valid explicit spec

@@ -213,3 +213,44 @@ def test_a_tampered_cached_wheel_is_not_installed(repo: LocalRepo, served: Count
     r = cli("import", str(lock), "--yes")
     assert r.returncode != 0 and wheel.name in r.stderr
     assert not (envs_dir() / "ch6").exists()
+
+
+def _with_sha256_lines(lock: Path, repo: LocalRepo, python_sha: str | None = None) -> None:
+    """Add TorchDesk's `# sha256: <hex>` line before each md5 line (python's replaced when given)."""
+    f = lock / "conda-linux-64.lock"
+    out = []
+    for line in f.read_text().splitlines():
+        for i, a in enumerate(archives(repo)):
+            if line.split("#", 1)[0].endswith("/" + a.name):
+                out.append(f"# sha256: {python_sha if i == 0 and python_sha else digest(a, 'sha256')}")
+        out.append(line)
+    f.write_text("\n".join(out) + "\n")
+
+
+def test_an_md5_lock_with_its_sha256_lines_rebuilds_from_the_cache_without_a_download(
+        repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
+    first = write_lock(tmp_path / "first", "ch7", served, repo, "md5")
+    assert cli("import", str(first), "--yes").returncode == 0
+    assert cli("remove", "ch7", "--yes").returncode == 0
+    before = len(conda_downloads(served))
+    lock = write_lock(tmp_path / "lock", "ch7", served, repo, "md5")
+    _with_sha256_lines(lock, repo)
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert len(conda_downloads(served)) == before  # the extractions were proven by the sha256 rattler recorded
+    rec = python_record(envs_dir() / "ch7")
+    py = archives(repo)[0]
+    assert (rec["md5"], rec["sha256"]) == (digest(py, "md5"), digest(py, "sha256"))  # both locked hashes recorded
+
+
+def test_a_sha256_line_that_does_not_match_is_refused_though_the_md5_matches(
+        repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
+    first = write_lock(tmp_path / "first", "ch8", served, repo, "md5")
+    assert cli("import", str(first), "--yes").returncode == 0
+    assert cli("remove", "ch8", "--yes").returncode == 0
+    lock = write_lock(tmp_path / "lock", "ch8", served, repo, "md5")
+    _with_sha256_lines(lock, repo, python_sha="0" * 64)
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode != 0 and "Rebuilt" not in r.stdout, r.stdout + r.stderr
+    assert "0" * 64 in r.stderr, r.stderr  # the extraction was not taken; the fetched archive failed the sha256
+    assert not (envs_dir() / "ch8").exists()

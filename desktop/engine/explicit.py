@@ -3,8 +3,8 @@
 Runs only in the engine's child process (`python -m desktop.engine.embedded`, whose docstring says why py-rattler
 never runs in the app's own process). The parent (desktop/lockinstall.py) has already fetched and hash-checked
 package it passes: a JSON file lists, for each package, its URL, file name, locked hash and either an archive it
-hashed against the lock or, for a sha256 lock, the package-cache folder (`stem`) whose recorded sha256 is the locked
-one (desktop/lockinstall.py `_fetch_conda`).
+hashed against the lock or, for a package whose sha256 the lock gives, the package-cache folder (`stem`) whose
+recorded sha256 is the locked one (desktop/lockinstall.py `_fetch_conda`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,8 @@ def install_explicit(request: dict[str, Any], emit: Callable[[dict[str, Any]], N
             # carries that sha256, so rattler takes the extraction only while its record still says so
             found = PackageRecord.from_index_json(cache / str(p["stem"]) / "info" / "index.json")
             found.sha256 = bytes.fromhex(digest)
+            if p.get("md5"):  # an md5 lock whose `# sha256:` line proved the extraction: record the locked md5 too
+                found.md5 = bytes.fromhex(str(p["md5"]))
             records.append(RepoDataRecord(found, fn, url, url.rsplit("/", 2)[0] + "/"))
     except Exception as exc:
         emit({"e": ["link", f"could not read {what}: {exc}"]})
