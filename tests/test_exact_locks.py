@@ -205,3 +205,15 @@ def test_the_torch_side_is_torch_and_what_it_requires(tmp_path: Path) -> None:
 def test_explicit_sha256_reads_only_the_line_before_an_md5_entry(text: str, expect: dict[str, str]) -> None:
     assert explicit_sha256(text) == expect
     read_explicit(text)  # and stock readers still see a valid explicit spec
+
+
+@pytest.mark.parametrize("files", [(), ("environment.yml",), ("environment.yml", "pylock.toml")])
+def test_a_folder_that_is_not_a_whole_lock_is_a_clear_error(home: Path, tmp_path: Path, files: tuple[str, ...]) -> None:
+    folder = tmp_path / "not-a-lock"
+    folder.mkdir()
+    for f in files:
+        (folder / f).write_text("name: x\ndependencies:\n  - python=3.11\n" if f.endswith(".yml") else 'lock-version = "1.0"\n')
+    p = run_cli("import", str(folder), "--yes")
+    assert p.returncode == 2 and "Traceback" not in p.stderr, p.stderr
+    assert "is a folder but not a lock folder" in p.stderr and "export --lock" in p.stderr, p.stderr
+    assert not (envs_dir() / "x").exists()

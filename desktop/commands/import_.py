@@ -32,6 +32,12 @@ def run(args: argparse.Namespace) -> int:
         from ._lock import run_import_lock
 
         return run_import_lock(args, lock)
+    if os.path.isdir(args.file):
+        from ..safeio import shown_path
+
+        raise UsageError(f"{shown_path(args.file)} is a folder but not a lock folder (a lock folder holds "
+                         "environment.yml, conda-<platform>.lock and pylock.toml)",
+                         hint="give an environment.yml, or a folder written by `torchdesk export --lock`")
     try:
         spec = read_environment_yml_file(args.file, check_name=not (args.name or args.prefix))
         prefix = os.path.abspath(os.path.expanduser(args.prefix)) if args.prefix else None
