@@ -23,16 +23,18 @@ def core_modules() -> list[str]:
 def test_core_imports_no_qt_and_starts_no_probe() -> None:
     mods = core_modules()
     assert "desktop.resolve" in mods and "desktop.matrix" in mods
-    code = (
-        "import importlib, sys\n"
-        f"for m in {mods!r}: importlib.import_module(m)\n"
-        "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'PyQt5', 'PyQt6', 'qtpy'))\n"
-        "nv = sorted(m for m in sys.modules if m.split('.')[0] == 'pynvml' and getattr(sys.modules[m], 'nvmlLib', None) is not None)\n"
-        "print(qt, nv)"
-    )
+    out = after_importing(mods, "qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'PyQt5', 'PyQt6', 'qtpy'))\n"
+                                "nv = sorted(m for m in sys.modules if m.split('.')[0] == 'pynvml' and getattr(sys.modules[m], 'nvmlLib', None) is not None)\n"
+                                "print(qt, nv)")
+    assert out == "[] []", out
+
+
+def after_importing(mods: list[str], then: str) -> str:
+    """What `then` prints in a fresh interpreter that has imported `mods` (and nothing else of ours)."""
+    code = "import importlib, sys\n" f"for m in {mods!r}: importlib.import_module(m)\n" + then
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "[] []", p.stdout
+    return p.stdout.strip()
 
 
 # --- the import graph, read from the source (every import: top level, inside functions, TYPE_CHECKING) ----------
@@ -195,13 +197,7 @@ def test_usecases_import_neither_argparse_nor_a_face() -> None:
 def test_usecases_pull_in_no_argparse_and_no_face_at_run_time() -> None:
     """Imported in a fresh interpreter, the use cases load neither argparse nor a face, not even indirectly."""
     mods = [m for m in core_modules() if m.startswith("desktop.usecases")]
-    code = (
-        "import importlib, sys\n"
-        f"for m in {mods!r}: importlib.import_module(m)\n"
-        "bad = sorted(m for m in sys.modules if m == 'argparse' or m.startswith(('desktop.ui', 'desktop.commands'))"
-        " or m == 'desktop.cli' or m.split('.')[0] in ('PySide6', 'shiboken6'))\n"
-        "print(bad)"
-    )
-    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
-    assert p.returncode == 0, p.stderr
-    assert p.stdout.strip() == "[]", p.stdout
+    out = after_importing(mods, "bad = sorted(m for m in sys.modules if m == 'argparse' or m.startswith(('desktop.ui', "
+                                "'desktop.commands')) or m == 'desktop.cli' or m.split('.')[0] in ('PySide6', 'shiboken6'))\n"
+                                "print(bad)")
+    assert out == "[]", out
