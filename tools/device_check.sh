@@ -17,6 +17,13 @@ td verify --python "$(command -v python3)" --json > "$OUT/verify.json" 2>> "$OUT
 { python3 bench/bench_verify.py --python "$(command -v python3)" --runs 3; python3 bench/bench_detect.py; } > "$OUT/bench.txt" 2>&1
 echo "bench rc=$?"
 tail -n 30 "$OUT/bench.txt"
+# The CUDA extension check (a kernel built by the env's toolchain and launched): only where pytest and nvcc exist.
+if python3 -c "import pytest" 2>/dev/null && command -v nvcc >/dev/null; then
+  TORCHDESK_TEST_CUDA_PYTHON="$(command -v python3)" python3 -m pytest -q -p no:cacheprovider \
+    tests/test_verify.py -k cuda_extension_on_a_gpu > "$OUT/cuda-extension.txt" 2>&1; echo "cuda extension rc=$?"
+else
+  echo "cuda extension: not run (needs pytest and nvcc on this machine)" | tee "$OUT/cuda-extension.txt"
+fi
 python3 - "$OUT/verify.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
