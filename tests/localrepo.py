@@ -142,7 +142,9 @@ def _copy_tree(src: Path, dst: Path) -> None:
         out = dst / r.relative_to(src)
         out.mkdir(parents=True, exist_ok=True)
         for f in files:
-            if f.endswith((".pyc", ".pyo", ".a")):
+            # EXTERNALLY-MANAGED (PEP 668) is a distribution's policy for its own /usr; a conda python never has one,
+            # and copied from Debian's python it would make uv and pip refuse to install into the test envs
+            if f.endswith((".pyc", ".pyo", ".a")) or f == "EXTERNALLY-MANAGED":
                 continue
             s = r / f
             if s.is_symlink():
@@ -170,7 +172,28 @@ def stage_python(stage: Path, base: Path = Path(sys.base_prefix)) -> str:
     sp = stage / "lib" / f"python{PY_VERSION}" / "site-packages"
     sp.mkdir(exist_ok=True)
     (sp / "README.txt").write_text("This directory exists so that 3rd party packages can be installed here.\n")
+    _undo_debian_layout(stage / "lib" / f"python{PY_VERSION}")
     return str(base)
+
+
+def _undo_debian_layout(stdlib: Path) -> None:
+    """Debian patches its python to install into <prefix>/local/lib/pythonX.Y/dist-packages and to leave
+    lib/pythonX.Y/site-packages off sys.path outside a venv. A conda python does neither, so the copy packed as
+    this channel's `python` gets upstream's layout back (only where Debian's exact lines are found)."""
+    sysconfig = stdlib / "sysconfig.py"
+    text = sysconfig.read_text(encoding="utf-8") if sysconfig.is_file() else ""
+    debian = "            prefix_scheme = 'posix_local'\n"
+    if debian not in text:
+        return
+    # installs (uv, pip) go to lib/pythonX.Y/site-packages, as in a conda python
+    sysconfig.write_text(text.replace(debian, "            prefix_scheme = 'posix_prefix'\n", 1), encoding="utf-8")
+    # site.py is frozen into Debian's binary, so the copy cannot be edited: one of the folders its site module does
+    # read gets a .pth that adds lib/pythonX.Y/site-packages (and runs the .pth files there)
+    deb_site = stdlib.parent / "python3" / "dist-packages"
+    deb_site.mkdir(parents=True, exist_ok=True)
+    (deb_site / "torchdesk-test-channel.pth").write_text(
+        "import os, site, sys; site.addsitedir(os.path.join(sys.prefix, 'lib', 'python%d.%d' % sys.version_info[:2], "
+        "'site-packages'))\n")
 
 
 def stage_pip(stage: Path) -> str:
