@@ -157,21 +157,26 @@ def test_refresh_restarts_the_measurement_and_cancel_marks_what_is_left(qtbot: A
     panel = _panel(qtbot)
     with qtbot.waitSignal(panel.runner.succeeded, timeout=WAIT_MS):
         panel.refresh()
-    # a new list while the measurement runs: the old one is cancelled and a new one measures the new list
+    # Refresh while the sizes are measured: the measurement stops, the new list is measured from the start
     (envs["solo"] / "more.bin").write_bytes(os.urandom(200_000))
-    panel.measure_sizes()
-    panel.measure_sizes()
+    with qtbot.waitSignal(panel.runner.succeeded, timeout=WAIT_MS):
+        panel.refresh_button.click()
     qtbot.waitUntil(lambda: not panel.sizes_runner.busy and len(panel.sizes) == 2, timeout=WAIT_MS)
     assert _cells(panel)[str(envs["solo"])][2] == tree_size(envs["solo"]).own_bytes
+    shots = os.environ.get("TORCHDESK_SCREENSHOT_DIR")
+    if shots:
+        panel.grab().save(str(Path(shots) / "environments-sizes.png"))
 
-    # Cancel while sizes are measured: the cancel button stops the measurement, what is left says so
-    panel.sizes = {}
+    # Cancel while the sizes are measured: the measurement stops, and what it had not measured says so
     with qtbot.waitSignal(panel.sizes_runner.finished, timeout=WAIT_MS):
-        panel._start_sizes()
-        assert panel.cancel_button.isEnabled()
+        panel.measure_sizes()
+        assert panel.sizes_runner.busy and panel.cancel_button.isEnabled()
         panel.cancel_button.click()
     cells = _cells(panel)
-    # each env is either measured (the walk finished before the click) or marked as not measured
+    # each env is either measured (its walk ended before the click reached it) or marked as not measured
     for prefix, (own_text, _shared_text, own, _shared) in cells.items():
-        assert own_text == "—" if prefix not in panel.sizes else own == panel.sizes[prefix].own_bytes
+        if prefix in panel.sizes:
+            assert own == panel.sizes[prefix].own_bytes
+        else:
+            assert own_text == "—" and own is None
     assert not panel.cancel_button.isEnabled()

@@ -207,10 +207,12 @@ class EnvironmentsPanel(QWidget):
             return list_environments()  # the one inventory `torchdesk envs` prints
 
         self._action = "list"
-        self._sizes_generation += 1  # sizes of the old list: no longer shown
-        self.sizes_runner.cancel()
         self.status.setText(self.tr("Looking for environments…"))
-        return self.runner.start(job)
+        if not self.runner.start(job):
+            return False
+        self._sizes_generation += 1  # sizes of the old list: no longer shown; the new list measures again
+        self.sizes_runner.cancel()
+        return True
 
     @Slot()
     def _on_table_selection_changed(self) -> None:
@@ -332,7 +334,7 @@ class EnvironmentsPanel(QWidget):
         self.table.resizeColumnToContents(SHARED_COL)
 
     def _mark_unmeasured(self, why: str) -> None:
-        if not self._sizes_restart:
+        if not self._sizes_restart and not (self.runner.busy and self._action == "list"):  # else a new list comes
             for row in self._unmeasured_rows():
                 self._show_size(row, None, why)
 
