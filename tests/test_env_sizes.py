@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ from desktop.procs import CancelToken, Cancelled
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT_MS = 30_000
+needs_qt = pytest.mark.skipif(importlib.util.find_spec("pytestqt") is None, reason="pytest-qt is not installed")
 
 
 def blocks(p: Path) -> int:
@@ -126,8 +128,8 @@ def _cells(panel: Any) -> dict[str, tuple[str, str, Any, Any]]:
                        t.item(r, SHARED_COL).data(role)) for r, e in enumerate(panel.envs)}
 
 
+@needs_qt
 def test_the_tab_lists_first_then_fills_the_same_sizes_as_the_cli(qtbot: Any, envs: dict[str, Path]) -> None:
-    pytest.importorskip("pytestqt")
     from desktop.ui.envs_panel import PLACEHOLDER
 
     panel = _panel(qtbot)
@@ -152,8 +154,8 @@ def test_the_tab_lists_first_then_fills_the_same_sizes_as_the_cli(qtbot: Any, en
     assert cells[str(envs["solo"])][3] == 0
 
 
+@needs_qt
 def test_refresh_restarts_the_measurement_and_cancel_marks_what_is_left(qtbot: Any, envs: dict[str, Path]) -> None:
-    pytest.importorskip("pytestqt")
     panel = _panel(qtbot)
     with qtbot.waitSignal(panel.runner.succeeded, timeout=WAIT_MS):
         panel.refresh()
