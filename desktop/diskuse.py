@@ -17,9 +17,12 @@ import shutil
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .paths import pkgs_dir, uv_cache_dir
+
+if TYPE_CHECKING:
+    from .procs import CancelToken
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,13 @@ class TreeSize:
         return self.own_bytes + self.shared_bytes
 
 
-def _files(root: Path) -> Iterator[os.stat_result]:
-    """lstat of every regular file under root; symlinks are not followed, unreadable folders are skipped."""
+def _files(root: Path, cancel: CancelToken | None = None) -> Iterator[os.stat_result]:
+    """lstat of every regular file under root; symlinks are not followed, unreadable folders are skipped.
+    `cancel` is looked at before each folder (the walk runs no child process: nothing else to stop)."""
     stack = [root]
     while stack:
+        if cancel is not None:
+            cancel.raise_if_cancelled()
         d = stack.pop()
         try:
             with os.scandir(d) as it:
@@ -61,11 +67,11 @@ def _bytes(st: os.stat_result) -> int:
     return blocks * 512 if blocks is not None else st.st_size
 
 
-def tree_size(root: Path | str) -> TreeSize:
+def tree_size(root: Path | str, *, cancel: CancelToken | None = None) -> TreeSize:
     """The own and shared bytes of the files under `root`, each inode counted once; a file linked twice
-    inside the tree only (python3.11 and python, say) is still its own."""
+    inside the tree only (python3.11 and python, say) is still its own. A cancelled `cancel` raises Cancelled."""
     inodes: dict[tuple[int, int], tuple[os.stat_result, int]] = {}
-    for st in _files(Path(root)):
+    for st in _files(Path(root), cancel):
         key = (st.st_dev, st.st_ino)
         prev = inodes.get(key)
         inodes[key] = (st, prev[1] + 1 if prev else 1)
@@ -76,6 +82,32 @@ def tree_size(root: Path | str) -> TreeSize:
         else:
             own += _bytes(st)
     return TreeSize(str(root), own, shared, len(inodes))
+
+
+def env_sizes(prefixes: Iterable[Path | str], *, on_size: Callable[[TreeSize], None] | None = None,
+              cancel: CancelToken | None = None) -> list[TreeSize]:
+    """Each environment's own and shared bytes, one after the other: `on_size` hears each as soon as it is
+    measured (the app fills its Size cells from it), `cancel` stops the walk (raising Cancelled).
+    `torchdesk envs --sizes`, the Disk use dialog and the Environments tab all measure through this function."""
+    out = []
+    for p in prefixes:
+        size = tree_size(p, cancel=cancel)
+        out.append(size)
+        if on_size is not None:
+            on_size(size)
+    return out
+
+
+def format_size(n: int) -> str:
+    """Bytes as the app and `torchdesk envs --sizes` show them: binary units, one decimal (`1.5 GiB`)."""
+    if n < 1024:
+        return f"{n} B"
+    value = n / 1024
+    for unit in ("KiB", "MiB", "GiB"):
+        if value < 1024:
+            return f"{value:,.1f} {unit}"
+        value /= 1024
+    return f"{value:,.1f} TiB"
 
 
 def disk_total(roots: Iterable[Path | str]) -> int:
@@ -240,5 +272,5 @@ def disk_report(envs: Iterable[Any] | None = None) -> DiskReport:
         envs = [e.conda_env() for e in list_environments() if not e.unfinished]  # sorted by name
     envs = list(envs)
     prefixes = [Path(e.prefix) for e in envs]
-    return DiskReport(tuple((e, tree_size(p)) for e, p in zip(envs, prefixes, strict=True)), cache_info(),
+    return DiskReport(tuple(zip(envs, env_sizes(prefixes), strict=True)), cache_info(),
                       disk_total(prefixes), disk_total([*prefixes, pkgs_dir(), uv_cache_dir()]))

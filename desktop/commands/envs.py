@@ -44,9 +44,9 @@ def run(args: argparse.Namespace) -> int:
 
 def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
     """`envs --sizes`: each env's own bytes, its shared bytes, and everything together counted once."""
-    from ..diskuse import disk_report
+    from ..diskuse import disk_report, format_size as size
 
-    rep = disk_report(envs)
+    rep = disk_report(envs)  # measures each env with diskuse.env_sizes, as the app's Size columns do
     if as_json:
         data = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
         json.dump({"envs": data, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
@@ -54,14 +54,11 @@ def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
         sys.stdout.write("\n")
         return 0
 
-    def mib(n: int) -> str:
-        return f"{n / 1024 / 1024:,.1f} MiB"
-
     rows = [("NAME", "OWN", "SHARED", "PREFIX")]
-    rows += [(e.name, mib(s.own_bytes), mib(s.shared_bytes), e.prefix) for e, s in rep.envs]
+    rows += [(e.name, size(s.own_bytes), size(s.shared_bytes), e.prefix) for e, s in rep.envs]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")
-    print(f"all environments: {mib(rep.envs_bytes)} on disk; with TorchDesk's caches: {mib(rep.all_bytes)} "
+    print(f"all environments: {size(rep.envs_bytes)} on disk; with TorchDesk's caches: {size(rep.all_bytes)} "
           "(hardlinked files counted once; OWN is what removing an environment frees)")
     return 0

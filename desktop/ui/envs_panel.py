@@ -1,13 +1,15 @@
 """Existing environments with the torch build in each: Verify, Export environment.yml, Remove (confirmed).
 
-The list is the one inventory (desktop/usecases/inventory.py), at start-up and on Refresh alike."""
+The list is the one inventory (desktop/usecases/inventory.py), at start-up and on Refresh alike. Its Size and
+Shared columns are filled afterwards, one environment at a time, by diskuse.env_sizes on a second JobRunner (the
+numbers `torchdesk envs --sizes` prints): the list never waits for them, and the other actions stay usable."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import Signal, Slot
+from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -24,26 +26,41 @@ from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading, read
 from .worker import JobContext, JobError, JobRunner
 from .qtcompat import emit
 
-COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Jupyter kernel", "Location")
+COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Jupyter kernel", "Size", "Shared", "Location")
+SIZE_COL, SHARED_COL = COLUMNS.index("Size"), COLUMNS.index("Shared")
+PLACEHOLDER = "…"  # a size not measured yet
 
 
 class EnvironmentsPanel(QWidget):
-    """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner."""
+    """Lists conda environments; its jobs (list, verify, remove) run on its own JobRunner, the sizes on another."""
 
     envs_changed = Signal()
     envs_listed = Signal(int)  # how many environments the inventory listed (the machine panel shows the count)
     disk_requested = Signal()  # the Disk use button: the main window opens the disk use and caches dialog
 
     def __init__(self, runner: JobRunner, *, expect_gpu: Callable[[], bool | None],
-                 confirm: Callable[[str, str], bool], parent: QWidget | None = None) -> None:
+                 confirm: Callable[[str, str], bool], sizes_runner: JobRunner | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.runner = runner
+        self.sizes_runner = sizes_runner or JobRunner("sizes", self)
+        self.sizes: dict[str, Any] = {}  # prefix -> diskuse.TreeSize, of the list shown now
+        self._sizes_generation = 0  # bumped per list shown: a size measured for an older list is dropped
+        self._sizes_restart = False  # a new list arrived while the last measurement was stopping
         self._expect_gpu = expect_gpu
         self._confirm = confirm
         self.envs: list[Any] = []
         self._action = ""
         self.table = read_only_table([self.tr("Name"), "Python", "torch", self.tr("Build"), self.tr("Installed by"),
-                                      self.tr("Jupyter kernel"), self.tr("Location")])  # the COLUMNS, translated
+                                      self.tr("Jupyter kernel"), self.tr("Size"), self.tr("Shared"),
+                                      self.tr("Location")])  # the COLUMNS, translated
+        for col, tip in ((SIZE_COL, self.tr("what only this environment holds, hard links counted once: removing it "
+                                            "frees this")),
+                         (SHARED_COL, self.tr("files hard-linked with the package caches or other environments: on "
+                                              "disk once, and not freed by removing this environment"))):
+            header = self.table.horizontalHeaderItem(col)
+            if header is not None:  # read_only_table made one per label
+                header.setToolTip(tip)
         self.table.setTabKeyNavigation(False)  # Tab leaves the table (arrows move between rows)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -93,6 +110,11 @@ class EnvironmentsPanel(QWidget):
         runner.failed.connect(self._on_runner_failed)
         runner.cancelled.connect(self._on_runner_cancelled)
         runner.busy_changed.connect(self._on_runner_busy_changed)
+        self.sizes_runner.progress.connect(self._on_sizes_runner_progress)
+        self.sizes_runner.failed.connect(self._on_sizes_runner_failed)
+        self.sizes_runner.cancelled.connect(self._on_sizes_runner_cancelled)
+        self.sizes_runner.finished.connect(self._on_sizes_runner_finished)
+        self.sizes_runner.busy_changed.connect(self._on_runner_busy_changed)
         self._update_buttons()
 
     # --- rendering ------------------------------------------------------------------------------------------------
@@ -105,9 +127,11 @@ class EnvironmentsPanel(QWidget):
         for row, e in enumerate(self.envs):
             state = getattr(e, "state", "ok")  # an inventory entry (usecases/inventory.py) says what is wrong with it
             cells = (e.name, e.python or "?", e.torch or "no torch", e.torch_build or "", e.installer or "",
-                     kernels.get(e.prefix, ""), e.prefix if state == "ok" else f"{e.prefix}  ({state})")
+                     kernels.get(e.prefix, ""), "", "", e.prefix if state == "ok" else f"{e.prefix}  ({state})")
             for col, text in enumerate(cells):
                 self.table.setItem(row, col, QTableWidgetItem(str(text)))
+            if not getattr(e, "unfinished", False):  # a job's half-made folder is not measured (nor by the CLI)
+                self._show_size(row, None)
         self.table.resizeColumnsToContents()
         emit(self.envs_listed, len(self.envs))
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
@@ -118,6 +142,45 @@ class EnvironmentsPanel(QWidget):
         self.status.setText(self.tr("%n environment(s), {with_torch} with torch", "", n).format(with_torch=with_torch)
                             if n else self.tr("No conda environments found. Create one on the first tab."))
         self._update_buttons()
+        self.measure_sizes()
+
+    def _show_size(self, row: int, size: Any, tip: str = "") -> None:
+        """Fill a row's Size and Shared cells: the numbers (bytes under Qt.UserRole), or the placeholder."""
+        from ..diskuse import format_size
+
+        for col, n in ((SIZE_COL, getattr(size, "own_bytes", None)), (SHARED_COL, getattr(size, "shared_bytes", None))):
+            item = QTableWidgetItem(PLACEHOLDER if n is None and not tip else "—" if n is None else format_size(n))
+            item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+            if n is not None:
+                item.setData(Qt.ItemDataRole.UserRole, n)
+            item.setToolTip(tip if n is None else self.tr("{bytes} bytes").format(bytes=f"{n:,}"))
+            self.table.setItem(row, col, item)
+
+    def _unmeasured_rows(self) -> list[int]:
+        return [r for r, e in enumerate(self.envs) if not getattr(e, "unfinished", False) and e.prefix not in self.sizes]
+
+    def measure_sizes(self) -> None:
+        """Measure the listed environments in the background (a measurement still running is stopped first)."""
+        self.sizes = {}
+        self._sizes_generation += 1
+        if self.sizes_runner.busy:
+            self._sizes_restart = True  # started again once the old one has stopped (_on_sizes_runner_finished)
+            self.sizes_runner.cancel()
+            return
+        self._start_sizes()
+
+    def _start_sizes(self) -> None:
+        prefixes = [self.envs[r].prefix for r in self._unmeasured_rows()]
+        if not prefixes:
+            return
+        generation = self._sizes_generation
+
+        def job(ctx: JobContext) -> Any:
+            from ..diskuse import env_sizes
+
+            return env_sizes(prefixes, on_size=lambda size: ctx.on_progress((generation, size)), cancel=ctx.cancel)
+
+        self.sizes_runner.start(job)
 
     def selected(self) -> Any | None:
         rows = {i.row() for i in self.table.selectedItems()}
@@ -127,6 +190,7 @@ class EnvironmentsPanel(QWidget):
         busy = self.runner.busy
         env = self.selected()
         self.refresh_button.setEnabled(not busy)
+        self.cancel_button.setEnabled(busy or self.sizes_runner.busy)
         self.verify_button.setEnabled(not busy and env is not None and bool(env.torch))
         self.verify_button.setToolTip("" if env is None or env.torch else self.tr("this environment has no torch to verify"))
         finished = env is not None and not getattr(env, "unfinished", False)  # a job's half-made folder: Remove only
@@ -134,7 +198,6 @@ class EnvironmentsPanel(QWidget):
         self.remove_button.setEnabled(not busy and env is not None)
         self.repair_button.setEnabled(not busy and env is not None and bool(env.torch))
         self.lock_button.setEnabled(not busy and finished)
-        self.cancel_button.setEnabled(busy)
 
     # --- actions --------------------------------------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -145,7 +208,11 @@ class EnvironmentsPanel(QWidget):
 
         self._action = "list"
         self.status.setText(self.tr("Looking for environments…"))
-        return self.runner.start(job)
+        if not self.runner.start(job):
+            return False
+        self._sizes_generation += 1  # sizes of the old list: no longer shown; the new list measures again
+        self.sizes_runner.cancel()
+        return True
 
     @Slot()
     def _on_table_selection_changed(self) -> None:
@@ -252,7 +319,38 @@ class EnvironmentsPanel(QWidget):
 
     @Slot()
     def _on_cancel_button_clicked(self) -> None:
-        self.runner.cancel()
+        (self.runner if self.runner.busy else self.sizes_runner).cancel()
+
+    @Slot(object)
+    def _on_sizes_runner_progress(self, payload: Any) -> None:
+        generation, size = payload
+        if generation != self._sizes_generation:
+            return
+        self.sizes[size.path] = size
+        for row, e in enumerate(self.envs):
+            if e.prefix == size.path:
+                self._show_size(row, size)
+        self.table.resizeColumnToContents(SIZE_COL)
+        self.table.resizeColumnToContents(SHARED_COL)
+
+    def _mark_unmeasured(self, why: str) -> None:
+        if not self._sizes_restart and not (self.runner.busy and self._action == "list"):  # else a new list comes
+            for row in self._unmeasured_rows():
+                self._show_size(row, None, why)
+
+    @Slot(object)
+    def _on_sizes_runner_failed(self, err: JobError) -> None:
+        self._mark_unmeasured(self.tr("could not measure: {error}").format(error=err.message))
+
+    @Slot()
+    def _on_sizes_runner_cancelled(self) -> None:
+        self._mark_unmeasured(self.tr("not measured (cancelled); Refresh measures again"))
+
+    @Slot()
+    def _on_sizes_runner_finished(self) -> None:
+        if self._sizes_restart:
+            self._sizes_restart = False
+            self._start_sizes()
 
     @Slot(object)
     def _on_runner_succeeded(self, result: Any) -> None:

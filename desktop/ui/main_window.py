@@ -93,15 +93,17 @@ class MainWindow(MenuWindow):
         self.envs_runner = JobRunner("envs", self)
         self.other_runner = JobRunner("other-machine", self)
         self.update_runner = JobRunner("data-update", self)
+        self.sizes_runner = JobRunner("sizes", self)  # the Environments tab's Size columns, beside its other jobs
         self.runners: tuple[JobRunner, ...] = (self.detect_runner, self.resolve_runner, self.create_runner, self.envs_runner,
-                        self.other_runner, self.update_runner)
+                        self.other_runner, self.update_runner, self.sizes_runner)
 
         self.machine_panel = MachinePanel()
         self.recommend_panel = RecommendationPanel()
         self.create_panel = CreatePanel(self.create_runner, self.spec_for, envs_dir=lambda: self.settings.envs_dir,
                                         host=lambda: self.host)
         self.create_panel.set_engine(self.settings.engine)
-        self.envs_panel = EnvironmentsPanel(self.envs_runner, expect_gpu=self.expect_gpu, confirm=self.confirm)
+        self.envs_panel = EnvironmentsPanel(self.envs_runner, expect_gpu=self.expect_gpu, confirm=self.confirm,
+                                            sizes_runner=self.sizes_runner)
         self.compat_panel = CompatibilityPanel()
         self.other_panel = OtherMachinePanel(self.other_runner, lambda: self.matrix, self.export_plan_dialog)
 

@@ -577,6 +577,22 @@
         <translation>Jupyter 内核</translation>
     </message>
     <message>
+        <source>Size</source>
+        <translation>大小</translation>
+    </message>
+    <message>
+        <source>Shared</source>
+        <translation>共享</translation>
+    </message>
+    <message>
+        <source>what only this environment holds, hard links counted once: removing it frees this</source>
+        <translation>只属于此环境的文件（硬链接只计一次）：删除此环境即可释放这些空间</translation>
+    </message>
+    <message>
+        <source>files hard-linked with the package caches or other environments: on disk once, and not freed by removing this environment</source>
+        <translation>与软件包缓存或其他环境硬链接共享的文件：在磁盘上只占一份，删除此环境不会释放</translation>
+    </message>
+    <message>
         <source>&amp;Refresh</source>
         <translation>刷新(&amp;R)</translation>
     </message>
@@ -639,6 +655,10 @@
         <translation>未找到 conda 环境。请在第一个标签页创建一个。</translation>
     </message>
     <message>
+        <source>{bytes} bytes</source>
+        <translation>{bytes} 字节</translation>
+    </message>
+    <message>
         <source>this environment has no torch to verify</source>
         <translation>此环境没有安装 torch，无法验证</translation>
     </message>
@@ -689,6 +709,14 @@ This cannot be undone.</source>
     <message>
         <source>Folder for the lock (an empty one)</source>
         <translation>锁定文件的文件夹（须为空）</translation>
+    </message>
+    <message>
+        <source>could not measure: {error}</source>
+        <translation>无法测量：{error}</translation>
+    </message>
+    <message>
+        <source>not measured (cancelled); Refresh measures again</source>
+        <translation>未测量（已取消）；点击“刷新”可重新测量</translation>
     </message>
     <message>
         <source>What to do: {fix}</source>
