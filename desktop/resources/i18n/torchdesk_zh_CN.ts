@@ -1429,5 +1429,121 @@ This cannot be undone.</source>
         <source>No PyTorch build fits this machine with these choices. Why: the ✗ lines below.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
+    <message>
+        <source>no NVIDIA GPU: a CUDA build would only use the CPU here</source>
+        <translation>没有 NVIDIA GPU：CUDA 构建在这里也只会用 CPU</translation>
+    </message>
+    <message>
+        <source>it has no ROCm build in the data</source>
+        <translation>数据中没有它的 ROCm 构建</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - no kernels for %4: the wheel carries %5</source>
+        <translation>%1：torch %2 %3 - 没有 %4 的内核：该 wheel 只包含 %5</translation>
+    </message>
+    <message>
+        <source>driver %1 is older than %2, the minimum for CUDA %3 (%4): update the driver</source>
+        <translation>驱动 %1 低于 CUDA %3 的最低要求 %2（%4）：请更新驱动</translation>
+    </message>
+    <message>
+        <source>driver %1 predates %2 GPUs (%3): they need &gt;= %4 (%5): update the driver</source>
+        <translation>驱动 %1 早于 %2 GPU（%3）：它们需要 &gt;= %4 的驱动（%5）：请更新驱动</translation>
+    </message>
+    <message>
+        <source>torch %1 %2: %3</source>
+        <translation>torch %1 %2：%3</translation>
+    </message>
+    <message>
+        <source>not torch %1: %2</source>
+        <translation>未选 torch %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: the newest build that fits (the index default, %2, does not fit: %3)</source>
+        <translation>%1：适合本机的最新构建（索引默认的 %2 不适合：%3）</translation>
+    </message>
+    <message>
+        <source>numpy: no constraint beyond what torch requires</source>
+        <translation>numpy：除 torch 自身的要求外没有其他限制</translation>
+    </message>
+    <message>
+        <source>no supported GPU: the CPU build</source>
+        <translation>没有受支持的 GPU：使用 CPU 构建</translation>
+    </message>
+    <message>
+        <source>%1: compute capability %2 (%3)</source>
+        <translation>%1：计算能力 %2（%3 架构）</translation>
+    </message>
+    <message>
+        <source>driver %1 runs CUDA up to %2</source>
+        <translation>驱动 %1 最高可运行 CUDA %2</translation>
+    </message>
+    <message>
+        <source>%1: AMD gfx target %2 (%3)</source>
+        <translation>%1：AMD gfx 目标 %2（%3 架构）</translation>
+    </message>
+    <message>
+        <source>%1 wheels exist for %2</source>
+        <translation>%2 有 %1 的 wheel 包</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - SASS %4 runs on %5</source>
+        <translation>%1：torch %2 %3 - SASS %4 可在 %5 上运行</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - %4 carries %5 kernels</source>
+        <translation>%1：torch %2 %3 - %4 包含 %5 的内核</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4&apos;s own minimum is %5)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3.x 次版本兼容的最低要求（CUDA %4 本身的最低要求是 %5）</translation>
+    </message>
+    <message>
+        <source>ROCm %1 user space (HIP runtime) ships inside the wheels; the host needs an amdgpu kernel driver that AMD&apos;s compatibility matrix lists for ROCm %2 (not checked: AMD documents it as a table of releases, not a rule TorchDesk can test)</source>
+        <translation>ROCm %1 用户态（HIP 运行时）随 wheel 包一起提供；主机需要 AMD 兼容性矩阵中为 ROCm %2 列出的 amdgpu 内核驱动（未检查：AMD 给出的是版本对照表，而不是 TorchDesk 能检验的规则）</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release in the data that passes</source>
+        <translation>torch %1 是数据中通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release that passes</source>
+        <translation>torch %1 是通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>%1 is the build a plain `pip install torch==%2` gets on %3</source>
+        <translation>在 %3 上直接运行 `pip install torch==%2` 得到的就是 %1 构建</translation>
+    </message>
+    <message>
+        <source>%1: the newest ROCm build whose gfx list covers every AMD GPU here (the index default, %2, is not a ROCm build)</source>
+        <translation>%1：gfx 列表覆盖本机所有 AMD GPU 的最新 ROCm 构建（索引默认的 %2 不是 ROCm 构建）</translation>
+    </message>
+    <message>
+        <source>Python %1: the newest of %2 that has been out for a year</source>
+        <translation>Python %1：%2 中发布已满一年的最新版本</translation>
+    </message>
+    <message>
+        <source>torchvision %1, torchaudio (none released)</source>
+        <translation>配套包：torchvision %1，torchaudio（未发布）</translation>
+    </message>
+    <message>
+        <source>torchvision %1, torchaudio %2</source>
+        <translation>配套包：torchvision %1，torchaudio %2</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run any PyTorch build for %2 (%3 needs &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8; with %9 it is %10</source>
+        <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（%3 在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8；为 %9 时是 %10</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5</source>
+        <translation>驱动 %1 无法运行 CUDA %2 构建：请更新到 %3 或更高版本：驱动为 %4 时方案是 %5</translation>
+    </message>
+    <message>
+        <source>torch %1 (%2) on Python %3, torchvision %4, torchaudio %5</source>
+        <translation>torch %1 (%2)，使用 Python %3，配套 torchvision %4、torchaudio %5</translation>
+    </message>
+    <message>
+        <source>torch %1 (%2) on Python %3, torchvision %4</source>
+        <translation>torch %1 (%2)，使用 Python %3，配套 torchvision %4</translation>
+    </message>
 </context>
 </TS>
