@@ -54,13 +54,16 @@ def _hosts() -> dict[str, Host]:
 @pytest.fixture(scope="module")
 def recs() -> dict[str, Recommendation]:
     m = load_matrix()
-    return {name: recommend(m, host, Preferences(), with_choices=False) for name, host in _hosts().items()}
+    return {name: recommend(m, host, Preferences()) for name, host in _hosts().items()}
 
 
 def core_sentences(rec: Recommendation) -> list[str]:
-    """Every sentence of the core the Recommendation panel shows for `rec` (before any translation)."""
+    """Every sentence of the core the Recommendation panel shows for `rec` (before any translation): the why-chain,
+    the warnings and driver advice, the summary or no-match sentence, and the selectors' tooltips."""
     res = rec.resolution
-    return [c.detail for c in res.checks] + list(rec.warnings) + [no_match_text(rec) if rec.plan is None else res.summary]
+    tips = [c.reason for c in (*rec.choices.python, *rec.choices.torch, *rec.choices.variant)]
+    return ([c.detail for c in res.checks] + list(rec.warnings) + [no_match_text(rec) if rec.plan is None else res.summary]
+            + tips)
 
 
 @pytest.fixture
@@ -88,7 +91,10 @@ def test_every_line_the_panel_shows_is_chinese(qtbot: Any, zh: Any, recs: dict[s
         assert len(why) == len(rec.resolution.checks) > 0
         warnings = panel.warnings.text().splitlines() if rec.warnings else []
         assert len(warnings) == len(rec.warnings)
-        untranslated = [t for t in [*why, *warnings, panel.summary.text()] if not CJK.search(t)]
+        tips = [combo.model().item(row).toolTip() for combo in (panel.python_combo, panel.torch_combo, panel.variant_combo)
+                for row in range(combo.count())]
+        assert len(tips) > 10
+        untranslated = [t for t in [*why, *warnings, panel.summary.text(), *tips] if not CJK.search(t)]
         assert not untranslated, (name, untranslated)
         if rec.plan is not None:  # the summary's own words, not only the panel's "Install"
             assert f"使用 Python {rec.plan.python}" in panel.summary.text(), panel.summary.text()

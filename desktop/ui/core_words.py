@@ -67,6 +67,10 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
                               "or newer: with %7 the plan is %8; with %9 it is %10"),
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5"),
+    # usecases.planning.compute_choices: what a selector's entry gives (its tooltip)
+    QT_TRANSLATE_NOOP("core", "gives torch %1 (%2) on Python %3"),
+    # resolve: a pinned Python a release does not list
+    QT_TRANSLATE_NOOP("core", "Python %1 is not supported by torch %2 (%3)"),
     # resolve.resolve: the plan summary
     QT_TRANSLATE_NOOP("core", "torch %1 (%2) on Python %3, torchvision %4, torchaudio %5"),
     QT_TRANSLATE_NOOP("core", "torch %1 (%2) on Python %3, torchvision %4"),
@@ -81,22 +85,32 @@ NESTED = (
     QT_TRANSLATE_NOOP("core", "not torch %1: %2"),
     # whychain.why_chain: the build chosen over the index's default, and why the default does not fit
     QT_TRANSLATE_NOOP("core", "%1: the newest build that fits (the index default, %2, does not fit: %3)"),
+    # usecases.planning.compute_choices: why a selector's entry cannot be picked (its tooltip)
+    QT_TRANSLATE_NOOP("core", "Python %1: %2"),
+    QT_TRANSLATE_NOOP("core", "torch %1: %2"),
+    QT_TRANSLATE_NOOP("core", "%1: %2"),
 )
+# Two of the core's sentences joined by '; ' (planning._why_not gives two reasons), each translated in turn.
+LIST = QT_TRANSLATE_NOOP("core", "%1; %2")
 
 _PLACEHOLDER = re.compile(r"%(\d+)")
 
 
-def template_regex(template: str) -> re.Pattern[str]:
-    """The regex that matches what the core writes for `template`, capturing each %N as group 'pN'."""
+def template_regex(template: str, *, nested: bool = False) -> re.Pattern[str]:
+    """The regex that matches what the core writes for `template`, capturing each %N as group 'pN' (in a NESTED
+    template the last one is a sentence of its own)."""
     parts = _PLACEHOLDER.split(template)  # literal, number, literal, number, ..., literal
-    # a value never holds ';' (the core joins clauses with it), so a placeholder cannot swallow a second clause
-    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<p{p}>[^;]+?)" for i, p in enumerate(parts)))
+    last = len(parts) - 2
+    # a value (a version, a GPU name, a build) never holds ';' or ':' (the core ends a label and joins clauses with
+    # them), so a value cannot swallow the next clause; a nested sentence may hold both
+    return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<p{p}>.+)" if nested and i == last
+                              else f"(?P<p{p}>[^;:]+?)" for i, p in enumerate(parts)))
 
 
 @lru_cache(maxsize=1)
 def _compiled() -> tuple[tuple[str, re.Pattern[str], bool], ...]:
     tried = [(str(t), True) for t in NESTED] + [(str(t), False) for t in TEMPLATES]  # QT_TRANSLATE_NOOP: typed object
-    return tuple((t, template_regex(t), nested) for t, nested in tried)
+    return tuple((t, template_regex(t, nested=nested), nested) for t, nested in tried)
 
 
 def _translate(text: str, used: list[str]) -> str | None:
@@ -117,6 +131,15 @@ def _translate(text: str, used: list[str]) -> str | None:
             values[last] = clause
         used += [template, *inner]
         return _fill(QCoreApplication.translate(CONTEXT, template), values)
+    parts = text.split("; ")
+    for i in range(1, len(parts)):  # two known sentences joined by '; ' (a split inside a sentence finds neither)
+        left_used: list[str] = []
+        right_used: list[str] = []
+        left = _translate("; ".join(parts[:i]), left_used)
+        right = _translate("; ".join(parts[i:]), right_used) if left is not None else None
+        if left is not None and right is not None:
+            used += [str(LIST), *left_used, *right_used]
+            return _fill(QCoreApplication.translate(CONTEXT, str(LIST)), {"1": left, "2": right})
     return None
 
 

@@ -1430,6 +1430,30 @@ This cannot be undone.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
     <message>
+        <source>gives torch %1 (%2) on Python %3</source>
+        <translation>得到 torch %1 (%2)，使用 Python %3</translation>
+    </message>
+    <message>
+        <source>Python %1 is not supported by torch %2 (%3)</source>
+        <translation>torch %2 不支持 Python %1（它支持 %3）</translation>
+    </message>
+    <message>
+        <source>Python %1: %2</source>
+        <translation>Python %1：%2</translation>
+    </message>
+    <message>
+        <source>torch %1: %2</source>
+        <translation>torch %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1; %2</source>
+        <translation>%1；%2</translation>
+    </message>
+    <message>
         <source>no NVIDIA GPU: a CUDA build would only use the CPU here</source>
         <translation>没有 NVIDIA GPU：CUDA 构建在这里也只会用 CPU</translation>
     </message>
