@@ -48,6 +48,14 @@ def _hosts() -> dict[str, Host]:
         "h100, driver 550": nvidia(h100_name, "550"),  # the other form of the driver advice: a plan, a better one
         "cpu only": describe_machine(m, no_gpu=True, os_name="linux", machine="x86_64"),
         "radeon rx 7900 xtx": describe_machine(m, gpus=["Radeon RX 7900 XTX"], os_name="linux", machine="x86_64"),
+        # the other forms the tab shows, on machines described in "Plan for another machine"
+        "rtx 5090, driver 595.45.04": nvidia("RTX 5090", "595.45.04"),  # CUDA 13.2's own minimum, not the compat floor
+        "rtx 4090, driver not given": describe_machine(m, gpus=["RTX 4090"], os_name="linux", machine="x86_64"),
+        "rtx 4090, windows": describe_machine(m, gpus=["RTX 4090"], driver="581.57", os_name="windows", machine="x86_64"),
+        "mac, apple silicon": describe_machine(m, no_gpu=True, os_name="macos", machine="arm64"),
+        "tesla k80 + rtx 5090": detect_host(matrix=m, env={"TORCHDESK_OVERRIDE_GPUS": "Tesla K80:3.7;GeForce RTX 5090:12.0",
+                                                           "TORCHDESK_OVERRIDE_DRIVER": "580.159.04",
+                                                           "TORCHDESK_OVERRIDE_OS": "linux"}),
     }
 
 

@@ -33,6 +33,8 @@ FIXED = (
     QT_TRANSLATE_NOOP("core", "no supported GPU: the CPU build"),
     QT_TRANSLATE_NOOP("core", "no NVIDIA GPU: a CUDA build would only use the CPU here"),
     QT_TRANSLATE_NOOP("core", "it has no ROCm build in the data"),
+    QT_TRANSLATE_NOOP("core", "macOS default wheels: Apple GPU through MPS"),
+    QT_TRANSLATE_NOOP("core", "driver version unknown: the plan assumes a driver new enough for its CUDA build"),
 )
 
 # Sentences the core composes, in the order they are tried (the first that matches the whole text wins, so a
@@ -44,11 +46,14 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "%1: AMD gfx target %2 (%3)"),
     # candidates.check_build / rules.gpu_coverage / rules.driver_check / candidates._rocm_driver_check
     QT_TRANSLATE_NOOP("core", "%1 wheels exist for %2"),
+    QT_TRANSLATE_NOOP("core", "no %1 wheels for %2"),
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - SASS %4 runs on %5"),
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - %4 carries %5 kernels"),
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - no kernels for %4: the wheel carries %5"),
     QT_TRANSLATE_NOOP("core", "driver %1 is older than %2, the minimum for CUDA %3 (%4): update the driver"),
     QT_TRANSLATE_NOOP("core", "driver %1 predates %2 GPUs (%3): they need >= %4 (%5): update the driver"),
+    QT_TRANSLATE_NOOP("core", "driver %1 >= %2, CUDA %3's own minimum (%4)"),
+    QT_TRANSLATE_NOOP("core", "driver not known: CUDA %1 builds need %2 driver >= %3"),
     QT_TRANSLATE_NOOP("core", "driver %1 >= %2, the CUDA %3.x minor-version-compatibility floor "
                               "(CUDA %4's own minimum is %5)"),
     QT_TRANSLATE_NOOP("core", "ROCm %1 user space (HIP runtime) ships inside the wheels; the host needs an amdgpu "
@@ -58,11 +63,15 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "torch %1 is the newest release in the data that passes"),
     QT_TRANSLATE_NOOP("core", "torch %1 is the newest release that passes"),
     QT_TRANSLATE_NOOP("core", "%1 is the build a plain `pip install torch==%2` gets on %3"),
+    QT_TRANSLATE_NOOP("core", "%1: the newest build that fits (the index default, %2, would not use the GPU)"),
     QT_TRANSLATE_NOOP("core", "%1: the newest ROCm build whose gfx list covers every AMD GPU here "
                               "(the index default, %2, is not a ROCm build)"),
     QT_TRANSLATE_NOOP("core", "Python %1: the newest of %2 that has been out for a year"),
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio (none released)"),
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio %2"),
+    # resolve._per_gpu_options and planning.no_match_text: GPUs no one build serves together
+    QT_TRANSLATE_NOOP("core", "for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)"),
+    QT_TRANSLATE_NOOP("core", "No single PyTorch build runs on all %1 GPUs of this machine. Why: the \u2717 lines below."),
     # usecases.driver_advice.driver_advice
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
                               "or newer: with %7 the plan is %8; with %9 it is %10"),

@@ -1430,6 +1430,38 @@ This cannot be undone.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
     <message>
+        <source>macOS default wheels: Apple GPU through MPS</source>
+        <translation>macOS 默认 wheel 包：通过 MPS 使用 Apple GPU</translation>
+    </message>
+    <message>
+        <source>driver version unknown: the plan assumes a driver new enough for its CUDA build</source>
+        <translation>驱动版本未知：此方案假定驱动足够新，能运行其 CUDA 构建</translation>
+    </message>
+    <message>
+        <source>no %1 wheels for %2</source>
+        <translation>%2 没有 %1 的 wheel 包</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, CUDA %3&apos;s own minimum (%4)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3 本身的最低要求（%4）</translation>
+    </message>
+    <message>
+        <source>driver not known: CUDA %1 builds need %2 driver &gt;= %3</source>
+        <translation>驱动版本未知：CUDA %1 构建需要 %2 驱动 &gt;= %3</translation>
+    </message>
+    <message>
+        <source>%1: the newest build that fits (the index default, %2, would not use the GPU)</source>
+        <translation>%1：适合本机的最新构建（索引默认的 %2 用不上 GPU）</translation>
+    </message>
+    <message>
+        <source>for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)</source>
+        <translation>仅用 %1 时：torch %2 %3（用 CUDA_VISIBLE_DEVICES=%4 选中它）</translation>
+    </message>
+    <message>
+        <source>No single PyTorch build runs on all %1 GPUs of this machine. Why: the ✗ lines below.</source>
+        <translation>没有一个 PyTorch 构建能在本机全部 %1 块 GPU 上运行。原因见下方标 ✗ 的各行。</translation>
+    </message>
+    <message>
         <source>gives torch %1 (%2) on Python %3</source>
         <translation>得到 torch %1 (%2)，使用 Python %3</translation>
     </message>
