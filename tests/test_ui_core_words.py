@@ -138,10 +138,58 @@ def test_in_english_every_sentence_reads_exactly_as_the_core_wrote_it(qapp: Any,
 
 
 def test_no_dead_templates(recs: dict[str, Recommendation]) -> None:
-    """Every template matches a sentence (or the reason inside one) the core really produces for these hosts."""
-    produced = [s for rec in recs.values() for s in core_sentences(rec)]
+    """Every template matches a sentence (or the reason inside one) the core really produces for these hosts and
+    verifications."""
+    produced = [s for rec in recs.values() for s in core_sentences(rec)] + verdict_sentences()
     used = {t for s in produced for t in templates_of(s)}
     assert [t for t in (*NESTED, *TEMPLATES) if t not in used] == []
     assert not [t for t in (*NESTED, *TEMPLATES) if t in FIXED]
     for s in produced:  # every sentence is known, by template or exactly
         assert s in FIXED or templates_of(s), s
+
+
+# --- the verification's words on the Create tab (verdicts.judge, verdictfixes.gpu_fix) ---------------------------
+
+def verdicts() -> dict[str, Any]:
+    """Judgements on the real H100 `torchdesk verify --json` capture and on reports replayed from it (test_verify)."""
+    from test_verify import DATA, h100_report, rtx5090_with_torch_2_6
+
+    from desktop.verdicts import judge
+
+    m = load_matrix()
+    cpu = h100_report()  # the same machine's report as a CPU build writes it
+    cpu["torch"].update(version="2.11.0+cpu", cuda=None)
+    cpu["cuda"].update(available=False, device_count=0, reason="cpu_build")
+    cpu.update(gpus=[], checks=[c for c in cpu["checks"] if c["gpu"] is None], driver={"cuda_driver": None, "nvml": None})
+    return {
+        "h100 capture": judge(json.loads((DATA / "h100_verify.json").read_text())["report"], matrix=m),
+        "rtx 5090 on torch 2.6": judge(rtx5090_with_torch_2_6(), matrix=m),
+        "cpu build": judge(cpu, matrix=m),
+    }
+
+
+def verdict_sentences() -> list[str]:
+    return [s for j in verdicts().values() for s in (j.cause, j.fix) if s]
+
+
+def test_the_verification_result_reads_in_chinese(zh: Any) -> None:
+    from types import SimpleNamespace
+
+    from desktop.ui.create_progress import describe_result
+
+    js = verdicts()
+    assert [j.verdict for j in js.values()] == ["pass", "fail", "pass"]
+    for name, j in js.items():
+        _title, body, _kind = describe_result(SimpleNamespace(status="ok", warnings=()), j, "/envs/x")
+        lines = body.splitlines()
+        assert lines and all(CJK.search(line) for line in lines), (name, body)
+    _t, body, _k = describe_result(SimpleNamespace(status="ok", warnings=()), js["rtx 5090 on torch 2.6"], "/envs/x")
+    assert "torch 2.6.0+cu124 没有 sm_120（NVIDIA GeForce RTX 5090）的内核" in body
+    assert "`torchdesk create --torch 2.15.0 --variant cu132`" in body  # the command stays as the core wrote it
+    assert tr_core(js["h100 capture"].cause).startswith("torch 2.11.0+cu130 可在 NVIDIA H100 80GB HBM3 上运行（sm_90，")
+
+
+def test_verdicts_in_english_stay_as_the_core_wrote_them(qapp: Any) -> None:
+    assert install_translator(qapp, "en") == "en"
+    for s in verdict_sentences():
+        assert tr_core(s) == s

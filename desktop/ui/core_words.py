@@ -72,6 +72,11 @@ TEMPLATES = (
     # resolve._per_gpu_options and planning.no_match_text: GPUs no one build serves together
     QT_TRANSLATE_NOOP("core", "for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)"),
     QT_TRANSLATE_NOOP("core", "No single PyTorch build runs on all %1 GPUs of this machine. Why: the \u2717 lines below."),
+    # verdicts.judge: the verification's cause, and verdictfixes.gpu_fix: what to do (the Create tab's result)
+    QT_TRANSLATE_NOOP("core", "torch %1 runs on %2 (%3, fp32 matmul rel. error %4)"),
+    QT_TRANSLATE_NOOP("core", "torch %1 works on the CPU"),
+    QT_TRANSLATE_NOOP("core", "torch %1 has no kernels for %2 (%3): it carries %4"),
+    QT_TRANSLATE_NOOP("core", "%1 (%2) needs a %3 build: torch %4 or newer (`torchdesk create --torch %5 --variant %6`)"),
     # usecases.driver_advice.driver_advice
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
                               "or newer: with %7 the plan is %8; with %9 it is %10"),

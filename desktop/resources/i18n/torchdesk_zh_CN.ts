@@ -1430,6 +1430,22 @@ This cannot be undone.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
     <message>
+        <source>torch %1 runs on %2 (%3, fp32 matmul rel. error %4)</source>
+        <translation>torch %1 可在 %2 上运行（%3，fp32 矩阵乘法相对误差 %4）</translation>
+    </message>
+    <message>
+        <source>torch %1 works on the CPU</source>
+        <translation>torch %1 可在 CPU 上运行</translation>
+    </message>
+    <message>
+        <source>torch %1 has no kernels for %2 (%3): it carries %4</source>
+        <translation>torch %1 没有 %2（%3）的内核：它只包含 %4</translation>
+    </message>
+    <message>
+        <source>%1 (%2) needs a %3 build: torch %4 or newer (`torchdesk create --torch %5 --variant %6`)</source>
+        <translation>%1（%2）需要 %3 构建：torch %4 或更高版本（`torchdesk create --torch %5 --variant %6`）</translation>
+    </message>
+    <message>
         <source>macOS default wheels: Apple GPU through MPS</source>
         <translation>macOS 默认 wheel 包：通过 MPS 使用 Apple GPU</translation>
     </message>
