@@ -59,10 +59,18 @@ def _hosts() -> dict[str, Host]:
     }
 
 
+# What the tab shows once the user picks in a selector: (host, the pins).
+PINS = (("h100 capture", Preferences(python="3.12")), ("h100 capture", Preferences(python="3.9")),
+        ("h100 capture", Preferences(torch="2.0.1")), ("h100 capture", Preferences(variant="cpu")))
+
+
 @pytest.fixture(scope="module")
 def recs() -> dict[str, Recommendation]:
     m = load_matrix()
-    return {name: recommend(m, host, Preferences()) for name, host in _hosts().items()}
+    hosts = _hosts()
+    out = {name: recommend(m, host, Preferences()) for name, host in hosts.items()}
+    out.update({f"{name}, {prefs}": recommend(m, hosts[name], prefs) for name, prefs in PINS})
+    return out
 
 
 def core_sentences(rec: Recommendation) -> list[str]:

@@ -35,6 +35,7 @@ FIXED = (
     QT_TRANSLATE_NOOP("core", "it has no ROCm build in the data"),
     QT_TRANSLATE_NOOP("core", "macOS default wheels: Apple GPU through MPS"),
     QT_TRANSLATE_NOOP("core", "driver version unknown: the plan assumes a driver new enough for its CUDA build"),
+    QT_TRANSLATE_NOOP("core", "CPU build: the GPU will not be used"),
 )
 
 # Sentences the core composes, in the order they are tried (the first that matches the whole text wins, so a
@@ -62,11 +63,18 @@ TEMPLATES = (
     # whychain.why_chain: release, build, Python, companions
     QT_TRANSLATE_NOOP("core", "torch %1 is the newest release in the data that passes"),
     QT_TRANSLATE_NOOP("core", "torch %1 is the newest release that passes"),
+    QT_TRANSLATE_NOOP("core", "torch %1 is the newest release in the data that passes the pin --torch %2"),
+    QT_TRANSLATE_NOOP("core", "...and %1 more newer releases rejected (see rejected)"),
+    QT_TRANSLATE_NOOP("core", "%1 as pinned"),
     QT_TRANSLATE_NOOP("core", "%1 is the build a plain `pip install torch==%2` gets on %3"),
     QT_TRANSLATE_NOOP("core", "%1: the newest build that fits (the index default, %2, would not use the GPU)"),
     QT_TRANSLATE_NOOP("core", "%1: the newest ROCm build whose gfx list covers every AMD GPU here "
                               "(the index default, %2, is not a ROCm build)"),
     QT_TRANSLATE_NOOP("core", "Python %1: the newest of %2 that has been out for a year"),
+    QT_TRANSLATE_NOOP("core", "Python %1 is supported by torch %2 (%3)"),
+    QT_TRANSLATE_NOOP("core", "no release matching --torch %1 supports Python %2 (supported: %3)"),
+    QT_TRANSLATE_NOOP("core", "numpy%1: built against numpy 1.x"),
+    QT_TRANSLATE_NOOP("core", "torch %1 was built against numpy 1.x: keep numpy%2 in this environment"),
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio (none released)"),
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio %2"),
     # resolve._per_gpu_options and planning.no_match_text: GPUs no one build serves together

@@ -1430,6 +1430,38 @@ This cannot be undone.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
     <message>
+        <source>no release matching --torch %1 supports Python %2 (supported: %3)</source>
+        <translation>没有符合 --torch %1 的版本支持 Python %2（支持的有：%3）</translation>
+    </message>
+    <message>
+        <source>CPU build: the GPU will not be used</source>
+        <translation>CPU 构建：不会使用 GPU</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release in the data that passes the pin --torch %2</source>
+        <translation>torch %1 是数据中符合 --torch %2 且通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>...and %1 more newer releases rejected (see rejected)</source>
+        <translation>……另有 %1 个更新的版本未通过检查（见被排除的候选）</translation>
+    </message>
+    <message>
+        <source>%1 as pinned</source>
+        <translation>%1（按你的选择）</translation>
+    </message>
+    <message>
+        <source>Python %1 is supported by torch %2 (%3)</source>
+        <translation>torch %2 支持 Python %1（它支持 %3）</translation>
+    </message>
+    <message>
+        <source>numpy%1: built against numpy 1.x</source>
+        <translation>numpy%1：此 torch 基于 numpy 1.x 构建</translation>
+    </message>
+    <message>
+        <source>torch %1 was built against numpy 1.x: keep numpy%2 in this environment</source>
+        <translation>torch %1 基于 numpy 1.x 构建：请在此环境中保持 numpy%2</translation>
+    </message>
+    <message>
         <source>torch %1 runs on %2 (%3, fp32 matmul rel. error %4)</source>
         <translation>torch %1 可在 %2 上运行（%3，fp32 矩阵乘法相对误差 %4）</translation>
     </message>
