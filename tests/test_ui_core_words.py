@@ -52,6 +52,10 @@ def _hosts() -> dict[str, Host]:
         "rtx 5090, driver 595.45.04": nvidia("RTX 5090", "595.45.04"),  # CUDA 13.2's own minimum, not the compat floor
         "rtx 4090, driver not given": describe_machine(m, gpus=["RTX 4090"], os_name="linux", machine="x86_64"),
         "rtx 4090, windows": describe_machine(m, gpus=["RTX 4090"], driver="581.57", os_name="windows", machine="x86_64"),
+        "a100, driver branch 525": nvidia("A100", "525"),  # a branch number: the line says what it assumed
+        "rtx 5090, driver branch 575": nvidia("RTX 5090", "575"),
+        "a100, driver 525, windows": describe_machine(m, gpus=["A100"], driver="525", os_name="windows", machine="x86_64"),
+        "radeon rx 6800, windows": describe_machine(m, gpus=["Radeon RX 6800"], os_name="windows", machine="x86_64"),
         "mac, apple silicon": describe_machine(m, no_gpu=True, os_name="macos", machine="arm64"),
         "tesla k80 + rtx 5090": detect_host(matrix=m, env={"TORCHDESK_OVERRIDE_GPUS": "Tesla K80:3.7;GeForce RTX 5090:12.0",
                                                            "TORCHDESK_OVERRIDE_DRIVER": "580.159.04",

@@ -54,6 +54,10 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "driver %1 is older than %2, the minimum for CUDA %3 (%4): update the driver"),
     QT_TRANSLATE_NOOP("core", "driver %1 predates %2 GPUs (%3): they need >= %4 (%5): update the driver"),
     QT_TRANSLATE_NOOP("core", "driver %1 >= %2, CUDA %3's own minimum (%4)"),
+    QT_TRANSLATE_NOOP("core", "driver %1 >= %2, CUDA %3's own minimum (%4) (driver branch %5: assumed %6 or newer; "
+                              "check nvidia-smi)"),
+    QT_TRANSLATE_NOOP("core", "driver %1 >= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4's own minimum "
+                              "is %5) (driver branch %6: assumed %7 or newer; check nvidia-smi)"),
     QT_TRANSLATE_NOOP("core", "driver not known: CUDA %1 builds need %2 driver >= %3"),
     QT_TRANSLATE_NOOP("core", "driver %1 >= %2, the CUDA %3.x minor-version-compatibility floor "
                               "(CUDA %4's own minimum is %5)"),
@@ -88,7 +92,11 @@ TEMPLATES = (
     # usecases.driver_advice.driver_advice
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
                               "or newer: with %7 the plan is %8; with %9 it is %10"),
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5; "
+                              "with %6 it is %7"),
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5"),
+    # resolve._host_warnings
+    QT_TRANSLATE_NOOP("core", "PyTorch publishes ROCm wheels for Linux only: on %1 the AMD GPU is not used (the CPU build)"),
     # usecases.planning.compute_choices: what a selector's entry gives (its tooltip)
     QT_TRANSLATE_NOOP("core", "gives torch %1 (%2) on Python %3"),
     # resolve: a pinned Python a release does not list

@@ -1430,6 +1430,22 @@ This cannot be undone.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
     </message>
     <message>
+        <source>driver %1 &gt;= %2, CUDA %3&apos;s own minimum (%4) (driver branch %5: assumed %6 or newer; check nvidia-smi)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3 本身的最低要求（%4）（驱动分支 %5：按 %6 或更高版本计算；请用 nvidia-smi 确认）</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4&apos;s own minimum is %5) (driver branch %6: assumed %7 or newer; check nvidia-smi)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3.x 次版本兼容的最低要求（CUDA %4 本身的最低要求是 %5）（驱动分支 %6：按 %7 或更高版本计算；请用 nvidia-smi 确认）</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5; with %6 it is %7</source>
+        <translation>驱动 %1 无法运行 CUDA %2 构建：请更新到 %3 或更高版本：驱动为 %4 时方案是 %5；为 %6 时是 %7</translation>
+    </message>
+    <message>
+        <source>PyTorch publishes ROCm wheels for Linux only: on %1 the AMD GPU is not used (the CPU build)</source>
+        <translation>PyTorch 只为 Linux 发布 ROCm wheel 包：在 %1 上不会使用 AMD GPU（改用 CPU 构建）</translation>
+    </message>
+    <message>
         <source>no release matching --torch %1 supports Python %2 (supported: %3)</source>
         <translation>没有符合 --torch %1 的版本支持 Python %2（支持的有：%3）</translation>
     </message>
