@@ -205,3 +205,14 @@ def test_verdicts_in_english_stay_as_the_core_wrote_them(qapp: Any) -> None:
     assert install_translator(qapp, "en") == "en"
     for s in verdict_sentences():
         assert tr_core(s) == s
+
+
+def test_the_machine_tab_gives_the_driver_advice_in_chinese(qtbot: Any, zh: Any, recs: dict[str, Recommendation]) -> None:
+    """The Machine tab's 'What to do' lists the same driver advice (main_window passes the hints)."""
+    from desktop.ui.machine_panel import MachinePanel
+
+    rec = recs["rtx 5090, driver 550"]
+    panel = MachinePanel()
+    qtbot.addWidget(panel)
+    panel.show_host(rec.resolution.host, load_matrix(), rec.hints)
+    assert "驱动 550 无法运行任何适用于 GeForce RTX 5090 的 PyTorch 构建" in panel.warnings.text(), panel.warnings.text()
