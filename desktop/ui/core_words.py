@@ -4,7 +4,11 @@ Those helpers stay free of Qt, so they cannot call tr(); the panels pass what th
 A text listed in FIXED is translated as it is; a sentence the core composes (a why-chain line, the plan summary,
 the driver advice) is matched against TEMPLATES, whose %1, %2... stand for the values the core filled in
 (versions, GPU names, builds): the template is translated and the same values are put back, untranslated.
-Any other text (a version, a path, a resolver detail no template knows) comes back unchanged.
+A NESTED template ends in another core sentence (a reason), translated in turn; LIST joins two with '; '.
+Any other text (a version, a path, a resolver detail no template knows) comes back unchanged, so the English app
+shows exactly what the core (and the CLI) wrote. A new sentence in the core: add its template here with a comment
+naming where it comes from, translate it in the .ts (tools/build_translations.py), and let a host in
+tests/test_ui_core_words.py produce it (that test fails on a template nothing produces).
 """
 
 from __future__ import annotations
