@@ -12,6 +12,8 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
 from PySide6.QtWidgets import QProgressBar, QWidget
 
+from .core_words import tr_core
+
 STAGES = (("preflight", QT_TRANSLATE_NOOP("CreatePanel", "Check the plan and the disk")),
           ("solve", QT_TRANSLATE_NOOP("CreatePanel", "Solve the conda packages")),
           ("download", QT_TRANSLATE_NOOP("CreatePanel", "Download")),
@@ -71,7 +73,7 @@ def describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, st
     """(title, body, banner kind) for an EnvResult."""
     status = getattr(result, "status", "ok")
     message = str(getattr(result, "message", "") or "")
-    fix = getattr(result, "fix", None) or getattr(verify, "fix", None)
+    fix = tr_core(getattr(result, "fix", None) or getattr(verify, "fix", None) or "")
     todo = "\n" + QCoreApplication.translate("CreatePanel", "What to do: {fix}").format(fix=fix) if fix else ""
     from ..neterrors import MIRROR_HINT_APP, plain_warnings
 
@@ -95,7 +97,7 @@ def describe_result(result: Any, verify: Any, prefix: str) -> tuple[str, str, st
     verdict = getattr(verify, "verdict", None)
     if verify is None:
         return QCoreApplication.translate("CreatePanel", "Created {path}").format(path=prefix), QCoreApplication.translate("CreatePanel", "It was not verified.") + warnings, "warn"
-    cause = str(getattr(verify, "cause", "") or "")
+    cause = tr_core(str(getattr(verify, "cause", "") or ""))
     if verdict == "pass":
         return QCoreApplication.translate("CreatePanel", "Created and verified {path}").format(path=prefix), f"{cause}{warnings}", "ok"
     return (QCoreApplication.translate("CreatePanel", "Created {path}; verification: {verdict}").format(path=prefix, verdict=verdict),

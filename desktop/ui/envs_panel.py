@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from .widgets import Banner, CollapsibleLog, LogView, empty_state, heading, read_only_table
 from .worker import JobContext, JobError, JobRunner
+from .core_words import tr_core
 from .qtcompat import emit
 
 COLUMNS = ("Name", "Python", "torch", "Build", "Installed by", "Jupyter kernel", "Size", "Shared", "Location")
@@ -359,9 +360,9 @@ class EnvironmentsPanel(QWidget):
         elif self._action == "verify":
             verdict = getattr(result, "verdict", "fail")
             kind = {"pass": "ok", "warn": "warn"}.get(verdict, "fail")
-            body = getattr(result, "cause", "")
+            body = tr_core(getattr(result, "cause", ""))
             if getattr(result, "fix", "") and verdict != "pass":
-                body += "\n" + self.tr("What to do: {fix}").format(fix=result.fix)
+                body += "\n" + self.tr("What to do: {fix}").format(fix=tr_core(result.fix))
             import json
 
             details = json.dumps(getattr(result, "report", {}), indent=2, default=str)

@@ -132,7 +132,7 @@ class MachinePanel(QWidget):
         self._show_conda()
         warnings = list(dict.fromkeys([*host.warnings, *extra_warnings]))
         if warnings:
-            items = "".join(f"<li>{_esc(w)}</li>" for w in warnings)
+            items = "".join(f"<li>{_esc(tr_core(w))}</li>" for w in warnings)  # the driver advice, in the user's language
             head = _esc(self.tr("What to do"))  # lupdate does not look inside f-strings
             self.warnings.setText(f"<b>{head}</b><ul style='margin-left:-20px'>{items}</ul>")
             self.warnings.show()

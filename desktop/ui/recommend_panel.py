@@ -204,7 +204,7 @@ class RecommendationPanel(QWidget):
                 v.setText("–")
         else:
             self.card.set_icon("pass")
-            self.summary.setText(self.tr("Install {summary}").format(summary=res.summary))
+            self.summary.setText(self.tr("Install {summary}").format(summary=tr_core(res.summary)))
             cuda = " " + self.tr("(CUDA {version} runtime inside the wheels)").format(version=plan.cuda) if plan.cuda else ""
             others = [p for p in plan.python_choices if p != plan.python]
             values = {
@@ -224,7 +224,7 @@ class RecommendationPanel(QWidget):
         self._checks = tuple(res.checks)
         self.why_source.hide()
         for i, check in enumerate(res.checks):
-            item = QListWidgetItem(icon("pass" if check.ok else "fail"), _plain(check.detail))
+            item = QListWidgetItem(icon("pass" if check.ok else "fail"), _plain(tr_core(check.detail)))
             if check.source:
                 item.setToolTip(self.tr("Source: {source}").format(source=check.source))
             self.why.addItem(item)
@@ -233,7 +233,7 @@ class RecommendationPanel(QWidget):
         self.why.setVisible(self.why.count() > 0)
         self.why_empty.setVisible(self.why.count() == 0)
         warnings = rec.warnings
-        self.warnings.setText("\n".join(f"! {w}" for w in warnings))
+        self.warnings.setText("\n".join(f"! {tr_core(w)}" for w in warnings))
         self.warnings.setVisible(bool(warnings))
 
     def _why_row(self, item: QListWidgetItem, index: int) -> QWidget:

@@ -339,10 +339,6 @@
         <translation>取消</translation>
     </message>
     <message>
-        <source>Creating environments is not available in this build: the create job (desktop.jobs) is missing. Export environment.yml and use conda instead.</source>
-        <translation>此版本无法创建环境：缺少创建任务（desktop.jobs）。请导出 environment.yml，改用 conda 创建。</translation>
-    </message>
-    <message>
         <source>Copy</source>
         <translation>复制</translation>
     </message>
@@ -381,10 +377,6 @@
     <message>
         <source>Where to create environments</source>
         <translation>选择创建环境的位置</translation>
-    </message>
-    <message>
-        <source>not available: this build has no create job (desktop.jobs)</source>
-        <translation>不可用：此版本没有创建任务（desktop.jobs）</translation>
     </message>
     <message>
         <source>The environment cannot be created as set up</source>
@@ -1456,6 +1448,242 @@ This cannot be undone.</source>
     <message>
         <source>No PyTorch build fits this machine with these choices. Why: the ✗ lines below.</source>
         <translation>按这些选择，没有适合本机的 PyTorch 构建。原因见下方标 ✗ 的各行。</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, CUDA %3&apos;s own minimum (%4) (driver branch %5: assumed %6 or newer; check nvidia-smi)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3 本身的最低要求（%4）（驱动分支 %5：按 %6 或更高版本计算；请用 nvidia-smi 确认）</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4&apos;s own minimum is %5) (driver branch %6: assumed %7 or newer; check nvidia-smi)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3.x 次版本兼容的最低要求（CUDA %4 本身的最低要求是 %5）（驱动分支 %6：按 %7 或更高版本计算；请用 nvidia-smi 确认）</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5; with %6 it is %7</source>
+        <translation>驱动 %1 无法运行 CUDA %2 构建：请更新到 %3 或更高版本：驱动为 %4 时方案是 %5；为 %6 时是 %7</translation>
+    </message>
+    <message>
+        <source>PyTorch publishes ROCm wheels for Linux only: on %1 the AMD GPU is not used (the CPU build)</source>
+        <translation>PyTorch 只为 Linux 发布 ROCm wheel 包：在 %1 上不会使用 AMD GPU（改用 CPU 构建）</translation>
+    </message>
+    <message>
+        <source>no release matching --torch %1 supports Python %2 (supported: %3)</source>
+        <translation>没有符合 --torch %1 的版本支持 Python %2（支持的有：%3）</translation>
+    </message>
+    <message>
+        <source>CPU build: the GPU will not be used</source>
+        <translation>CPU 构建：不会使用 GPU</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release in the data that passes the pin --torch %2</source>
+        <translation>torch %1 是数据中符合 --torch %2 且通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>...and %1 more newer releases rejected (see rejected)</source>
+        <translation>……另有 %1 个更新的版本未通过检查（见被排除的候选）</translation>
+    </message>
+    <message>
+        <source>%1 as pinned</source>
+        <translation>%1（按你的选择）</translation>
+    </message>
+    <message>
+        <source>Python %1 is supported by torch %2 (%3)</source>
+        <translation>torch %2 支持 Python %1（它支持 %3）</translation>
+    </message>
+    <message>
+        <source>numpy%1: built against numpy 1.x</source>
+        <translation>numpy%1：此 torch 基于 numpy 1.x 构建</translation>
+    </message>
+    <message>
+        <source>torch %1 was built against numpy 1.x: keep numpy%2 in this environment</source>
+        <translation>torch %1 基于 numpy 1.x 构建：请在此环境中保持 numpy%2</translation>
+    </message>
+    <message>
+        <source>torch %1 runs on %2 (%3, fp32 matmul rel. error %4)</source>
+        <translation>torch %1 可在 %2 上运行（%3，fp32 矩阵乘法相对误差 %4）</translation>
+    </message>
+    <message>
+        <source>torch %1 works on the CPU</source>
+        <translation>torch %1 可在 CPU 上运行</translation>
+    </message>
+    <message>
+        <source>torch %1 has no kernels for %2 (%3): it carries %4</source>
+        <translation>torch %1 没有 %2（%3）的内核：它只包含 %4</translation>
+    </message>
+    <message>
+        <source>%1 (%2) needs a %3 build: torch %4 or newer (`torchdesk create --torch %5 --variant %6`)</source>
+        <translation>%1（%2）需要 %3 构建：torch %4 或更高版本（`torchdesk create --torch %5 --variant %6`）</translation>
+    </message>
+    <message>
+        <source>macOS default wheels: Apple GPU through MPS</source>
+        <translation>macOS 默认 wheel 包：通过 MPS 使用 Apple GPU</translation>
+    </message>
+    <message>
+        <source>driver version unknown: the plan assumes a driver new enough for its CUDA build</source>
+        <translation>驱动版本未知：此方案假定驱动足够新，能运行其 CUDA 构建</translation>
+    </message>
+    <message>
+        <source>no %1 wheels for %2</source>
+        <translation>%2 没有 %1 的 wheel 包</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, CUDA %3&apos;s own minimum (%4)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3 本身的最低要求（%4）</translation>
+    </message>
+    <message>
+        <source>driver not known: CUDA %1 builds need %2 driver &gt;= %3</source>
+        <translation>驱动版本未知：CUDA %1 构建需要 %2 驱动 &gt;= %3</translation>
+    </message>
+    <message>
+        <source>%1: the newest build that fits (the index default, %2, would not use the GPU)</source>
+        <translation>%1：适合本机的最新构建（索引默认的 %2 用不上 GPU）</translation>
+    </message>
+    <message>
+        <source>for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)</source>
+        <translation>仅用 %1 时：torch %2 %3（用 CUDA_VISIBLE_DEVICES=%4 选中它）</translation>
+    </message>
+    <message>
+        <source>No single PyTorch build runs on all %1 GPUs of this machine. Why: the ✗ lines below.</source>
+        <translation>没有一个 PyTorch 构建能在本机全部 %1 块 GPU 上运行。原因见下方标 ✗ 的各行。</translation>
+    </message>
+    <message>
+        <source>gives torch %1 (%2) on Python %3</source>
+        <translation>得到 torch %1 (%2)，使用 Python %3</translation>
+    </message>
+    <message>
+        <source>Python %1 is not supported by torch %2 (%3)</source>
+        <translation>torch %2 不支持 Python %1（它支持 %3）</translation>
+    </message>
+    <message>
+        <source>Python %1: %2</source>
+        <translation>Python %1：%2</translation>
+    </message>
+    <message>
+        <source>torch %1: %2</source>
+        <translation>torch %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>%1; %2</source>
+        <translation>%1；%2</translation>
+    </message>
+    <message>
+        <source>no NVIDIA GPU: a CUDA build would only use the CPU here</source>
+        <translation>没有 NVIDIA GPU：CUDA 构建在这里也只会用 CPU</translation>
+    </message>
+    <message>
+        <source>it has no ROCm build in the data</source>
+        <translation>数据中没有它的 ROCm 构建</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - no kernels for %4: the wheel carries %5</source>
+        <translation>%1：torch %2 %3 - 没有 %4 的内核：该 wheel 只包含 %5</translation>
+    </message>
+    <message>
+        <source>driver %1 is older than %2, the minimum for CUDA %3 (%4): update the driver</source>
+        <translation>驱动 %1 低于 CUDA %3 的最低要求 %2（%4）：请更新驱动</translation>
+    </message>
+    <message>
+        <source>driver %1 predates %2 GPUs (%3): they need &gt;= %4 (%5): update the driver</source>
+        <translation>驱动 %1 早于 %2 GPU（%3）：它们需要 &gt;= %4 的驱动（%5）：请更新驱动</translation>
+    </message>
+    <message>
+        <source>torch %1 %2: %3</source>
+        <translation>torch %1 %2：%3</translation>
+    </message>
+    <message>
+        <source>not torch %1: %2</source>
+        <translation>未选 torch %1：%2</translation>
+    </message>
+    <message>
+        <source>%1: the newest build that fits (the index default, %2, does not fit: %3)</source>
+        <translation>%1：适合本机的最新构建（索引默认的 %2 不适合：%3）</translation>
+    </message>
+    <message>
+        <source>numpy: no constraint beyond what torch requires</source>
+        <translation>numpy：除 torch 自身的要求外没有其他限制</translation>
+    </message>
+    <message>
+        <source>no supported GPU: the CPU build</source>
+        <translation>没有受支持的 GPU：使用 CPU 构建</translation>
+    </message>
+    <message>
+        <source>%1: compute capability %2 (%3)</source>
+        <translation>%1：计算能力 %2（%3 架构）</translation>
+    </message>
+    <message>
+        <source>driver %1 runs CUDA up to %2</source>
+        <translation>驱动 %1 最高可运行 CUDA %2</translation>
+    </message>
+    <message>
+        <source>%1: AMD gfx target %2 (%3)</source>
+        <translation>%1：AMD gfx 目标 %2（%3 架构）</translation>
+    </message>
+    <message>
+        <source>%1 wheels exist for %2</source>
+        <translation>%2 有 %1 的 wheel 包</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - SASS %4 runs on %5</source>
+        <translation>%1：torch %2 %3 - SASS %4 可在 %5 上运行</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - %4 carries %5 kernels</source>
+        <translation>%1：torch %2 %3 - %4 包含 %5 的内核</translation>
+    </message>
+    <message>
+        <source>driver %1 &gt;= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4&apos;s own minimum is %5)</source>
+        <translation>驱动 %1 &gt;= %2，达到 CUDA %3.x 次版本兼容的最低要求（CUDA %4 本身的最低要求是 %5）</translation>
+    </message>
+    <message>
+        <source>ROCm %1 user space (HIP runtime) ships inside the wheels; the host needs an amdgpu kernel driver that AMD&apos;s compatibility matrix lists for ROCm %2 (not checked: AMD documents it as a table of releases, not a rule TorchDesk can test)</source>
+        <translation>ROCm %1 用户态（HIP 运行时）随 wheel 包一起提供；主机需要 AMD 兼容性矩阵中为 ROCm %2 列出的 amdgpu 内核驱动（未检查：AMD 给出的是版本对照表，而不是 TorchDesk 能检验的规则）</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release in the data that passes</source>
+        <translation>torch %1 是数据中通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>torch %1 is the newest release that passes</source>
+        <translation>torch %1 是通过全部检查的最新版本</translation>
+    </message>
+    <message>
+        <source>%1 is the build a plain `pip install torch==%2` gets on %3</source>
+        <translation>在 %3 上直接运行 `pip install torch==%2` 得到的就是 %1 构建</translation>
+    </message>
+    <message>
+        <source>%1: the newest ROCm build whose gfx list covers every AMD GPU here (the index default, %2, is not a ROCm build)</source>
+        <translation>%1：gfx 列表覆盖本机所有 AMD GPU 的最新 ROCm 构建（索引默认的 %2 不是 ROCm 构建）</translation>
+    </message>
+    <message>
+        <source>Python %1: the newest of %2 that has been out for a year</source>
+        <translation>Python %1：%2 中发布已满一年的最新版本</translation>
+    </message>
+    <message>
+        <source>torchvision %1, torchaudio (none released)</source>
+        <translation>配套包：torchvision %1，torchaudio（未发布）</translation>
+    </message>
+    <message>
+        <source>torchvision %1, torchaudio %2</source>
+        <translation>配套包：torchvision %1，torchaudio %2</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run any PyTorch build for %2 (%3 needs &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8; with %9 it is %10</source>
+        <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（%3 在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8；为 %9 时是 %10</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5</source>
+        <translation>驱动 %1 无法运行 CUDA %2 构建：请更新到 %3 或更高版本：驱动为 %4 时方案是 %5</translation>
+    </message>
+    <message>
+        <source>torch %1 (%2) on Python %3, torchvision %4, torchaudio %5</source>
+        <translation>torch %1 (%2)，使用 Python %3，配套 torchvision %4、torchaudio %5</translation>
+    </message>
+    <message>
+        <source>torch %1 (%2) on Python %3, torchvision %4</source>
+        <translation>torch %1 (%2)，使用 Python %3，配套 torchvision %4</translation>
     </message>
 </context>
 </TS>
