@@ -148,6 +148,8 @@ def _copy_tree(src: Path, dst: Path) -> None:
                 continue
             s = r / f
             if s.is_symlink():
+                if os.path.isabs(os.readlink(s)):  # Debian's sitecustomize.py -> /etc/...: not part of a package
+                    continue
                 os.symlink(os.readlink(s), out / f)
             else:
                 shutil.copy2(s, out / f)
