@@ -65,6 +65,8 @@ def read_explicit(text: str) -> list[tuple[str, str, str]]:
         url, _, frag = line.partition("#")
         if urllib.parse.urlparse(url).scheme not in ("https", "http", "file"):
             raise LockError(f"explicit spec line {line!r} is not an http(s) or file URL")
+        if any(u == url for u, _, _ in out):  # a second hash for one file (the first would vouch for it)
+            raise LockError(f"explicit spec lists {url} twice; a lock names each package once")
         if re.fullmatch(r"sha256:[0-9a-fA-F]{64}", frag):
             out.append((url, "sha256", frag[7:].lower()))
         elif re.fullmatch(r"[0-9a-fA-F]{32}", frag):

@@ -5,6 +5,7 @@ reads it, so it never locks an env a create is still building or changing."""
 from __future__ import annotations
 
 import json
+import re
 import os
 import tempfile
 import urllib.parse
@@ -55,6 +56,22 @@ def _dependency_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return done
 
 
+_HEX = {"md5": re.compile(r"[0-9a-f]{32}"), "sha256": re.compile(r"[0-9a-f]{64}")}
+
+
+def _check_record(r: dict[str, Any], prefix: Path) -> None:
+    """A conda-meta record's url and hashes are written into the lock as they are: each must be what it claims (a
+    URL without blanks or '#', hex digests), or a crafted record could add lines to the lock."""
+    url = r.get("url")
+    if not isinstance(url, str) or not url or any(c.isspace() or c == "#" for c in url):
+        raise LockError(f"the record of {r.get('name')!r} in {prefix}/conda-meta has no usable URL; not writing a lock")
+    for key, rx in _HEX.items():
+        value = r.get(key)
+        if value and not (isinstance(value, str) and rx.fullmatch(value)):
+            raise LockError(f"the record of {r.get('name')!r} in {prefix}/conda-meta has a malformed {key}; "
+                            "not writing a lock")
+
+
 def explicit_text(prefix: Path, subdir: str) -> str:
     """conda's explicit spec for the env's conda packages: URL#md5 (URL#sha256:... when no md5 was recorded). Where
     the record has both, a `# sha256: <hex>` comment line goes before the URL: every conda reads the md5 (and skips
@@ -69,6 +86,7 @@ def explicit_text(prefix: Path, subdir: str) -> str:
              f"# Written by TorchDesk from {prefix}",
              "@EXPLICIT"]
     for r in _dependency_order(records):
+        _check_record(r, prefix)
         if r.get("md5"):
             if r.get("sha256"):
                 lines.append(f"# sha256: {r['sha256']}")

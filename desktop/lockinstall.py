@@ -48,7 +48,9 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
         elif sha is not None and (cache / stem / "info" / "index.json").is_file() \
                 and rattler_recorded_sha256(cache, stem) == sha:
             on_line(f"using {stem} from the package cache (the sha256 recorded for it matches the lock)")
-            item.update(kind="sha256", digest=sha, md5=digest if kind == "md5" else None)
+            # an md5 entry proven by its `# sha256:` line: the md5 cannot be checked without the archive, so the new
+            # env's record carries only the proven sha256 (a re-export then writes URL#sha256:)
+            item.update(kind="sha256", digest=sha)
         else:
             if (cache / stem).exists():
                 on_line(f"the package cache's {stem} is not proven to be the locked file; checking the archive")
@@ -78,11 +80,73 @@ def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: C
         packages = _fetch_conda(entries, cache, Path(work), on_line, cancel, sha256s)
         listing = Path(work) / "packages.json"
         listing.write_text(json.dumps(packages), encoding="utf-8")
+        private = _private_cache(cache, packages)
         try:
-            EmbeddedEngine(cache_dir=cache).install_explicit(listing, target, on_line=on_line,
-                                                             cancel=cancel if cancel is not None else CancelToken())
+            EmbeddedEngine(cache_dir=private).install_explicit(listing, target, on_line=on_line,
+                                                               cancel=cancel if cancel is not None else CancelToken())
+            _adopt(private, cache, packages)
         except EngineError as exc:
             raise LockError(exc.message) from None
+        finally:
+            shutil.rmtree(private, ignore_errors=True)
+
+
+def _private_cache(cache: Path, packages: list[dict[str, Any]]) -> Path:
+    """A package cache for this install that holds only what `_fetch_conda` proved: the extractions proven by their
+    recorded sha256 (hard-linked from the shared cache, with rattler's record, so no byte is copied and the new env
+    still shares the files), and nothing else. rattler links whatever extraction its cache holds for a package, so
+    with the shared cache an archive-proven package could still be linked from an unproven extraction beside it (a
+    folder without rattler's record is taken over as it is); here an archive is always extracted afresh."""
+    cache.mkdir(parents=True, exist_ok=True)
+    private = Path(tempfile.mkdtemp(prefix=".torchdesk-import-", dir=cache))  # same filesystem: links, not copies
+    for p in packages:
+        if p.get("archive"):
+            continue
+        stem = str(p["stem"])
+        _link_tree(cache / stem, private / stem)
+        record = cache / f"{stem}.lock"
+        if record.is_file():
+            shutil.copy2(record, private / record.name)
+    return private
+
+
+def _adopt(private: Path, cache: Path, packages: list[dict[str, Any]]) -> None:
+    """Move the extractions rattler just made from proven archives into the shared cache, with rattler's record, so
+    the next create or import reuses them — only where the shared cache has no folder of that name (an existing one,
+    proven or not, is left exactly as it is)."""
+    for p in packages:
+        if not p.get("archive"):
+            continue
+        stem = str(p["stem"])
+        fresh, record = private / stem, private / f"{stem}.lock"
+        if not (fresh / "info" / "index.json").is_file() or not record.is_file():
+            continue
+        if (cache / stem).exists() or (cache / record.name).exists():
+            continue
+        try:
+            os.rename(fresh, cache / stem)  # atomic on one filesystem; a racing job's folder makes it fail: fine
+        except OSError:
+            continue
+        try:
+            os.rename(record, cache / record.name)
+        except OSError:  # no record beside it: rattler would take the folder over unchecked, so take it back
+            shutil.rmtree(cache / stem, ignore_errors=True)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """`dst` as a copy of `src` made of hard links (plain copies where the filesystem refuses a link)."""
+    for root, _dirs, files in os.walk(src):
+        out = dst / Path(root).relative_to(src)
+        out.mkdir(parents=True, exist_ok=True)
+        for f in files:
+            s = Path(root) / f
+            if s.is_symlink():
+                os.symlink(os.readlink(s), out / f)
+                continue
+            try:
+                os.link(s, out / f)
+            except OSError:
+                shutil.copy2(s, out / f)
 
 
 def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = None, prefix: str | None = None,

@@ -156,26 +156,49 @@ def test_a_good_cached_package_is_reused_without_a_download(repo: LocalRepo, ser
     assert conda_downloads(served) == [] and r.stdout.count("(its md5 matches the lock)") == 2
 
 
-def test_an_extraction_recorded_for_another_file_is_not_used(repo: LocalRepo, served: Counting,
-                                                            tmp_path: Path) -> None:
-    lock = write_lock(tmp_path / "lock", "ch4", served, repo, "sha256")
+def _listed_file(cache: Path, stem: str) -> str:
+    """A file the package's info/paths.json lists (rattler links exactly those), a small plain one."""
+    paths = json.loads((cache / stem / "info" / "paths.json").read_text())["paths"]
+    return next(p["_path"] for p in paths if p["_path"].endswith((".py", ".txt")) and p.get("file_mode") != "text")
+
+
+def _tamper(cache: Path, stem: str) -> tuple[str, bytes]:
+    """Overwrite one listed file of the cached extraction with same-size other bytes; return it and its good bytes."""
+    rel = _listed_file(cache, stem)
+    f = cache / stem / rel
+    good = f.read_bytes()
+    f.unlink()  # break the hard link to the env that was removed, so only the cache's copy changes
+    f.write_bytes(b"#" * len(good))
+    return rel, good
+
+
+@pytest.mark.parametrize("how", [
+    "record-for-another-file",   # rattler's record names another sha256: the extraction is not the locked file
+    "no-record",                 # no record at all: rattler would take the folder over as it is
+    "archive-beside",            # the locked archive is in the cache (the proof), an altered extraction beside it
+    "archive-beside-no-record",
+])
+def test_an_unproven_extraction_is_never_linked(repo: LocalRepo, served: Counting, tmp_path: Path, how: str) -> None:
+    kind = "md5" if how.startswith("archive") else "sha256"
+    lock = write_lock(tmp_path / "lock", "ch4", served, repo, kind)
     assert cli("import", str(lock), "--yes").returncode == 0
     assert cli("remove", "ch4", "--yes").returncode == 0
     cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
-    py = archives(repo)[0]
-    stem = py.name.removesuffix(".tar.bz2")
-    # another build under the same name: rattler's record says another sha256, and the folder holds a stray file
+    pip_pkg = archives(repo)[1]
+    stem = pip_pkg.name.removesuffix(".tar.bz2")
+    rel, good = _tamper(cache, stem)
     record = cache / f"{stem}.lock"
-    record.write_bytes(record.read_bytes()[:8] + bytes(32))
-    (cache / stem / "bin" / "stray-from-another-build").write_text("not the locked file\n")
-    served.paths.clear()
+    if how == "record-for-another-file":
+        record.write_bytes(record.read_bytes()[:8] + bytes(32))
+    if how.endswith("no-record"):
+        record.unlink()
+    if how.startswith("archive"):
+        (cache / pip_pkg.name).write_bytes(pip_pkg.read_bytes())
     r = cli("import", str(lock), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
-    assert [p.rsplit("/", 1)[1] for p in conda_downloads(served)] == [py.name]
-    prefix = envs_dir() / "ch4"
-    assert not (prefix / "bin" / "stray-from-another-build").exists()
-    assert python_record(prefix)["sha256"] == digest(py, "sha256")
-    assert rattler_recorded_sha256(cache, stem) == digest(py, "sha256")
+    assert (envs_dir() / "ch4" / rel).read_bytes() == good  # the locked file's bytes, not the altered extraction's
+    assert (cache / stem / rel).read_bytes() == b"#" * len(good)  # the shared cache was only read, never changed
+    assert python_record(envs_dir() / "ch4")["name"] == "python"
 
 
 def test_a_tampered_cached_archive_is_refused_and_left_alone(repo: LocalRepo, served: Counting,
@@ -240,7 +263,8 @@ def test_an_md5_lock_with_its_sha256_lines_rebuilds_from_the_cache_without_a_dow
     assert len(conda_downloads(served)) == before  # the extractions were proven by the sha256 rattler recorded
     rec = python_record(envs_dir() / "ch7")
     py = archives(repo)[0]
-    assert (rec["md5"], rec["sha256"]) == (digest(py, "md5"), digest(py, "sha256"))  # both locked hashes recorded
+    # the sha256 proved the extraction and is recorded; the md5 could not be checked without the archive, so it is not
+    assert rec["sha256"] == digest(py, "sha256") and not rec.get("md5")
 
 
 def test_a_sha256_line_that_does_not_match_is_refused_though_the_md5_matches(
@@ -254,3 +278,32 @@ def test_a_sha256_line_that_does_not_match_is_refused_though_the_md5_matches(
     assert r.returncode != 0 and "Rebuilt" not in r.stdout, r.stdout + r.stderr
     assert "0" * 64 in r.stderr, r.stderr  # the extraction was not taken; the fetched archive failed the sha256
     assert not (envs_dir() / "ch8").exists()
+
+
+def test_a_lock_listing_one_file_twice_is_refused() -> None:
+    from desktop.exactlock import LockError, read_explicit
+
+    text = "@EXPLICIT\nhttps://x/a-1-0.conda#" + "0" * 32 + "\nhttps://x/a-1-0.conda#" + "1" * 32 + "\n"
+    with pytest.raises(LockError, match="twice"):
+        read_explicit(text)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("sha256", "a" * 64 + "\nhttps://evil.example/x-1-0.conda#" + "0" * 32),
+    ("md5", "0" * 31 + "\n"),
+    ("url", "https://x/a-1-0.conda#" + "0" * 32),
+    ("url", "https://x/a 1-0.conda"),
+])
+def test_a_crafted_conda_meta_record_cannot_add_lines_to_an_exported_lock(tmp_path: Path, field: str,
+                                                                          value: str) -> None:
+    from desktop.exactlock import LockError
+    from desktop.lockexport import explicit_text
+
+    prefix = tmp_path / "env"
+    (prefix / "conda-meta").mkdir(parents=True)
+    rec = {"name": "a", "version": "1", "build": "0", "depends": [], "url": "https://x/a-1-0.conda",
+           "md5": "0" * 32, "sha256": "a" * 64}
+    rec[field] = value
+    (prefix / "conda-meta" / "a-1-0.json").write_text(json.dumps(rec))
+    with pytest.raises(LockError, match="conda-meta"):
+        explicit_text(prefix, "linux-64")

@@ -43,8 +43,6 @@ def install_explicit(request: dict[str, Any], emit: Callable[[dict[str, Any]], N
             # carries that sha256, so rattler takes the extraction only while its record still says so
             found = PackageRecord.from_index_json(cache / str(p["stem"]) / "info" / "index.json")
             found.sha256 = bytes.fromhex(digest)
-            if p.get("md5"):  # an md5 lock whose `# sha256:` line proved the extraction: record the locked md5 too
-                found.md5 = bytes.fromhex(str(p["md5"]))
             records.append(RepoDataRecord(found, fn, url, url.rsplit("/", 2)[0] + "/"))
     except Exception as exc:
         emit({"e": ["link", f"could not read {what}: {exc}"]})
