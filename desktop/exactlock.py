@@ -51,7 +51,7 @@ class LockedWheel:
 
 def read_explicit(text: str) -> list[tuple[str, str, str]]:
     """(url, kind, hash) for each line of an explicit spec; kind is md5 or sha256."""
-    out = []
+    out: list[tuple[str, str, str]] = []
     started = False
     for raw in text.splitlines():
         line = raw.strip()
