@@ -104,6 +104,21 @@ def test_the_tab_says_could_not_measure(qtbot: Any, unmeasurable: Callable[[str]
         assert item.text() == "could not measure" and words in item.toolTip()
 
 
+@needs_qt
+def test_the_disk_dialog_says_could_not_measure(qtbot: Any, tmp_path: Path, home: Path) -> None:
+    from desktop.diskuse import disk_report
+    from desktop.ui.disk_dialog import DiskDialog
+
+    good = tmp_path / "good"
+    (good / "bin").mkdir(parents=True)
+    (good / "bin" / "python").write_bytes(os.urandom(9000))
+    dlg = DiskDialog()
+    qtbot.addWidget(dlg)
+    qtbot.waitUntil(lambda: dlg.report is not None and not dlg.runner.busy, timeout=WAIT_MS)  # its own first measure
+    dlg.show_report(disk_report([CondaEnv("bad", str(_removed(tmp_path))), CondaEnv("good", str(good))]))
+    cells = {dlg.table.item(r, 0).text(): dlg.table.item(r, 1).text() for r in range(dlg.table.rowCount())}
+    assert cells["bad"] == "could not measure" and cells["good"] != "could not measure"
+
 def test_the_walk_does_not_cross_a_mount_point(tmp_path: Path) -> None:
     env = tmp_path / "env"
     (env / "mnt").mkdir(parents=True)
@@ -120,3 +135,41 @@ def test_the_walk_does_not_cross_a_mount_point(tmp_path: Path) -> None:
         assert size.own_bytes == os.lstat(env / "lib.so").st_blocks * 512
     finally:
         subprocess.run(["umount", str(env / "mnt")], check=True)
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="the chmod cases above run as this user")
+def test_chmod_000_as_an_unprivileged_user(tmp_path: Path) -> None:
+    """Root reads a chmod 000 folder anyway (the cases above skip): measure it as `nobody` in a real process."""
+    import sys
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="td-sizes-"))  # /tmp itself: every user can reach it, unlike tmp_path
+    try:
+        base.chmod(0o755)
+        env = base / "locked"
+        (env / "bin").mkdir(parents=True)
+        (env / "bin" / "python").write_bytes(b"x" * 5000)
+        env.chmod(0)
+        code = "import sys; from desktop.diskuse import tree_size; print(tree_size(sys.argv[1]).error)"
+        root = Path(__file__).resolve().parent.parent
+        as_nobody: dict[str, Any] = {"user": 65534, "group": 65534, "extra_groups": [], "capture_output": True,
+                                     "text": True, "timeout": 60, "cwd": base,
+                                     "env": {"PYTHONPATH": str(root), "HOME": str(base)}}
+        # an interpreter `nobody` may run (pyenv's under /root is not); diskuse needs only the standard library
+        runnable = [py for py in dict.fromkeys((sys.executable, "/usr/bin/python3")) if Path(py).exists()
+                    and _runs(py, as_nobody)]
+        if not runnable:
+            pytest.skip("no Python interpreter that user nobody may run")
+        out = subprocess.run([runnable[0], "-c", code, str(env)], **as_nobody)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.strip() == f"could not measure {env}: Permission denied"
+    finally:
+        (base / "locked").chmod(0o755)
+        shutil.rmtree(base)
+
+
+def _runs(py: str, how: dict[str, Any]) -> bool:
+    try:
+        return subprocess.run([py, "-c", "import desktop.diskuse"], **how).returncode == 0
+    except OSError:
+        return False
