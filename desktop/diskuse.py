@@ -31,6 +31,7 @@ class TreeSize:
     own_bytes: int  # files only this tree holds
     shared_bytes: int  # files also linked from elsewhere (the cache, other envs), each counted once here
     files: int
+    error: str | None = None  # set when the folder could not be measured (missing, unreadable): the bytes mean nothing
 
     @property
     def total_bytes(self) -> int:
@@ -38,8 +39,13 @@ class TreeSize:
 
 
 def _files(root: Path, cancel: CancelToken | None = None) -> Iterator[os.stat_result]:
-    """lstat of every regular file under root; symlinks are not followed, unreadable folders are skipped.
+    """lstat of every regular file under root; symlinks are not followed, unreadable folders are skipped, and
+    folders on another file system (a mount point inside the tree) are not entered.
     `cancel` is looked at before each folder (the walk runs no child process: nothing else to stop)."""
+    try:
+        dev = os.lstat(root).st_dev
+    except OSError:
+        return
     stack = [root]
     while stack:
         if cancel is not None:
@@ -56,9 +62,24 @@ def _files(root: Path, cancel: CancelToken | None = None) -> Iterator[os.stat_re
             except OSError:
                 continue
             if stat.S_ISDIR(st.st_mode):
-                stack.append(Path(e.path))
+                if st.st_dev == dev:
+                    stack.append(Path(e.path))
             elif stat.S_ISREG(st.st_mode):
                 yield st
+
+
+def _unreadable(root: Path) -> str | None:
+    """Why `root` cannot be measured (missing, not a folder, not listable), or None when it can."""
+    try:
+        with os.scandir(root):
+            pass
+    except FileNotFoundError:
+        return f"could not measure {root}: the folder does not exist"
+    except NotADirectoryError:
+        return f"could not measure {root}: it is not a folder"
+    except OSError as exc:
+        return f"could not measure {root}: {exc.strerror or exc}"
+    return None
 
 
 def _bytes(st: os.stat_result) -> int:
@@ -69,7 +90,11 @@ def _bytes(st: os.stat_result) -> int:
 
 def tree_size(root: Path | str, *, cancel: CancelToken | None = None) -> TreeSize:
     """The own and shared bytes of the files under `root`, each inode counted once; a file linked twice
-    inside the tree only (python3.11 and python, say) is still its own. A cancelled `cancel` raises Cancelled."""
+    inside the tree only (python3.11 and python, say) is still its own. A cancelled `cancel` raises Cancelled.
+    A root that is missing, not a folder or unreadable gives a TreeSize with `error` set (not a size of 0)."""
+    error = _unreadable(Path(root))
+    if error is not None:
+        return TreeSize(str(root), 0, 0, 0, error)
     inodes: dict[tuple[int, int], tuple[os.stat_result, int]] = {}
     for st in _files(Path(root), cancel):
         key = (st.st_dev, st.st_ino)

@@ -17,6 +17,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Iterable
 
+from .driverneeds import driver_needs
 from .candidates import amd_label, build_context, candidate_kind, check_build, gpu_cc
 from .errors import TorchDeskError
 from .matrix import Build, Matrix, TorchRelease, vtuple
@@ -263,6 +264,15 @@ def _per_gpu_options(matrix: Matrix, host: Host, prefs: Preferences) -> list[str
         res = resolve(matrix, single, prefs)
         if res.plan:
             out.append(f"for {g.name} alone: torch {res.plan.torch} {res.plan.variant} (select it with CUDA_VISIBLE_DEVICES={g.index})")
+            continue
+        # only the driver stands in the way: say so, and what the lowest driver that helps gets (as driver_advice)
+        at = [(need, after.plan) for need in driver_needs(matrix, single, res)
+              if (after := resolve(matrix, replace(single, driver=need), prefs)).plan is not None]
+        at = [(need, p) for need, p in at if p is not None and p.variant.startswith(("cu", "rocm"))]
+        if at:
+            need, p = at[0]
+            out.append(f"for {g.name} alone: no CUDA build runs with driver {host.driver}; with {need} or newer: "
+                       f"torch {p.torch} {p.variant}")
         else:
             out.append(f"for {g.name} alone: no CUDA build in the data fits")
     return out

@@ -91,6 +91,9 @@ THIS_MACHINE = [
     # two GPUs and a driver too old for both: the general no-match sentence, not the GPU mix (review)
     ("h100x2-driver-400", {**H100, "TORCHDESK_OVERRIDE_GPUS": "NVIDIA H100 80GB HBM3:9.0;NVIDIA H100 80GB HBM3:9.0",
                            "TORCHDESK_OVERRIDE_DRIVER": "400"}, None),
+    # mixed GPUs, only the driver holds the RTX 5090 back: its per-GPU line and the advice name 570.26 (review)
+    ("rtx5090+gtx1080-driver-560", {"TORCHDESK_OVERRIDE_GPUS": "GeForce RTX 5090:12.0;GeForce GTX 1080:6.1",
+                                    "TORCHDESK_OVERRIDE_DRIVER": "560.35.03", "TORCHDESK_OVERRIDE_OS": "linux"}, None),
 ]
 
 

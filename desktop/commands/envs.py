@@ -48,14 +48,16 @@ def run_sizes(envs: list, *, as_json: bool) -> int:  # type: ignore[type-arg]
 
     rep = disk_report(envs)  # measures each env with diskuse.env_sizes, as the app's Size columns do
     if as_json:
-        data = [{**asdict(e), "own_bytes": s.own_bytes, "shared_bytes": s.shared_bytes} for e, s in rep.envs]
+        data = [{**asdict(e), "own_bytes": None if s.error else s.own_bytes,
+                 "shared_bytes": None if s.error else s.shared_bytes, "size_error": s.error} for e, s in rep.envs]
         json.dump({"envs": data, "envs_bytes": rep.envs_bytes, "envs_and_caches_bytes": rep.all_bytes}, sys.stdout,
                   indent=2)
         sys.stdout.write("\n")
         return 0
 
     rows = [("NAME", "OWN", "SHARED", "PREFIX")]
-    rows += [(e.name, size(s.own_bytes), size(s.shared_bytes), e.prefix) for e, s in rep.envs]
+    rows += [(e.name, "could not measure", "-", f"{e.prefix}  ({s.error})") if s.error else
+             (e.name, size(s.own_bytes), size(s.shared_bytes), e.prefix) for e, s in rep.envs]
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     for r in rows:
         print(f"{r[0]:<{widths[0]}}  {r[1]:>{widths[1]}}  {r[2]:>{widths[2]}}  {r[3]}")

@@ -80,7 +80,9 @@ class DiskDialog(QDialog):
         self.report = rep
         self.table.setRowCount(len(rep.envs))
         for row, (env, size) in enumerate(rep.envs):
-            for col, text in enumerate((env.name, _mib(size.own_bytes), _mib(size.shared_bytes), env.prefix)):
+            own, shared = ((self.tr("could not measure"), "—") if getattr(size, "error", None)  # never "0 B"
+                           else (_mib(size.own_bytes), _mib(size.shared_bytes)))
+            for col, text in enumerate((env.name, own, shared, env.prefix)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)

@@ -149,6 +149,13 @@ class EnvironmentsPanel(QWidget):
         """Fill a row's Size and Shared cells: the numbers (bytes under Qt.UserRole), or the placeholder."""
         from ..diskuse import format_size
 
+        if getattr(size, "error", None):  # a missing or unreadable folder: no number, never "0 B"
+            for col in (SIZE_COL, SHARED_COL):
+                item = QTableWidgetItem(self.tr("could not measure"))
+                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(tr_core(size.error))
+                self.table.setItem(row, col, item)
+            return
         for col, n in ((SIZE_COL, getattr(size, "own_bytes", None)), (SHARED_COL, getattr(size, "shared_bytes", None))):
             item = QTableWidgetItem(PLACEHOLDER if n is None and not tip else "—" if n is None else format_size(n))
             item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ..matrix import Matrix, vtuple
+from ..driverneeds import driver_needs
+from ..matrix import Matrix
 from ..model import Candidate, Host, Plan, Preferences, Resolution
 from ..resolve import resolve
-from ..rules import driver_floor, driver_os, gpu_coverage, gpu_driver_floor
+from ..rules import driver_os, gpu_driver_floor
 
 
 def driver_advice(matrix: Matrix, host: Host, res: Resolution, prefs: Preferences | None = None) -> list[str]:
@@ -19,26 +20,12 @@ def driver_advice(matrix: Matrix, host: Host, res: Resolution, prefs: Preference
     if host.driver is None or not host.nvidia_gpus:
         return []
     prefs = prefs or Preferences()
-    plan = res.plan if res.plan is not None and res.plan.variant.startswith(("cu", "rocm")) else None
-    # Only releases with no GPU build that runs here count: 2.9's cu130 build is no reason to update while its
-    # cu128 build runs.
-    usable = {c.torch for c in (*res.alternatives, *([res.plan] if res.plan else ())) if c.variant.startswith(("cu", "rocm"))}
-    blocked = [c for c in res.rejected if c.reasons and c.torch not in usable
-               and all(ch.check == "driver" for ch in c.checks if not ch.ok)]
-    gpu = gpu_driver_floor(matrix, host)
-    # each distinct floor of a blocked build (the number the resolver's own check quotes), lowest first
-    needs = {n for c in blocked if (n := _floor(matrix, host, c)) is not None}
-    gains: list[tuple[str, Resolution]] = []
-    for need in sorted(needs, key=vtuple):
-        after = resolve(matrix, replace(host, driver=need), prefs)
-        p = after.plan
-        if p is None or not p.variant.startswith(("cu", "rocm")) or (plan is not None and (p.torch, p.variant) == (plan.torch, plan.variant)):
-            continue
-        if not gains or _named(after) != _named(gains[-1][1]):
-            gains.append((need, after))
+    plan = _gpu_plan(res)
+    gains = driver_gains(matrix, host, res, prefs)
     if not gains:
-        return []
+        return _per_gpu_advice(matrix, host, prefs) if plan is None else []
     need, after = gains[0]
+    gpu = gpu_driver_floor(matrix, host)
     tk = matrix.cuda(_build_cuda(matrix, after.plan) or "") if after.plan is not None else None
     os_key = driver_os(host)
     if plan is None:
@@ -57,33 +44,45 @@ def driver_advice(matrix: Matrix, host: Host, res: Resolution, prefs: Preference
     return [text]
 
 
+def driver_gains(matrix: Matrix, host: Host, res: Resolution, prefs: Preferences) -> list[tuple[str, Resolution]]:
+    """Each driver that improves this host's plan, lowest first, with the resolver's own answer at that driver
+    (re-resolved on a copy of the host); a driver is listed only when its plan differs from the one before."""
+    if host.driver is None or not host.nvidia_gpus:
+        return []
+    plan = _gpu_plan(res)
+    gains: list[tuple[str, Resolution]] = []
+    for need in driver_needs(matrix, host, res):
+        after = resolve(matrix, replace(host, driver=need), prefs)
+        p = after.plan
+        if p is None or not p.variant.startswith(("cu", "rocm")) or (plan is not None and (p.torch, p.variant) == (plan.torch, plan.variant)):
+            continue
+        if not gains or _named(after) != _named(gains[-1][1]):
+            gains.append((need, after))
+    return gains
+
+
+def _per_gpu_advice(matrix: Matrix, host: Host, prefs: Preferences) -> list[str]:
+    """A machine whose GPUs no one build serves (an RTX 5090 beside a GTX 1080): the advice for each kind of GPU on
+    its own, as the resolver's per-GPU lines plan for it ('for GeForce RTX 5090: driver ... update to ...')."""
+    names = dict.fromkeys(g.name for g in host.nvidia_gpus)
+    if len(names) < 2:
+        return []
+    out = []
+    for name in names:
+        g = next(g for g in host.nvidia_gpus if g.name == name)
+        single = replace(host, gpus=(g,))
+        advice = driver_advice(matrix, single, resolve(matrix, single, prefs), prefs)
+        out += [line if name in line else f"for {name}: {line}" for line in advice]  # the line names the GPU, or this does
+    return out
+
+
+def _gpu_plan(res: Resolution) -> Plan | None:
+    return res.plan if res.plan is not None and res.plan.variant.startswith(("cu", "rocm")) else None
+
+
 def _named(res: Resolution) -> str:
     p = res.plan
     return f"torch {p.torch} ({p.variant})" if p is not None else "none"
-
-
-def _floor(matrix: Matrix, host: Host, c: Candidate) -> str | None:
-    """The driver the resolver's check holds build `c` to on this host (rules.driver_floor)."""
-    rel = matrix.release(c.torch)
-    build = rel.build(c.variant) if rel else None
-    tk = matrix.cuda(build.cuda) if build and build.cuda else None
-    if build is None or tk is None:
-        return None
-    # the toolkit's own minimum only where a GPU of this machine runs the build's PTX (JIT needs it), else the
-    # minor-version-compatibility floor; never below the floor of the GPU itself
-    targets = build.platforms.get(host.platform)
-    needs_own = targets is not None and any(gpu_coverage(targets, cc).via_ptx for cc in _nvidia_ccs(matrix, host))
-    return driver_floor(tk, host, needs_own=needs_own, gpu=gpu_driver_floor(matrix, host))
-
-
-def _nvidia_ccs(matrix: Matrix, host: Host) -> list[str]:
-    out = []
-    for g in host.nvidia_gpus:
-        model = None if g.cc else matrix.find_gpu(g.name)
-        cc = g.cc or (model.cc if model else None)
-        if cc:
-            out.append(cc)
-    return out
 
 
 def _build_cuda(matrix: Matrix, c: Candidate | Plan) -> str | None:
