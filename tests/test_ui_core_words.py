@@ -60,12 +60,27 @@ def _hosts() -> dict[str, Host]:
         "tesla k80 + rtx 5090": detect_host(matrix=m, env={"TORCHDESK_OVERRIDE_GPUS": "Tesla K80:3.7;GeForce RTX 5090:12.0",
                                                            "TORCHDESK_OVERRIDE_DRIVER": "580.159.04",
                                                            "TORCHDESK_OVERRIDE_OS": "linux"}),
+        # a GPU name with brackets of its own (the data's "Jetson Orin (nvgpu)"), alone and next to another GPU
+        "jetson orin, aarch64, driver 450.80.02": describe_machine(m, gpus=["Jetson Orin (nvgpu)"], driver="450.80.02",
+                                                                   os_name="linux", machine="aarch64"),
+        "jetson orin + rtx 5090, driver 450.80.02": describe_machine(m, gpus=["Jetson Orin (nvgpu)", "RTX 5090"],
+                                                                     driver="450.80.02", os_name="linux", machine="x86_64"),
+        "jetson orin + rtx 5090, driver 560.35.03": describe_machine(m, gpus=["Jetson Orin (nvgpu)", "RTX 5090"],
+                                                                     driver="560.35.03", os_name="linux", machine="x86_64"),
+        "rtx 5090, driver 550.54.14": nvidia("RTX 5090", "550.54.14"),
+        "rtx 5090, windows, driver 580": describe_machine(m, gpus=["RTX 5090"], driver="580", os_name="windows",
+                                                        machine="x86_64"),
+        "h100, aarch64, driver 450.80.02": describe_machine(m, gpus=["H100"], driver="450.80.02", os_name="linux",
+                                                            machine="aarch64"),
     }
 
 
 # What the tab shows once the user picks in a selector: (host, the pins).
 PINS = (("h100 capture", Preferences(python="3.12")), ("h100 capture", Preferences(python="3.9")),
-        ("h100 capture", Preferences(torch="2.0.1")), ("h100 capture", Preferences(variant="cpu")))
+        ("h100 capture", Preferences(torch="2.0.1")), ("h100 capture", Preferences(variant="cpu")),
+        # the driver advice with one clause only (no newer driver gets a newer plan for Python 3.9)
+        ("rtx 5090, driver 550.54.14", Preferences(python="3.9")), ("h100, aarch64, driver 450.80.02", Preferences(python="3.9")),
+        ("rtx 5090, windows, driver 580", Preferences(torch="2.6")))  # a cu118 build through PTX JIT
 
 
 @pytest.fixture(scope="module")
@@ -149,12 +164,27 @@ def test_in_english_every_sentence_reads_exactly_as_the_core_wrote_it(qapp: Any,
             assert tr_core(s) == s
 
 
+# usecases.driver_advice's head for a GPU plan blocked by the GPU's own driver floor: the code writes it, but no
+# GPU/driver/OS in today's matrix.json reaches it (a plan exists only at or above that floor); its example is the
+# sentence as driver_advice formats it. Anything listed here that a host starts producing fails the test.
+NOT_REACHED_BY_THE_DATA = {
+    "driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the plan is %6; with %7 it is %8":
+        "driver 560.35.03 cannot run CUDA 12.8 builds on Blackwell GPUs: update to 570.26 or newer: with 570.26 the plan "
+        "is torch 2.13.0 (cu129); with 580 it is torch 2.15.0 (cu132)",
+    "driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the plan is %6":
+        "driver 560.35.03 cannot run CUDA 12.8 builds on Blackwell GPUs: update to 570.26 or newer: with 570.26 the plan "
+        "is torch 2.13.0 (cu129)",
+}
+
+
 def test_no_dead_templates(recs: dict[str, Recommendation]) -> None:
     """Every template matches a sentence (or the reason inside one) the core really produces for these hosts and
     verifications."""
     produced = [s for rec in recs.values() for s in core_sentences(rec)] + verdict_sentences()
     used = {t for s in produced for t in templates_of(s)}
-    assert [t for t in (*NESTED, *TEMPLATES, LIST) if t not in used] == []
+    assert [t for t in (*NESTED, *TEMPLATES, LIST) if t not in used and t not in NOT_REACHED_BY_THE_DATA] == []
+    for t, example in NOT_REACHED_BY_THE_DATA.items():  # still a form the core writes: its example matches it
+        assert t not in used and templates_of(example) == [t], t
     assert not [t for t in (*NESTED, *TEMPLATES) if t in FIXED]
     for s in produced:  # every sentence is known, by template or exactly
         assert s in FIXED or templates_of(s), s
