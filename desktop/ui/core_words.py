@@ -55,6 +55,8 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - SASS %4 runs on %5"),
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - %4 carries %5 kernels"),
     QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - no kernels for %4: the wheel carries %5"),
+    QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - no SASS for %4; PTX compute_%5 is JIT-compiled by the driver"),
+    QT_TRANSLATE_NOOP("core", "%1: torch %2 %3 - its architecture list is not known, so %4 support cannot be promised"),
     QT_TRANSLATE_NOOP("core", "driver %1 is older than %2, the minimum for CUDA %3 (%4): update the driver"),
     QT_TRANSLATE_NOOP("core", "driver %1 predates %2 GPUs (%3): they need >= %4 (%5): update the driver"),
     QT_TRANSLATE_NOOP("core", "driver %1 >= %2, CUDA %3's own minimum (%4)"),
@@ -87,15 +89,26 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio %2"),
     # resolve._per_gpu_options and planning.no_match_text: GPUs no one build serves together
     QT_TRANSLATE_NOOP("core", "for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)"),
+    QT_TRANSLATE_NOOP("core", "for %1 alone: no CUDA build in the data fits"),
     QT_TRANSLATE_NOOP("core", "No single PyTorch build runs on all %1 GPUs of this machine. Why: the \u2717 lines below."),
     # verdicts.judge: the verification's cause, and verdictfixes.gpu_fix: what to do (the Create tab's result)
     QT_TRANSLATE_NOOP("core", "torch %1 runs on %2 (%3, fp32 matmul rel. error %4)"),
     QT_TRANSLATE_NOOP("core", "torch %1 works on the CPU"),
     QT_TRANSLATE_NOOP("core", "torch %1 has no kernels for %2 (%3): it carries %4"),
     QT_TRANSLATE_NOOP("core", "%1 (%2) needs a %3 build: torch %4 or newer (`torchdesk create --torch %5 --variant %6`)"),
-    # usecases.driver_advice.driver_advice
+    # usecases.driver_advice.driver_advice (with a second clause where a newer driver gets a newer plan, or not)
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (CUDA %3 builds need >= %4 on %5): "
+                              "update to %6 or newer: with %7 the plan is %8; with %9 it is %10"),
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (CUDA %3 builds need >= %4 on %5): "
+                              "update to %6 or newer: with %7 the plan is %8"),
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
                               "or newer: with %7 the plan is %8; with %9 it is %10"),
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run any PyTorch build for %2 (%3 needs >= %4 on %5): update to %6 "
+                              "or newer: with %7 the plan is %8"),
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the "
+                              "plan is %6; with %7 it is %8"),
+    QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the "
+                              "plan is %6"),
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5; "
                               "with %6 it is %7"),
     QT_TRANSLATE_NOOP("core", "driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5"),
@@ -128,6 +141,7 @@ NESTED = (
 LIST = QT_TRANSLATE_NOOP("core", "%1; %2")
 
 _PLACEHOLDER = re.compile(r"%(\d+)")
+_VALUE = r"(?:[^;:()]|\([^;:()]*\))+?"  # characters other than ;:() or a (...) group without them
 
 
 def template_regex(template: str, *, nested: bool = False) -> re.Pattern[str]:
@@ -136,9 +150,11 @@ def template_regex(template: str, *, nested: bool = False) -> re.Pattern[str]:
     parts = _PLACEHOLDER.split(template)  # literal, number, literal, number, ..., literal
     last = len(parts) - 2
     # a value (a version, a GPU name, a build) never holds ';' or ':' (the core ends a label and joins clauses with
-    # them), so a value cannot swallow the next clause; a nested sentence may hold both
+    # them), so a value cannot swallow the next clause; its brackets are balanced (a GPU name such as
+    # "Jetson Orin (nvgpu)"), so a value never ends inside a bracket nor takes the template's own "(" or ")".
+    # A nested sentence may hold anything.
     return re.compile("".join(re.escape(p) if i % 2 == 0 else f"(?P<p{p}>.+)" if nested and i == last
-                              else f"(?P<p{p}>[^;:]+?)" for i, p in enumerate(parts)))
+                              else f"(?P<p{p}>{_VALUE})" for i, p in enumerate(parts)))
 
 
 @lru_cache(maxsize=1)

@@ -1634,6 +1634,14 @@ This cannot be undone.</source>
         <translation>%1：torch %2 %3 - %4 包含 %5 的内核</translation>
     </message>
     <message>
+        <source>%1: torch %2 %3 - no SASS for %4; PTX compute_%5 is JIT-compiled by the driver</source>
+        <translation>%1：torch %2 %3 - 没有 %4 的 SASS；PTX compute_%5 由驱动即时编译（JIT）</translation>
+    </message>
+    <message>
+        <source>%1: torch %2 %3 - its architecture list is not known, so %4 support cannot be promised</source>
+        <translation>%1：torch %2 %3 - 其架构列表未知，因此无法保证支持 %4</translation>
+    </message>
+    <message>
         <source>driver %1 &gt;= %2, the CUDA %3.x minor-version-compatibility floor (CUDA %4&apos;s own minimum is %5)</source>
         <translation>驱动 %1 &gt;= %2，达到 CUDA %3.x 次版本兼容的最低要求（CUDA %4 本身的最低要求是 %5）</translation>
     </message>
@@ -1670,8 +1678,32 @@ This cannot be undone.</source>
         <translation>配套包：torchvision %1，torchaudio %2</translation>
     </message>
     <message>
+        <source>for %1 alone: no CUDA build in the data fits</source>
+        <translation>仅用 %1 时：数据中没有适用的 CUDA 构建</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run any PyTorch build for %2 (CUDA %3 builds need &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8; with %9 it is %10</source>
+        <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（CUDA %3 构建在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8；为 %9 时是 %10</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run any PyTorch build for %2 (CUDA %3 builds need &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8</source>
+        <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（CUDA %3 构建在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8</translation>
+    </message>
+    <message>
         <source>driver %1 cannot run any PyTorch build for %2 (%3 needs &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8; with %9 it is %10</source>
         <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（%3 在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8；为 %9 时是 %10</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run any PyTorch build for %2 (%3 needs &gt;= %4 on %5): update to %6 or newer: with %7 the plan is %8</source>
+        <translation>驱动 %1 无法运行任何适用于 %2 的 PyTorch 构建（%3 在 %5 上需要 &gt;= %4）：请更新到 %6 或更高版本：驱动为 %7 时方案是 %8</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the plan is %6; with %7 it is %8</source>
+        <translation>驱动 %1 无法在 %3 GPU 上运行 CUDA %2 构建：请更新到 %4 或更高版本：驱动为 %5 时方案是 %6；为 %7 时是 %8</translation>
+    </message>
+    <message>
+        <source>driver %1 cannot run CUDA %2 builds on %3 GPUs: update to %4 or newer: with %5 the plan is %6</source>
+        <translation>驱动 %1 无法在 %3 GPU 上运行 CUDA %2 构建：请更新到 %4 或更高版本：驱动为 %5 时方案是 %6</translation>
     </message>
     <message>
         <source>driver %1 cannot run CUDA %2 builds: update to %3 or newer: with %4 the plan is %5</source>
