@@ -68,6 +68,13 @@ def _hosts() -> dict[str, Host]:
         "jetson orin + rtx 5090, driver 560.35.03": describe_machine(m, gpus=["Jetson Orin (nvgpu)", "RTX 5090"],
                                                                      driver="560.35.03", os_name="linux", machine="x86_64"),
         "rtx 5090, driver 550.54.14": nvidia("RTX 5090", "550.54.14"),
+        # mixed GPUs: one that no CUDA build covers at all, and one only a newer driver would run
+        "gtx 860m + rtx 5090, driver 580": describe_machine(m, gpus=["GeForce GTX 860M", "RTX 5090"], driver="580",
+                                                            os_name="linux", machine="x86_64"),
+        "rtx 5090 + gtx 1080, driver 560.35.03": describe_machine(m, gpus=["RTX 5090", "GTX 1080"], driver="560.35.03",
+                                                                  os_name="linux", machine="x86_64"),
+        "rtx 5090 + gtx 1080, driver 570.26": describe_machine(m, gpus=["RTX 5090", "GTX 1080"], driver="570.26",
+                                                               os_name="linux", machine="x86_64"),
         "rtx 5090, windows, driver 580": describe_machine(m, gpus=["RTX 5090"], driver="580", os_name="windows",
                                                         machine="x86_64"),
         "h100, aarch64, driver 450.80.02": describe_machine(m, gpus=["H100"], driver="450.80.02", os_name="linux",

@@ -89,6 +89,7 @@ TEMPLATES = (
     QT_TRANSLATE_NOOP("core", "torchvision %1, torchaudio %2"),
     # resolve._per_gpu_options and planning.no_match_text: GPUs no one build serves together
     QT_TRANSLATE_NOOP("core", "for %1 alone: torch %2 %3 (select it with CUDA_VISIBLE_DEVICES=%4)"),
+    QT_TRANSLATE_NOOP("core", "for %1 alone: no CUDA build runs with driver %2; with %3 or newer: torch %4 %5"),
     QT_TRANSLATE_NOOP("core", "for %1 alone: no CUDA build in the data fits"),
     QT_TRANSLATE_NOOP("core", "No single PyTorch build runs on all %1 GPUs of this machine. Why: the \u2717 lines below."),
     # verdicts.judge: the verification's cause, and verdictfixes.gpu_fix: what to do (the Create tab's result)
@@ -135,6 +136,8 @@ NESTED = (
     # usecases.planning.compute_choices: why a selector's entry cannot be picked (its tooltip)
     QT_TRANSLATE_NOOP("core", "Python %1: %2"),
     QT_TRANSLATE_NOOP("core", "torch %1: %2"),
+    # usecases.driver_advice: the advice for one GPU of a machine whose GPUs need different drivers
+    QT_TRANSLATE_NOOP("core", "for %1: %2"),
     QT_TRANSLATE_NOOP("core", "%1: %2"),
 )
 # Two of the core's sentences joined by '; ' (planning._why_not gives two reasons), each translated in turn.

@@ -514,6 +514,10 @@
         <translation>独占：只属于该环境的部分（删除环境即可释放）。共享：与缓存或其他环境硬链接的文件，在磁盘上只占一份。</translation>
     </message>
     <message>
+        <source>could not measure</source>
+        <translation>无法测量</translation>
+    </message>
+    <message>
         <source>All environments: {envs} on disk; with TorchDesk&apos;s caches: {all} (hardlinked files counted once).</source>
         <translation>所有环境：磁盘占用 {envs}；加上 TorchDesk 的缓存：{all}（硬链接文件只计一次）。</translation>
     </message>
@@ -645,6 +649,10 @@
     <message>
         <source>No conda environments found. Create one on the first tab.</source>
         <translation>未找到 conda 环境。请在第一个标签页创建一个。</translation>
+    </message>
+    <message>
+        <source>could not measure</source>
+        <translation>无法测量</translation>
     </message>
     <message>
         <source>{bytes} bytes</source>
@@ -1562,6 +1570,10 @@ This cannot be undone.</source>
         <translation>torch %1：%2</translation>
     </message>
     <message>
+        <source>for %1: %2</source>
+        <translation>对于 %1：%2</translation>
+    </message>
+    <message>
         <source>%1: %2</source>
         <translation>%1：%2</translation>
     </message>
@@ -1676,6 +1688,10 @@ This cannot be undone.</source>
     <message>
         <source>torchvision %1, torchaudio %2</source>
         <translation>配套包：torchvision %1，torchaudio %2</translation>
+    </message>
+    <message>
+        <source>for %1 alone: no CUDA build runs with driver %2; with %3 or newer: torch %4 %5</source>
+        <translation>仅用 %1 时：驱动 %2 无法运行任何 CUDA 构建；驱动为 %3 或更高版本时：torch %4 %5</translation>
     </message>
     <message>
         <source>for %1 alone: no CUDA build in the data fits</source>
