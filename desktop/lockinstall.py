@@ -98,7 +98,9 @@ def _private_cache(cache: Path, packages: list[dict[str, Any]]) -> Path:
     with the shared cache an archive-proven package could still be linked from an unproven extraction beside it (a
     folder without rattler's record is taken over as it is); here an archive is always extracted afresh."""
     cache.mkdir(parents=True, exist_ok=True)
-    private = Path(tempfile.mkdtemp(prefix=".torchdesk-import-", dir=cache))  # same filesystem: links, not copies
+    _sweep_private_caches(cache)
+    # same filesystem: links, not copies; the pid in the name lets a later import remove it after a kill -9
+    private = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-", dir=cache))
     for p in packages:
         if p.get("archive"):
             continue
@@ -108,6 +110,23 @@ def _private_cache(cache: Path, packages: list[dict[str, Any]]) -> Path:
         if record.is_file():
             shutil.copy2(record, private / record.name)
     return private
+
+
+_PRIVATE_PREFIX = ".torchdesk-import-"
+
+
+def _sweep_private_caches(cache: Path) -> None:
+    """Remove the private caches of imports whose process is gone (killed before its clean-up ran)."""
+    for d in cache.glob(f"{_PRIVATE_PREFIX}*"):
+        pid = d.name[len(_PRIVATE_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+        except OSError:  # alive (another user's process, say): leave it
+            continue
 
 
 def _adopt(private: Path, cache: Path, packages: list[dict[str, Any]]) -> None:

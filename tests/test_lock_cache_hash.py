@@ -307,3 +307,22 @@ def test_a_crafted_conda_meta_record_cannot_add_lines_to_an_exported_lock(tmp_pa
     (prefix / "conda-meta" / "a-1-0.json").write_text(json.dumps(rec))
     with pytest.raises(LockError, match="conda-meta"):
         explicit_text(prefix, "linux-64")
+
+
+def test_a_private_cache_left_by_a_killed_import_is_swept_by_the_next(repo: LocalRepo, served: Counting,
+                                                                      tmp_path: Path) -> None:
+    """kill -9 leaves the import's private package cache behind; the next import removes it (its pid is dead), and
+    leaves a live process's one alone."""
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    cache.mkdir(parents=True, exist_ok=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = cache / f".torchdesk-import-{dead.pid}-abc"
+    (stale / "pip-0-0").mkdir(parents=True)
+    live = cache / f".torchdesk-import-{os.getppid()}-def"  # pytest's parent: alive for the whole test
+    live.mkdir()
+    lock = write_lock(tmp_path / "lock", "ch9", served, repo, "sha256")
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not stale.exists() and live.is_dir()
+    assert [d.name for d in cache.glob(".torchdesk-import-*")] == [live.name]  # its own private cache is gone too
