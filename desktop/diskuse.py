@@ -38,12 +38,12 @@ class TreeSize:
         return self.own_bytes + self.shared_bytes
 
 
-def _files(root: Path, cancel: CancelToken | None = None) -> Iterator[os.stat_result]:
+def _files(root: Path, cancel: CancelToken | None = None, unread: list[str] | None = None) -> Iterator[os.stat_result]:
     """lstat of every regular file under root; symlinks are not followed, unreadable folders are skipped, and
     folders on another file system (a mount point inside the tree) are not entered.
     `cancel` is looked at before each folder (the walk runs no child process: nothing else to stop)."""
     try:
-        dev = os.lstat(root).st_dev
+        dev = os.stat(root).st_dev  # the folder the walk lists: a symlinked env's target, not the link
     except OSError:
         return
     stack = [root]
@@ -55,6 +55,8 @@ def _files(root: Path, cancel: CancelToken | None = None) -> Iterator[os.stat_re
             with os.scandir(d) as it:
                 entries = list(it)
         except OSError:
+            if unread is not None:
+                unread.append(str(d))
             continue
         for e in entries:
             try:
@@ -96,7 +98,8 @@ def tree_size(root: Path | str, *, cancel: CancelToken | None = None) -> TreeSiz
     if error is not None:
         return TreeSize(str(root), 0, 0, 0, error)
     inodes: dict[tuple[int, int], tuple[os.stat_result, int]] = {}
-    for st in _files(Path(root), cancel):
+    unread: list[str] = []
+    for st in _files(Path(root), cancel, unread):
         key = (st.st_dev, st.st_ino)
         prev = inodes.get(key)
         inodes[key] = (st, prev[1] + 1 if prev else 1)
@@ -106,6 +109,9 @@ def tree_size(root: Path | str, *, cancel: CancelToken | None = None) -> TreeSiz
             shared += _bytes(st)
         else:
             own += _bytes(st)
+    if unread:  # a partial sum would read as a size: say what could not be read instead
+        return TreeSize(str(root), 0, 0, 0, f"could not measure {root}: {len(unread)} folder(s) inside could not be "
+                                            f"read (first: {unread[0]})")
     return TreeSize(str(root), own, shared, len(inodes))
 
 
@@ -200,12 +206,34 @@ def _children(d: Path) -> list[Path]:
         return []
 
 
+PRIVATE_CACHE_PREFIX = ".torchdesk-import-"  # a lock import's own package cache (desktop/lockinstall.py)
+
+
+def sweep_private_caches(cache: Path) -> list[Path]:
+    """Remove the private caches of imports whose process is gone (killed before its clean-up ran); return them."""
+    gone = []
+    for d in cache.glob(f"{PRIVATE_CACHE_PREFIX}*"):
+        pid = d.name[len(PRIVATE_CACHE_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            shutil.rmtree(d, ignore_errors=True)
+            gone.append(d)
+        except OSError:  # alive (another user's process, say): leave it
+            continue
+    return gone
+
+
 def conda_cache_info(root: Path | None = None) -> CacheInfo:
     """rattler's package cache: each extracted package folder and each downloaded archive is an entry."""
     root = root or pkgs_dir()
     entries, other = [], 0
     for p in _children(root):
-        if p.is_dir() and not p.is_symlink() or p.name.endswith((".conda", ".tar.bz2")):
+        if p.name.startswith(PRIVATE_CACHE_PREFIX):  # a running (or killed) import's: not a cache entry
+            other += _entry("conda", p).bytes
+        elif p.is_dir() and not p.is_symlink() or p.name.endswith((".conda", ".tar.bz2")):
             entries.append(_entry("conda", p))
         else:
             other += _entry("conda", p).bytes
@@ -261,6 +289,8 @@ def clean_caches(*, dry_run: bool = False) -> CleanResult:
     removed: list[str] = []
     errors: list[str] = []
     freed = kept = 0
+    if not dry_run and pkgs_dir().is_dir():  # a killed import's private cache first: its links make entries look used
+        removed += [str(p) for p in sweep_private_caches(pkgs_dir())]
     for info in cache_info():
         root = Path(info.path)
         if not root.is_dir():

@@ -65,8 +65,10 @@ def read_explicit(text: str) -> list[tuple[str, str, str]]:
         url, _, frag = line.partition("#")
         if urllib.parse.urlparse(url).scheme not in ("https", "http", "file"):
             raise LockError(f"explicit spec line {line!r} is not an http(s) or file URL")
-        if any(u == url for u, _, _ in out):  # a second hash for one file (the first would vouch for it)
-            raise LockError(f"explicit spec lists {url} twice; a lock names each package once")
+        name = urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1])
+        if any(urllib.parse.unquote(u.rstrip("/").rsplit("/", 1)[-1]) == name for u, _, _ in out):
+            # one package file twice (from any host or spelling), each with its own hash: one would vouch for the other
+            raise LockError(f"explicit spec lists {name} twice; a lock names each package file once")
         if re.fullmatch(r"sha256:[0-9a-fA-F]{64}", frag):
             out.append((url, "sha256", frag[7:].lower()))
         elif re.fullmatch(r"[0-9a-fA-F]{32}", frag):
@@ -107,7 +109,7 @@ def _toml_str(value: str) -> str:
 def pylock_text(wheels: list[LockedWheel], python: str, prefix: Path) -> str:
     """PEP 751 pylock.toml for the locked wheels."""
     lines = ['lock-version = "1.0"', 'created-by = "torchdesk"', f"requires-python = {_toml_str(f'=={python}.*')}",
-             f"# Written by TorchDesk from {prefix}", ""]
+             f"# Written by TorchDesk from {ascii(str(prefix))}", ""]
     for w in wheels:
         lines += ["[[packages]]", f"name = {_toml_str(w.name)}", f"version = {_toml_str(w.version)}"]
         if w.index and urllib.parse.urlparse(w.index).scheme in ("http", "https", "file"):

@@ -56,7 +56,7 @@ def _dependency_order(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return done
 
 
-_HEX = {"md5": re.compile(r"[0-9a-f]{32}"), "sha256": re.compile(r"[0-9a-f]{64}")}
+_HEX = {"md5": re.compile(r"[0-9a-fA-F]{32}"), "sha256": re.compile(r"[0-9a-fA-F]{64}")}
 
 
 def _check_record(r: dict[str, Any], prefix: Path) -> None:
@@ -83,7 +83,7 @@ def explicit_text(prefix: Path, subdir: str) -> str:
     lines = ["# This file may be used to create an environment using:",
              "# $ conda create --name <env> --file <this file>",
              f"# platform: {subdir}",
-             f"# Written by TorchDesk from {prefix}",
+             f"# Written by TorchDesk from {ascii(str(prefix))}",  # escaped: a folder name cannot start a line
              "@EXPLICIT"]
     for r in _dependency_order(records):
         _check_record(r, prefix)

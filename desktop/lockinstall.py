@@ -12,6 +12,7 @@ import urllib.parse
 from pathlib import Path
 from typing import Any, Callable
 
+from .diskuse import PRIVATE_CACHE_PREFIX, sweep_private_caches
 from .exactlock import LockError, LockPlan, foreign_urls, load_lock
 from .lockfetch import cached_wheel, download, file_digest, rattler_recorded_sha256, sha256_file, url_host
 from .wheelenv import find_uv, link_mode, pip_env, uv_env
@@ -80,83 +81,113 @@ def _install_conda(entries: list[tuple[str, str, str]], target: Path, on_line: C
         packages = _fetch_conda(entries, cache, Path(work), on_line, cancel, sha256s)
         listing = Path(work) / "packages.json"
         listing.write_text(json.dumps(packages), encoding="utf-8")
-        private = _private_cache(cache, packages)
+        private: Path | None = None
         try:
+            private = _new_private_cache(cache)
+            _fill_private_cache(cache, private, packages, cancel)
             EmbeddedEngine(cache_dir=private).install_explicit(listing, target, on_line=on_line,
                                                                cancel=cancel if cancel is not None else CancelToken())
+            _keep_archives(cache, packages, Path(work))
             _adopt(private, cache, packages)
         except EngineError as exc:
             raise LockError(exc.message) from None
+        except OSError as exc:  # a full disk while linking the private cache, say: one sentence, and clean up
+            raise LockError(f"could not prepare the package cache for the import: {exc.strerror or exc}") from None
         finally:
-            shutil.rmtree(private, ignore_errors=True)
+            if private is not None:
+                shutil.rmtree(private, ignore_errors=True)
 
 
-def _private_cache(cache: Path, packages: list[dict[str, Any]]) -> Path:
-    """A package cache for this install that holds only what `_fetch_conda` proved: the extractions proven by their
-    recorded sha256 (hard-linked from the shared cache, with rattler's record, so no byte is copied and the new env
-    still shares the files), and nothing else. rattler links whatever extraction its cache holds for a package, so
-    with the shared cache an archive-proven package could still be linked from an unproven extraction beside it (a
-    folder without rattler's record is taken over as it is); here an archive is always extracted afresh."""
+def _new_private_cache(cache: Path) -> Path:
+    """An empty package cache for this install, inside the shared one (same filesystem: links, not copies). rattler
+    links whatever extraction its cache holds for a package, so with the shared cache an archive-proven package could
+    still be linked from an unproven extraction beside it (a folder without rattler's record is taken over as it is);
+    here an archive is always extracted afresh. The pid in the name lets a later import or `cache clean` remove it
+    after a kill -9 (sweep_private_caches)."""
     cache.mkdir(parents=True, exist_ok=True)
-    _sweep_private_caches(cache)
-    # same filesystem: links, not copies; the pid in the name lets a later import remove it after a kill -9
-    private = Path(tempfile.mkdtemp(prefix=f"{_PRIVATE_PREFIX}{os.getpid()}-", dir=cache))
+    sweep_private_caches(cache)
+    return Path(tempfile.mkdtemp(prefix=f"{PRIVATE_CACHE_PREFIX}{os.getpid()}-", dir=cache))
+
+
+def _fill_private_cache(cache: Path, private: Path, packages: list[dict[str, Any]], cancel: Any) -> None:
+    """Put in `private` only what `_fetch_conda` proved by its recorded sha256: those extractions, hard-linked from the
+    shared cache with rattler's record (no byte copied; the new env still shares the files)."""
     for p in packages:
         if p.get("archive"):
             continue
+        if cancel is not None and cancel.is_cancelled:
+            from .procs import Cancelled
+
+            raise Cancelled()
         stem = str(p["stem"])
         _link_tree(cache / stem, private / stem)
         record = cache / f"{stem}.lock"
         if record.is_file():
             shutil.copy2(record, private / record.name)
-    return private
 
 
-_PRIVATE_PREFIX = ".torchdesk-import-"
-
-
-def _sweep_private_caches(cache: Path) -> None:
-    """Remove the private caches of imports whose process is gone (killed before its clean-up ran)."""
-    for d in cache.glob(f"{_PRIVATE_PREFIX}*"):
-        pid = d.name[len(_PRIVATE_PREFIX):].split("-", 1)[0]
-        if not pid.isdigit() or int(pid) == os.getpid():
+def _keep_archives(cache: Path, packages: list[dict[str, Any]], work: Path) -> None:
+    """Keep each archive this import downloaded and proved in the shared cache, so the next import (which hashes a
+    cached archive against its lock) needs no download. os.link never replaces a file: where the cache already holds
+    one of that name (another job's), it stays as it is."""
+    for p in packages:
+        archive = Path(str(p.get("archive") or ""))
+        if not p.get("archive") or not archive.is_relative_to(work):
             continue
+        dest = cache / str(p["fn"])
+        staged = cache / f".{p['fn']}.{os.getpid()}.part"
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            shutil.rmtree(d, ignore_errors=True)
-        except OSError:  # alive (another user's process, say): leave it
-            continue
+            try:
+                os.link(archive, dest)
+                continue
+            except OSError as exc:
+                if isinstance(exc, FileExistsError):
+                    continue
+            shutil.copy2(archive, staged)  # another filesystem: copy beside it, then link into place
+            os.link(staged, dest)
+        except OSError:
+            pass
+        finally:
+            staged.unlink(missing_ok=True)
 
 
 def _adopt(private: Path, cache: Path, packages: list[dict[str, Any]]) -> None:
-    """Move the extractions rattler just made from proven archives into the shared cache, with rattler's record, so
-    the next create or import reuses them — only where the shared cache has no folder of that name (an existing one,
-    proven or not, is left exactly as it is)."""
+    """Move the extractions rattler just made from proven archives into the shared cache, so the next create or import
+    reuses them, only where the shared cache has neither the folder nor rattler's record for it. The record is
+    claimed first with os.link, which never replaces a file; the folder follows only if that name is still free, and
+    the claim is given back when it is not (a record must never vouch for a folder this import did not make)."""
     for p in packages:
         if not p.get("archive"):
             continue
         stem = str(p["stem"])
-        fresh, record = private / stem, private / f"{stem}.lock"
-        if not (fresh / "info" / "index.json").is_file() or not record.is_file():
-            continue
-        if (cache / stem).exists() or (cache / record.name).exists():
+        fresh, record, dest = private / stem, private / f"{stem}.lock", cache / stem
+        if not (fresh / "info" / "index.json").is_file() or not record.is_file() or os.path.lexists(dest):
             continue
         try:
-            os.rename(fresh, cache / stem)  # atomic on one filesystem; a racing job's folder makes it fail: fine
+            os.link(record, cache / record.name)
+        except OSError:  # a record is there already (another job's), or links are refused: leave the cache alone
+            continue
+        try:
+            if os.path.lexists(dest):
+                raise FileExistsError(dest)
+            os.rename(fresh, dest)
         except OSError:
-            continue
-        try:
-            os.rename(record, cache / record.name)
-        except OSError:  # no record beside it: rattler would take the folder over unchecked, so take it back
-            shutil.rmtree(cache / stem, ignore_errors=True)
+            try:
+                if os.stat(cache / record.name).st_ino == os.stat(record).st_ino:
+                    os.unlink(cache / record.name)
+            except OSError:
+                pass
 
 
 def _link_tree(src: Path, dst: Path) -> None:
-    """`dst` as a copy of `src` made of hard links (plain copies where the filesystem refuses a link)."""
-    for root, _dirs, files in os.walk(src):
+    """`dst` as a copy of `src` made of hard links (plain copies where the filesystem refuses a link); symlinks,
+    to files or to folders, are recreated as they are."""
+    for root, dirs, files in os.walk(src):
         out = dst / Path(root).relative_to(src)
         out.mkdir(parents=True, exist_ok=True)
+        for d in dirs:
+            if (Path(root) / d).is_symlink():  # os.walk does not enter it, so it would be left out
+                os.symlink(os.readlink(Path(root) / d), out / d)
         for f in files:
             s = Path(root) / f
             if s.is_symlink():

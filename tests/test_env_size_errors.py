@@ -150,6 +150,11 @@ def test_chmod_000_as_an_unprivileged_user(tmp_path: Path) -> None:
         (env / "bin").mkdir(parents=True)
         (env / "bin" / "python").write_bytes(b"x" * 5000)
         env.chmod(0)
+        inner = base / "inner"  # a readable env with one unreadable folder inside: a partial sum is not a size
+        (inner / "lib").mkdir(parents=True)
+        (inner / "lib" / "libbig.so").write_bytes(b"x" * 500_000)
+        (inner / "lib").chmod(0)
+        inner.chmod(0o755)
         code = "import sys; from desktop.diskuse import tree_size; print(tree_size(sys.argv[1]).error)"
         root = Path(__file__).resolve().parent.parent
         as_nobody: dict[str, Any] = {"user": 65534, "group": 65534, "extra_groups": [], "capture_output": True,
@@ -163,8 +168,12 @@ def test_chmod_000_as_an_unprivileged_user(tmp_path: Path) -> None:
         out = subprocess.run([runnable[0], "-c", code, str(env)], **as_nobody)
         assert out.returncode == 0, out.stderr
         assert out.stdout.strip() == f"could not measure {env}: Permission denied"
+        out = subprocess.run([runnable[0], "-c", code, str(inner)], **as_nobody)
+        assert out.stdout.strip() == (f"could not measure {inner}: 1 folder(s) inside could not be read "
+                                      f"(first: {inner / 'lib'})"), out.stdout + out.stderr
     finally:
         (base / "locked").chmod(0o755)
+        (base / "inner" / "lib").chmod(0o755)
         shutil.rmtree(base)
 
 
@@ -173,3 +182,22 @@ def _runs(py: str, how: dict[str, Any]) -> bool:
         return subprocess.run([py, "-c", "import desktop.diskuse"], **how).returncode == 0
     except OSError:
         return False
+
+
+def test_a_symlinked_env_on_another_file_system_is_measured(tmp_path: Path) -> None:
+    """The walk stays on the file system of the folder it lists: a symlinked env's target, not the link's."""
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or os.stat(shm).st_dev == os.stat(tmp_path).st_dev:
+        pytest.skip("no second file system (/dev/shm) here")
+    import tempfile
+
+    target = Path(tempfile.mkdtemp(dir=shm, prefix="td-sizes-"))
+    try:
+        (target / "lib.so").write_bytes(os.urandom(100_000))
+        link = tmp_path / "envs" / "x"
+        link.parent.mkdir()
+        link.symlink_to(target)
+        size = tree_size(link)
+        assert size.error is None and size.files == 1 and size.own_bytes >= 100_000
+    finally:
+        shutil.rmtree(target)

@@ -123,6 +123,9 @@ def test_an_md5_lock_checks_the_archive_again_since_the_cache_records_only_a_sha
     lock = write_lock(tmp_path / "lock", "ch2", served, repo, "md5")
     assert cli("import", str(lock), "--yes").returncode == 0
     assert cli("remove", "ch2", "--yes").returncode == 0
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    for a in archives(repo):  # the first import kept the archives it proved; without them the md5 needs the bytes
+        (cache / a.name).unlink()
     served.paths.clear()
     r = cli("import", str(lock), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -142,6 +145,14 @@ def test_a_good_cached_package_is_reused_without_a_download(repo: LocalRepo, ser
         assert rattler_recorded_sha256(cache, a.name.removesuffix(".tar.bz2")) == digest(a, "sha256")
     assert cli("remove", "ch3", "--yes").returncode == 0
     served.paths.clear()
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert conda_downloads(served) == [] and "downloading" not in r.stdout
+    # the first import kept the archives it downloaded and proved: they are hashed again, nothing is fetched
+    assert r.stdout.count("from the package cache (its sha256 matches the lock)") == 2
+    for a in archives(repo):  # and without the archives, the extractions are proven by rattler's records
+        (cache / a.name).unlink()
+    assert cli("remove", "ch3", "--yes").returncode == 0
     r = cli("import", str(lock), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
     assert conda_downloads(served) == [] and "downloading" not in r.stdout
@@ -255,6 +266,9 @@ def test_an_md5_lock_with_its_sha256_lines_rebuilds_from_the_cache_without_a_dow
     first = write_lock(tmp_path / "first", "ch7", served, repo, "md5")
     assert cli("import", str(first), "--yes").returncode == 0
     assert cli("remove", "ch7", "--yes").returncode == 0
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    for a in archives(repo):  # only the extractions: the sha256 lines must prove them
+        (cache / a.name).unlink()
     before = len(conda_downloads(served))
     lock = write_lock(tmp_path / "lock", "ch7", served, repo, "md5")
     _with_sha256_lines(lock, repo)
@@ -283,9 +297,10 @@ def test_a_sha256_line_that_does_not_match_is_refused_though_the_md5_matches(
 def test_a_lock_listing_one_file_twice_is_refused() -> None:
     from desktop.exactlock import LockError, read_explicit
 
-    text = "@EXPLICIT\nhttps://x/a-1-0.conda#" + "0" * 32 + "\nhttps://x/a-1-0.conda#" + "1" * 32 + "\n"
-    with pytest.raises(LockError, match="twice"):
-        read_explicit(text)
+    for second in ("https://x/a-1-0.conda", "https://X/a-1-0.conda", "http://y/pkgs//a-1-0.conda", "https://x/a%2D1-0.conda"):
+        text = "@EXPLICIT\nhttps://x/a-1-0.conda#" + "0" * 32 + f"\n{second}#" + "1" * 32 + "\n"
+        with pytest.raises(LockError, match="twice"):
+            read_explicit(text)
 
 
 @pytest.mark.parametrize("field, value", [
@@ -309,6 +324,20 @@ def test_a_crafted_conda_meta_record_cannot_add_lines_to_an_exported_lock(tmp_pa
         explicit_text(prefix, "linux-64")
 
 
+def test_an_exported_lock_escapes_its_folder_name(tmp_path: Path) -> None:
+    from desktop.exactlock import read_explicit
+    from desktop.lockexport import explicit_text
+
+    prefix = tmp_path / "env\nhttps://evil.example/x-1-0.conda#sha256:" / "e"
+    (prefix / "conda-meta").mkdir(parents=True)
+    rec = {"name": "a", "version": "1", "build": "0", "depends": [], "url": "https://x/a-1-0.conda",
+           "md5": "0" * 32, "sha256": "A" * 64}  # upper-case hex is valid hex
+    (prefix / "conda-meta" / "a-1-0.json").write_text(json.dumps(rec))
+    text = explicit_text(prefix, "linux-64")
+    assert not [line for line in text.splitlines() if "evil.example" in line and not line.startswith("#")]
+    assert [u for u, _, _ in read_explicit(text)] == ["https://x/a-1-0.conda"]
+
+
 def test_a_private_cache_left_by_a_killed_import_is_swept_by_the_next(repo: LocalRepo, served: Counting,
                                                                       tmp_path: Path) -> None:
     """kill -9 leaves the import's private package cache behind; the next import removes it (its pid is dead), and
@@ -326,3 +355,74 @@ def test_a_private_cache_left_by_a_killed_import_is_swept_by_the_next(repo: Loca
     assert r.returncode == 0, r.stdout + r.stderr
     assert not stale.exists() and live.is_dir()
     assert [d.name for d in cache.glob(".torchdesk-import-*")] == [live.name]  # its own private cache is gone too
+
+
+def test_link_tree_keeps_symlinks_to_folders(tmp_path: Path) -> None:
+    from desktop.lockinstall import _link_tree
+
+    src = tmp_path / "pkg"
+    (src / "lib" / "real").mkdir(parents=True)
+    (src / "lib" / "real" / "a.py").write_text("x = 1\n")
+    (src / "lib" / "alias").symlink_to("real")  # a folder symlink: os.walk lists it but does not enter it
+    (src / "lib" / "b.py").symlink_to("real/a.py")
+    _link_tree(src, tmp_path / "copy")
+    copy = tmp_path / "copy" / "lib"
+    assert os.readlink(copy / "alias") == "real" and os.readlink(copy / "b.py") == "real/a.py"
+    assert os.stat(copy / "real" / "a.py").st_ino == os.stat(src / "lib" / "real" / "a.py").st_ino  # a hard link
+
+
+def test_a_failure_while_preparing_the_private_cache_is_one_sentence_and_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    from desktop import lockinstall
+    from desktop.exactlock import LockError
+
+    cache = tmp_path / "pkgs"
+    monkeypatch.setenv("TORCHDESK_PKGS_DIR", str(cache))
+    (cache / "pip-1-0").mkdir(parents=True)
+    monkeypatch.setattr(lockinstall, "_fetch_conda", lambda *a, **k: [
+        {"url": "https://x/pip-1-0.conda", "fn": "pip-1-0.conda", "kind": "sha256", "digest": "a" * 64,
+         "stem": "pip-1-0", "archive": None}])
+
+    def full_disk(src: Path, dst: Path) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(lockinstall, "_link_tree", full_disk)
+    with pytest.raises(LockError, match="could not prepare the package cache for the import: No space left"):
+        lockinstall._install_conda([("https://x/pip-1-0.conda", "sha256", "a" * 64)], tmp_path / "env",
+                                   lambda line: None, None)
+    assert [p.name for p in cache.iterdir()] == ["pip-1-0"]  # no private cache left behind
+
+
+def test_a_kept_archive_never_replaces_the_caches_own_file(tmp_path: Path) -> None:
+    from desktop.lockinstall import _keep_archives
+
+    cache, work = tmp_path / "pkgs", tmp_path / "work"
+    cache.mkdir()
+    (work / "0").mkdir(parents=True)
+    (work / "0" / "a-1-0.conda").write_bytes(b"proven")
+    (work / "0" / "b-1-0.conda").write_bytes(b"proven b")
+    (cache / "a-1-0.conda").write_bytes(b"another job's")
+    packages = [{"fn": "a-1-0.conda", "archive": str(work / "0" / "a-1-0.conda")},
+                {"fn": "b-1-0.conda", "archive": str(work / "0" / "b-1-0.conda")},
+                {"fn": "c-1-0.conda", "archive": str(cache / "c-1-0.conda")}]  # the cache's own: nothing to keep
+    _keep_archives(cache, packages, work)
+    assert (cache / "a-1-0.conda").read_bytes() == b"another job's"
+    assert (cache / "b-1-0.conda").read_bytes() == b"proven b"
+    assert sorted(p.name for p in cache.iterdir()) == ["a-1-0.conda", "b-1-0.conda"]
+
+
+def test_cache_clean_removes_a_killed_imports_private_cache(tmp_path: Path, home: Path) -> None:
+    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    (cache / "pip-1-0" / "info").mkdir(parents=True)
+    data = cache / "pip-1-0" / "info" / "index.json"
+    data.write_text("{}")
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    orphan = cache / f".torchdesk-import-{dead.pid}-x" / "pip-1-0" / "info"
+    orphan.mkdir(parents=True)
+    os.link(data, orphan / "index.json")  # its hard links made the shared entry look used by an environment
+    r = cli("cache", "clean")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not orphan.parent.parent.exists() and not (cache / "pip-1-0").exists()

@@ -68,4 +68,8 @@ def test_a_gpu_no_driver_helps_keeps_the_plain_line() -> None:
     rec = recommend(MATRIX, host, prefs, with_choices=False)
     five = [w for w in rec.resolution.warnings if w.startswith("for GeForce RTX 5090 alone:")]
     assert five == ["for GeForce RTX 5090 alone: no CUDA build in the data fits"]
-    assert not any("RTX 5090" in h for h in rec.hints)
+    # unpinned (so driver advice is computed): a GPU no build covers at any driver gets the plain line and no advice
+    host = describe_machine(MATRIX, gpus=("GeForce GTX 860M", "RTX 5090"), driver="560.35.03", os_name="linux")
+    rec = recommend(MATRIX, host, Preferences(), with_choices=False)
+    assert "for GeForce GTX 860M alone: no CUDA build in the data fits" in rec.resolution.warnings
+    assert rec.hints and not any("860M" in h for h in rec.hints), rec.hints  # advice only for the RTX 5090
