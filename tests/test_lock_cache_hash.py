@@ -98,16 +98,27 @@ def conda_downloads(served: Counting) -> list[str]:
     return [p for p in served.paths if p.endswith((".tar.bz2", ".conda"))]
 
 
+def warm_cache(lock: Path, name: str) -> Path:
+    """Import `lock` as env `name`, then remove the env: the package cache keeps what the import put there."""
+    r = cli("import", str(lock), "--yes")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert cli("remove", name, "--yes").returncode == 0
+    return Path(os.environ["TORCHDESK_PKGS_DIR"])
+
+
+def drop_cached_archives(repo: LocalRepo, cache: Path) -> None:
+    """Remove the archives an import kept, leaving only the extractions."""
+    for a in archives(repo):
+        (cache / a.name).unlink()
+
+
 def python_record(prefix: Path) -> dict[str, Any]:
     return dict(json.loads(next((prefix / "conda-meta").glob("python-*.json")).read_text()))
 
 
 def test_a_zeroed_md5_is_refused_though_the_cache_holds_the_package(repo: LocalRepo, served: Counting,
                                                                     tmp_path: Path) -> None:
-    good = write_lock(tmp_path / "good", "ch1", served, repo, "md5")
-    r = cli("import", str(good), "--yes")
-    assert r.returncode == 0, r.stdout + r.stderr
-    assert cli("remove", "ch1", "--yes").returncode == 0
+    warm_cache(write_lock(tmp_path / "good", "ch1", served, repo, "md5"), "ch1")
     py = archives(repo)[0]
     assert (Path(os.environ["TORCHDESK_PKGS_DIR"]) / py.name.removesuffix(".tar.bz2") / "info").is_dir()
     # before: exit 0, "Rebuilt", and conda-meta recorded a zero md5 that matches no file
@@ -121,11 +132,8 @@ def test_a_zeroed_md5_is_refused_though_the_cache_holds_the_package(repo: LocalR
 def test_an_md5_lock_checks_the_archive_again_since_the_cache_records_only_a_sha256(
         repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
     lock = write_lock(tmp_path / "lock", "ch2", served, repo, "md5")
-    assert cli("import", str(lock), "--yes").returncode == 0
-    assert cli("remove", "ch2", "--yes").returncode == 0
-    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
-    for a in archives(repo):  # the first import kept the archives it proved; without them the md5 needs the bytes
-        (cache / a.name).unlink()
+    cache = warm_cache(lock, "ch2")
+    drop_cached_archives(repo, cache)  # the first import kept the archives it proved; without them md5 needs bytes
     served.paths.clear()
     r = cli("import", str(lock), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -150,8 +158,7 @@ def test_a_good_cached_package_is_reused_without_a_download(repo: LocalRepo, ser
     assert conda_downloads(served) == [] and "downloading" not in r.stdout
     # the first import kept the archives it downloaded and proved: they are hashed again, nothing is fetched
     assert r.stdout.count("from the package cache (its sha256 matches the lock)") == 2
-    for a in archives(repo):  # and without the archives, the extractions are proven by rattler's records
-        (cache / a.name).unlink()
+    drop_cached_archives(repo, cache)  # and without the archives, the extractions are proven by rattler's records
     assert cli("remove", "ch3", "--yes").returncode == 0
     r = cli("import", str(lock), "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
@@ -192,9 +199,7 @@ def _tamper(cache: Path, stem: str) -> tuple[str, bytes]:
 def test_an_unproven_extraction_is_never_linked(repo: LocalRepo, served: Counting, tmp_path: Path, how: str) -> None:
     kind = "md5" if how.startswith("archive") else "sha256"
     lock = write_lock(tmp_path / "lock", "ch4", served, repo, kind)
-    assert cli("import", str(lock), "--yes").returncode == 0
-    assert cli("remove", "ch4", "--yes").returncode == 0
-    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
+    cache = warm_cache(lock, "ch4")
     pip_pkg = archives(repo)[1]
     stem = pip_pkg.name.removesuffix(".tar.bz2")
     rel, good = _tamper(cache, stem)
@@ -263,12 +268,8 @@ def _with_sha256_lines(lock: Path, repo: LocalRepo, python_sha: str | None = Non
 
 def test_an_md5_lock_with_its_sha256_lines_rebuilds_from_the_cache_without_a_download(
         repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
-    first = write_lock(tmp_path / "first", "ch7", served, repo, "md5")
-    assert cli("import", str(first), "--yes").returncode == 0
-    assert cli("remove", "ch7", "--yes").returncode == 0
-    cache = Path(os.environ["TORCHDESK_PKGS_DIR"])
-    for a in archives(repo):  # only the extractions: the sha256 lines must prove them
-        (cache / a.name).unlink()
+    cache = warm_cache(write_lock(tmp_path / "first", "ch7", served, repo, "md5"), "ch7")
+    drop_cached_archives(repo, cache)  # only the extractions: the sha256 lines must prove them
     before = len(conda_downloads(served))
     lock = write_lock(tmp_path / "lock", "ch7", served, repo, "md5")
     _with_sha256_lines(lock, repo)
@@ -283,9 +284,7 @@ def test_an_md5_lock_with_its_sha256_lines_rebuilds_from_the_cache_without_a_dow
 
 def test_a_sha256_line_that_does_not_match_is_refused_though_the_md5_matches(
         repo: LocalRepo, served: Counting, tmp_path: Path) -> None:
-    first = write_lock(tmp_path / "first", "ch8", served, repo, "md5")
-    assert cli("import", str(first), "--yes").returncode == 0
-    assert cli("remove", "ch8", "--yes").returncode == 0
+    warm_cache(write_lock(tmp_path / "first", "ch8", served, repo, "md5"), "ch8")
     lock = write_lock(tmp_path / "lock", "ch8", served, repo, "md5")
     _with_sha256_lines(lock, repo, python_sha="0" * 64)
     r = cli("import", str(lock), "--yes")
