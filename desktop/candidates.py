@@ -9,20 +9,12 @@ from dataclasses import dataclass
 
 from .matrix import Build, Matrix, TorchRelease, sm_name
 from .model import Candidate, Check, GpuInfo, Host
-from .rules import driver_check, gpu_coverage, gpu_driver_floor
+from .rules import driver_check, gpu_cc, gpu_coverage, gpu_driver_floor
 
 
 def gpu_label(g: GpuInfo, cc: str | None) -> str:
     """'NVIDIA H100 (sm_90)': the GPU as the checks name it."""
     return f"{g.name} ({sm_name(cc)})" if cc else g.name
-
-
-def gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
-    """The GPU's compute capability: as detected or described, else from the GPU table by name."""
-    if g.cc:
-        return g.cc
-    model = matrix.find_gpu(g.name)
-    return model.cc if model else None
 
 
 def amd_gfx(matrix: Matrix, g: GpuInfo) -> str | None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from .matrix import Matrix, vtuple
 from .model import Candidate, Host, Resolution
-from .rules import driver_floor, gpu_coverage, gpu_driver_floor
+from .rules import driver_floor, gpu_cc, gpu_coverage, gpu_driver_floor
 
 
 def driver_needs(matrix: Matrix, host: Host, res: Resolution) -> list[str]:
@@ -35,10 +35,4 @@ def build_floor(matrix: Matrix, host: Host, c: Candidate) -> str | None:
 
 
 def _nvidia_ccs(matrix: Matrix, host: Host) -> list[str]:
-    out = []
-    for g in host.nvidia_gpus:
-        model = None if g.cc else matrix.find_gpu(g.name)
-        cc = g.cc or (model.cc if model else None)
-        if cc:
-            out.append(cc)
-    return out
+    return [cc for g in host.nvidia_gpus if (cc := gpu_cc(matrix, g))]

@@ -37,6 +37,12 @@ def vtuple(v: str) -> tuple[int, ...]:
     return tuple(out)
 
 
+def version_matches(version: str, prefix: str) -> bool:
+    """Does `version` start with `prefix`, part by part? ('2.5.1' matches '2.5' and '2.5.1', not '2.50')."""
+    v, p = vtuple(version), vtuple(prefix)
+    return v[: len(p)] == p
+
+
 @lru_cache(maxsize=1024)
 def cc_tuple(cc: str) -> tuple[int, int]:
     """'8.6' -> (8, 6); '9.0a' -> (9, 0)."""

@@ -18,12 +18,12 @@ from datetime import date, timedelta
 from typing import Iterable
 
 from .driverneeds import driver_needs
-from .candidates import amd_label, build_context, candidate_kind, check_build, gpu_cc
+from .candidates import amd_label, build_context, candidate_kind, check_build
 from .errors import TorchDeskError
-from .matrix import Build, Matrix, TorchRelease, vtuple
+from .matrix import Build, Matrix, TorchRelease, version_matches, vtuple
 from .mirrors import PYPI_SIMPLE
 from .model import Candidate, Check, Host, Plan, Preferences, Resolution
-from .rules import gpu_coverage
+from .rules import gpu_cc, gpu_coverage
 from .whychain import why_chain
 
 
@@ -53,11 +53,6 @@ def validate_driver(driver: str) -> str:
     if not _DRIVER_RX.match(d):
         raise PreferenceError(f"driver version must look like 580.65.06 or 572.83 (got {driver!r})")
     return d
-
-
-def _ver_prefix_match(version: str, prefix: str) -> bool:
-    v, p = vtuple(version), vtuple(prefix)
-    return v[: len(p)] == p
 
 
 def _released(matrix: Matrix, py: str, today: date) -> date | None:
@@ -131,7 +126,7 @@ def resolve(matrix: Matrix, host: Host, prefs: Preferences = Preferences(), *, t
     ctx = build_context(matrix, host)
     candidates: list[Candidate] = []
     for release in matrix.releases:
-        if prefs.torch and not _ver_prefix_match(release.version, prefs.torch):
+        if prefs.torch and not version_matches(release.version, prefs.torch):
             continue
         pythons = released_pythons(release, today, matrix)
         if prefs.python is not None:
@@ -229,14 +224,14 @@ def _host_warnings(matrix: Matrix, host: Host) -> Iterable[str]:
 
 def _no_match_reasons(matrix: Matrix, host: Host, prefs: Preferences, candidates: list[Candidate]) -> list[str]:
     reasons: list[str] = []
-    if prefs.torch and not any(_ver_prefix_match(r.version, prefs.torch) for r in matrix.releases):
+    if prefs.torch and not any(version_matches(r.version, prefs.torch) for r in matrix.releases):
         known = ", ".join(sorted({".".join(r.version.split(".")[:2]) for r in matrix.releases}, key=vtuple))
         reasons.append(f"no torch release matches --torch {prefs.torch} (the data has {known})")
     if prefs.variant and not any(c.variant == prefs.variant for c in candidates):
-        have = sorted({b.variant for r in matrix.releases if not prefs.torch or _ver_prefix_match(r.version, prefs.torch) for b in r.builds})
+        have = sorted({b.variant for r in matrix.releases if not prefs.torch or version_matches(r.version, prefs.torch) for b in r.builds})
         reasons.append(f"no release{' matching --torch ' + prefs.torch if prefs.torch else ''} has a {prefs.variant} build (it has {', '.join(have)})")
     if prefs.python:
-        pys = sorted({p for r in matrix.releases if not prefs.torch or _ver_prefix_match(r.version, prefs.torch) for p in r.python}, key=vtuple)
+        pys = sorted({p for r in matrix.releases if not prefs.torch or version_matches(r.version, prefs.torch) for p in r.python}, key=vtuple)
         if prefs.python not in pys:
             reasons.append(f"no release{' matching --torch ' + prefs.torch if prefs.torch else ''} supports Python {prefs.python} (supported: {', '.join(pys)})")
     # Reasons from builds of a kind this machine would not use (ROCm or XPU on an NVIDIA machine) are noise,

@@ -115,7 +115,7 @@ def gpu_driver_floor(matrix: Matrix, host: Host) -> GpuFloor | None:
     os_key = driver_os(host)
     best: GpuFloor | None = None
     for g in host.nvidia_gpus:
-        cc = _gpu_cc(matrix, g)
+        cc = gpu_cc(matrix, g)
         arch = matrix.arch_for_cc(cc) if cc else None
         if cc is None or arch is None:
             continue
@@ -128,7 +128,8 @@ def gpu_driver_floor(matrix: Matrix, host: Host) -> GpuFloor | None:
     return best
 
 
-def _gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
+def gpu_cc(matrix: Matrix, g: GpuInfo) -> str | None:
+    """The GPU's compute capability: as detected or described, else from the GPU table by name."""
     if g.cc:
         return g.cc
     model = matrix.find_gpu(g.name)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from .matrix import Matrix, cc_tuple, sm_name, vtuple
+from .matrix import Matrix, cc_tuple, sm_name, version_matches, vtuple
 from .model import Check
 
 
@@ -42,7 +42,7 @@ def build_tables(m: Matrix, *, torch: str | None = None, cc: str | None = None,
         })
     torch_rows = []
     for r in m.releases:
-        if torch and vtuple(r.version)[: len(vtuple(torch))] != vtuple(torch):
+        if torch and not version_matches(r.version, torch):
             continue
         builds = []
         for b in r.builds:
@@ -116,7 +116,7 @@ def build_rocm_rows(m: Matrix, gfx: str, torch: str | None = None) -> list[dict[
     """Every release with the ROCm builds (Linux x86_64) whose gfx list carries `gfx`."""
     rows = []
     for r in m.releases:
-        if torch and vtuple(r.version)[: len(vtuple(torch))] != vtuple(torch):
+        if torch and not version_matches(r.version, torch):
             continue
         hits = [b.variant for b in r.builds
                 if b.kind == "rocm" and "linux-x86_64" in b.platforms and gfx in b.platforms["linux-x86_64"].gfx]

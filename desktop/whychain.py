@@ -4,10 +4,10 @@ index's default build and the Python were or were not taken.
 
 from __future__ import annotations
 
-from .candidates import BuildContext, amd_gfx, build_context, candidate_kind, gpu_cc
+from .candidates import BuildContext, amd_gfx, build_context, candidate_kind
 from .matrix import Matrix, TorchRelease, vtuple
 from .model import Candidate, Check, Host, Preferences
-from .rules import newest_cuda_for_driver
+from .rules import gpu_cc, newest_cuda_for_driver
 
 
 def rocm_miss_reason(matrix: Matrix, ctx: BuildContext, plat: str) -> str:

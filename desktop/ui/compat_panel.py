@@ -76,9 +76,10 @@ class CompatibilityPanel(QWidget):
         self._rows: dict[str, list[dict[str, str]]] = {}
 
     def show_matrix(self, matrix: Any, host: Any | None = None) -> None:
+        from ..rules import driver_os
         from ..tables import build_tables, row_sources
 
-        os_key = "windows" if host is not None and host.os == "windows" else "linux"
+        os_key = driver_os(host) if host is not None else "linux"
         tables = build_tables(matrix, os_name=os_key)
         self._matrix, self._os_key, self._cc_key, self._rows = matrix, os_key, None, tables
         self.highlighted = machine_rows(matrix, host, tables) if host is not None else {k: set() for k in tables}

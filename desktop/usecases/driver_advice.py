@@ -20,7 +20,7 @@ def driver_advice(matrix: Matrix, host: Host, res: Resolution, prefs: Preference
     if host.driver is None or not host.nvidia_gpus:
         return []
     prefs = prefs or Preferences()
-    plan = _gpu_plan(res)
+    plan = gpu_plan(res)
     gains = driver_gains(matrix, host, res, prefs)
     if not gains:
         return _per_gpu_advice(matrix, host, prefs) if plan is None else []
@@ -49,7 +49,7 @@ def driver_gains(matrix: Matrix, host: Host, res: Resolution, prefs: Preferences
     (re-resolved on a copy of the host); a driver is listed only when its plan differs from the one before."""
     if host.driver is None or not host.nvidia_gpus:
         return []
-    plan = _gpu_plan(res)
+    plan = gpu_plan(res)
     gains: list[tuple[str, Resolution]] = []
     for need in driver_needs(matrix, host, res):
         after = resolve(matrix, replace(host, driver=need), prefs)
@@ -76,7 +76,8 @@ def _per_gpu_advice(matrix: Matrix, host: Host, prefs: Preferences) -> list[str]
     return out
 
 
-def _gpu_plan(res: Resolution) -> Plan | None:
+def gpu_plan(res: Resolution) -> Plan | None:
+    """The resolution's plan when it uses a GPU (a CUDA or ROCm build), else None."""
     return res.plan if res.plan is not None and res.plan.variant.startswith(("cu", "rocm")) else None
 
 

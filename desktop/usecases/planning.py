@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ..matrix import Matrix, vtuple
+from ..matrix import Matrix, version_matches, vtuple
 from ..model import Host, Plan, Preferences, Resolution
 from ..resolve import resolve
 from ..rules import newest_cuda_for_driver
-from .driver_advice import driver_advice
+from .driver_advice import driver_advice, gpu_plan
 
 
 @dataclass(frozen=True)
@@ -77,8 +77,9 @@ def _gives(res: Resolution) -> str:
     return f"gives torch {p.torch} ({p.variant}) on Python {p.python}" if p else ""
 
 
-def compute_choices(matrix: Matrix, host: Host, prefs: Preferences) -> Choices:
-    """Every Python / release / build with whether it can be picked given the *other* two pins, and why."""
+def compute_choices(matrix: Matrix, host: Host, prefs: Preferences, resolved: Resolution | None = None) -> Choices:
+    """Every Python / release / build with whether it can be picked given the *other* two pins, and why.
+    `resolved` is the resolution under `prefs` when the caller already has it (recommend does)."""
     pys = sorted({py for r in matrix.releases for py in r.python}, key=vtuple, reverse=True)
     python = [Choice(None, "Automatic", True, "the newest Python the chosen release supports that has been out a year")]
     for py in pys:
@@ -92,9 +93,9 @@ def compute_choices(matrix: Matrix, host: Host, prefs: Preferences) -> Choices:
                             _gives(res) if res.plan else f"torch {r.version}: {_why_not(res)}"))
     release = None
     if prefs.torch:
-        release = next((r for r in matrix.releases if vtuple(r.version)[: len(vtuple(prefs.torch))] == vtuple(prefs.torch)), None)
+        release = next((r for r in matrix.releases if version_matches(r.version, prefs.torch)), None)
     else:
-        base = resolve(matrix, host, replace(prefs, variant=None))
+        base = resolved if resolved is not None and prefs.variant is None else resolve(matrix, host, replace(prefs, variant=None))
         if base.plan is not None:
             release = matrix.release(base.plan.torch)
         elif matrix.releases:
@@ -143,18 +144,17 @@ def recommend(matrix: Matrix, host: Host, prefs: Preferences, *, with_choices: b
     hints: list[str] = []
     if not prefs.torch and not prefs.variant:
         hints = driver_advice(matrix, host, res, prefs)
-    choices = compute_choices(matrix, host, prefs) if with_choices else Choices((), (), ())
+    choices = compute_choices(matrix, host, prefs, res) if with_choices else Choices((), (), ())
     return Recommendation(prefs, res, choices, tuple(hints), gpu_mix_blocks(matrix, host, prefs, res))
 
 
 def gpu_mix_blocks(matrix: Matrix, host: Host, prefs: Preferences, res: Resolution) -> bool:
     """Is the mix of GPUs what stands in the way: several GPUs, no GPU plan for all, one for each GPU alone?"""
     gpus = host.nvidia_gpus
-    if len(gpus) < 2 or (res.plan is not None and res.plan.variant.startswith(("cu", "rocm"))):
+    if len(gpus) < 2 or gpu_plan(res) is not None:
         return False
     for g in {(g.name, g.cc): g for g in gpus}.values():  # eight alike GPUs: one resolve
-        alone = resolve(matrix, replace(host, gpus=(g,)), prefs).plan
-        if alone is None or not alone.variant.startswith(("cu", "rocm")):
+        if gpu_plan(resolve(matrix, replace(host, gpus=(g,)), prefs)) is None:
             return False
     return True
 
