@@ -190,6 +190,7 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
     """Download, verify and store a newer matrix.json (default dest: user_matrix_path()). Raises DataUpdateError."""
     from .datasign import SignatureError, verify_signature
     from .matrixcheck import consistency_problems
+    from .matrix import vtuple
     from .matrixload import bundled_data_version, data_version_newer, parse_matrix_bytes, user_matrix_path
     from .schema import MatrixError
 
@@ -220,9 +221,9 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
     if problems:
         raise DataUpdateError(f"The downloaded file is not valid compatibility data ({problems[0]}); it was not "
                               f"installed. {unchanged}")
-    baseline = max(current_version, bundled_data_version(), key=lambda v: _vkey(v))
+    baseline = max(current_version, bundled_data_version(), key=vtuple)
     if not data_version_newer(new.data_version, baseline):
-        if _vkey(new.data_version) == _vkey(baseline):
+        if vtuple(new.data_version) == vtuple(baseline):
             return DataUpdate(url, str(dest), current_version, current_version)
         raise DataUpdateError(f"{url} offers data version {new.data_version}, older than {baseline} which this "
                               f"copy of TorchDesk already has; an old file is never installed over a newer one. "
@@ -232,12 +233,6 @@ def update_matrix(url: str, current_version: str, *, dest: Path | None = None, p
 
     default_loaded.cache_clear()
     return DataUpdate(url, str(dest), current_version, new.data_version)
-
-
-def _vkey(v: str) -> tuple[int, ...]:
-    from .matrix import vtuple
-
-    return vtuple(v)
 
 
 def _save_pair(dest: Path, raw: bytes, sig: bytes) -> None:

@@ -295,12 +295,11 @@ def clean_caches(*, dry_run: bool = False) -> CleanResult:
         root = Path(info.path)
         if not root.is_dir():
             continue
+        freed += info.freeable_bytes
         if not any(e.in_use for e in info.entries):
             targets = _children(root)
-            freed += info.total_bytes
         else:
             targets = [Path(e.path) for e in info.entries if not e.in_use]
-            freed += sum(e.bytes for e in info.entries if not e.in_use)
             kept += sum(1 for e in info.entries if e.in_use)
         for t in targets:
             err = None if dry_run else _remove(t)

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import urlsplit
 
 KINDS = ("proxy", "tls", "dns", "timeout", "refused", "unreachable", "connect", "http")
@@ -314,8 +313,3 @@ def plain_warnings(warnings: Iterable[str], *, mirror_hint: str = MIRROR_HINT_CL
         if text not in out:
             out.append(text)
     return out
-
-
-def log_path_hint(path: str | os.PathLike[str] | None) -> str:
-    """'the log (PATH)' or 'the log' where there is none."""
-    return f"the log ({Path(path)})" if path and os.fspath(path) != os.devnull else "the log"
