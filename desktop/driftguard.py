@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 GUARD_DIR = Path("etc") / "torchdesk"
 CONSTRAINTS = GUARD_DIR / "constraints.txt"
 RECORD = GUARD_DIR / "guard.json"  # not in conda-meta/: conda reads every *.json there as a package record
@@ -88,7 +90,7 @@ class GuardReport:
 
 def norm_name(name: str) -> str:
     """A distribution name as PEP 503 compares it: lower case, runs of -_. as one -."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+    return canonicalize_name(name)
 
 
 def site_packages(prefix: Path) -> list[Path]:

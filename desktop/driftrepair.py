@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from .driftguard import CONSTRAINTS, Drift, check_drift, record_fingerprints, write_guard_files_only
 from .locks import EnvLock, LockError, hold_finished_env
 from .wheelenv import pip_env
+from .paths import SPEC_RECORD
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def _repair(prefix: Path, on_line: Callable[[str], None], cancel: Any) -> Repair
         return RepairResult(False, (), f"{prefix} has no TorchDesk guard record, so there is no plan to restore",
                             "rebuild it with `torchdesk create` (or import its environment.yml)")
     try:
-        spec = read_environment_yml((prefix / "conda-meta" / "torchdesk-environment.yml").read_text(encoding="utf-8"),
+        spec = read_environment_yml((prefix / SPEC_RECORD).read_text(encoding="utf-8"),
                                     check_name=False)
     except (OSError, EnvSpecError) as exc:
         return RepairResult(False, (), f"cannot read the spec {prefix} was built from: {exc}",

@@ -52,6 +52,7 @@ class LockedWheel:
 def read_explicit(text: str) -> list[tuple[str, str, str]]:
     """(url, kind, hash) for each line of an explicit spec; kind is md5 or sha256."""
     out: list[tuple[str, str, str]] = []
+    names: set[str] = set()  # the package file names seen so far
     started = False
     for raw in text.splitlines():
         line = raw.strip()
@@ -66,9 +67,10 @@ def read_explicit(text: str) -> list[tuple[str, str, str]]:
         if urllib.parse.urlparse(url).scheme not in ("https", "http", "file"):
             raise LockError(f"explicit spec line {line!r} is not an http(s) or file URL")
         name = urllib.parse.unquote(url.rstrip("/").rsplit("/", 1)[-1])
-        if any(urllib.parse.unquote(u.rstrip("/").rsplit("/", 1)[-1]) == name for u, _, _ in out):
+        if name in names:
             # one package file twice (from any host or spelling), each with its own hash: one would vouch for the other
             raise LockError(f"explicit spec lists {name} twice; a lock names each package file once")
+        names.add(name)
         if re.fullmatch(r"sha256:[0-9a-fA-F]{64}", frag):
             out.append((url, "sha256", frag[7:].lower()))
         elif re.fullmatch(r"[0-9a-fA-F]{32}", frag):

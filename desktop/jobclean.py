@@ -12,7 +12,7 @@ from typing import Callable
 from .engine.base import register_env, unregister_env
 from .envspec import EnvSpec
 from .locks import MARKER, Marker, read_marker, remove_marker
-from .paths import envs_dir
+from .paths import SPEC_RECORD, envs_dir
 
 
 def commit_env(prefix: Path, log: Callable[[str], None], warnings: list[str]) -> None:
@@ -31,7 +31,6 @@ def commit_env(prefix: Path, log: Callable[[str], None], warnings: list[str]) ->
 
 
 
-SPEC_RECORD = Path("conda-meta") / "torchdesk-environment.yml"
 
 
 def record_spec(spec: EnvSpec, prefix: Path, log: Callable[[str], None]) -> None:

@@ -19,6 +19,7 @@ from .lockfetch import cached_wheel, download, wheel_cache_dir
 from .locks import LockError as EnvLockError
 from .locks import hold_finished_env
 from .wheelenv import pip_env
+from .paths import SPEC_RECORD
 
 TORCH_SIDE = ("torch", "torchvision", "torchaudio", "numpy")
 
@@ -226,7 +227,7 @@ def export_lock(prefix: Path | str, out_dir: Path | str, *, on_line: Callable[[s
 def _export(prefix: Path, out: Path, on_line: Callable[[str], None], cancel: Any) -> list[Path]:
     from rattler.platform import Subdir
 
-    recorded = prefix / "conda-meta" / "torchdesk-environment.yml"
+    recorded = prefix / SPEC_RECORD
     if not recorded.is_file():
         raise LockError(f"{prefix} was not built by TorchDesk (no conda-meta/torchdesk-environment.yml), so the "
                         "indexes its wheels came from are unknown; export its environment.yml instead")

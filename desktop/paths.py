@@ -88,3 +88,15 @@ def env_python(prefix: Path | str, *, windows: bool | None = None) -> Path:
         if c.exists():
             return c
     return candidates[0]
+
+
+# What a TorchDesk create leaves in every env it makes: the spec it was built from (jobclean writes it; the
+# inventory, export, repair and lock export read it).
+SPEC_RECORD = Path("conda-meta") / "torchdesk-environment.yml"
+
+
+def existing_parent(p: Path) -> Path:
+    """`p` itself, or its nearest ancestor that exists (a folder a job will create is measured by its parent's disk)."""
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    return p

@@ -15,7 +15,7 @@ from .envspec import EnvSpec, EnvSpecError, validate_env_name
 from .errors import JobFailed
 from .locks import has_marker, read_marker
 from .model import Host
-from .paths import envs_dir
+from .paths import envs_dir, existing_parent
 from .wheels import check_wheels
 
 # Used when the matrix cannot be read; the matrix's env_size_mib is the source of truth.
@@ -58,12 +58,6 @@ def estimated_size_mib(spec: EnvSpec, host: Host | None = None, matrix: Any = No
     return int(sizes.get(key) or sizes.get("cpu") or _FALLBACK_SIZE_MIB[key])
 
 
-def _existing_parent(p: Path) -> Path:
-    while not p.exists() and p != p.parent:
-        p = p.parent
-    return p
-
-
 def _write_probe(folder: Path) -> None:
     """Create and remove a file in `folder`; raises OSError where that cannot be done."""
     fd, probe = tempfile.mkstemp(prefix=".torchdesk-probe-", dir=folder)
@@ -99,7 +93,7 @@ def _check_registry_writable() -> str | None:
             return None
     except OSError as exc:
         return f"cannot write {txt} ({exc.strerror or exc}), where conda keeps its list of environments"
-    folder = _existing_parent(txt.parent)
+    folder = existing_parent(txt.parent)
     try:
         _write_probe(folder)
     except OSError as exc:
@@ -165,7 +159,7 @@ def preflight(spec: EnvSpec, log: Callable[[str], None], warnings: list[str], *,
     if problem:
         raise JobFailed("preflight", problem, "choose another folder with --prefix, or fix its permissions")
     need = size_mib if size_mib is not None else estimated_size_mib(spec, host, matrix)
-    free = shutil.disk_usage(_existing_parent(prefix.parent)).free // _MIB
+    free = shutil.disk_usage(existing_parent(prefix.parent)).free // _MIB
     log(f"space: about {need} MiB needed, {free} MiB free in {prefix.parent}")
     if free < need:
         raise JobFailed("preflight",

@@ -10,6 +10,8 @@ import os
 import sys
 from pathlib import Path
 
+from .paths import existing_parent
+
 
 def find_uv() -> tuple[str | None, str]:
     """(path of the uv binary, '') or (None, why uv cannot run here)."""
@@ -63,10 +65,8 @@ def link_mode(cache: Path, prefix: Path) -> tuple[str, str]:
     many envs use it); clone (copy-on-write) on macOS, where APFS makes that as cheap and safer against
     edits; copy when they are on different filesystems, since a hardlink cannot cross one."""
     def dev(p: Path) -> int | None:
-        while not p.exists() and p != p.parent:
-            p = p.parent
         try:
-            return p.stat().st_dev
+            return existing_parent(p).stat().st_dev
         except OSError:
             return None
 

@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
+from packaging.utils import canonicalize_name
+
 Log = Callable[[str], None]
 
 _MIB = 1024 * 1024
@@ -52,10 +54,6 @@ _UNCACHED = re.compile(r"Identified uncached distribution: (\S+?)==(\S+)")
 _PLUS = re.compile(r"^\s*\+ (\S+?)==(\S+)")
 
 
-def _canon(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def parse_dry_run(lines: Sequence[str]) -> list[tuple[str, str, str | None, bool]]:
     """(name, version, filename, cached) for each package a verbose `uv pip install --dry-run` would install."""
     files: dict[str, str] = {}
@@ -63,14 +61,14 @@ def parse_dry_run(lines: Sequence[str]) -> list[tuple[str, str, str | None, bool
     plus: list[tuple[str, str]] = []
     for line in lines:
         if m := _SELECT.search(line):
-            files[_canon(m.group(1))] = m.group(3)
+            files[canonicalize_name(m.group(1))] = m.group(3)
         elif m := _CACHED.search(line):
-            cached[_canon(m.group(1))] = True
+            cached[canonicalize_name(m.group(1))] = True
         elif m := _UNCACHED.search(line):
-            cached[_canon(m.group(1))] = False
+            cached[canonicalize_name(m.group(1))] = False
         elif m := _PLUS.match(line):
             plus.append((m.group(1), m.group(2)))
-    return [(n, v, files.get(_canon(n)), cached.get(_canon(n), False)) for n, v in plus]
+    return [(n, v, files.get(canonicalize_name(n)), cached.get(canonicalize_name(n), False)) for n, v in plus]
 
 
 def index_sources(args: Sequence[str]) -> list[str]:
@@ -122,7 +120,7 @@ class ByteProgress:
     """Bytes done of the planned downloads, from uv's per-file counters; speed smoothed over ~2 s."""
 
     def __init__(self, plan: WheelPlan, clock: Callable[[], float] = time.monotonic) -> None:
-        self.sizes = {_canon(w.name): w.size or 0 for w in plan.to_download}
+        self.sizes = {canonicalize_name(w.name): w.size or 0 for w in plan.to_download}
         self.total = plan.total_bytes
         self.done: dict[str, int] = {}
         self._clock = clock
@@ -135,7 +133,7 @@ class ByteProgress:
 
     def update(self, name: str, done: int, total: int | None = None) -> bool:
         """Record `done` bytes of `name`; True when the overall count moved forward."""
-        key = _canon(name)
+        key = canonicalize_name(name)
         if key not in self.sizes:
             key = next((k for k in self.sizes if k.startswith(key) or key.startswith(k)), key)
         if key not in self.sizes:  # a file the dry run did not list: count it in
@@ -158,7 +156,7 @@ class ByteProgress:
         return n > before
 
     def finish(self, name: str) -> bool:
-        key = _canon(name)
+        key = canonicalize_name(name)
         return self.update(name, self.sizes.get(key) or self.done.get(key, 0))
 
 

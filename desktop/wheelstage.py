@@ -26,7 +26,7 @@ from typing import Callable, Sequence
 
 from .envspec import EnvSpec
 from .errors import JobFailed
-from .paths import env_python, uv_cache_dir
+from .paths import env_python, existing_parent, uv_cache_dir
 from .procs import CancelToken, Cancelled, child_process_options, kill_popen, run_streaming
 from .wheelenv import find_uv, link_mode, pip_env, uv_env
 from .wheelprogress import (ByteProgress, PipProgress, PlannedWheel, Screen, WheelPlan, byte_summary, index_sources,
@@ -190,10 +190,7 @@ def check_space(plan: WheelPlan, cache: Path, python: Path, mode: str) -> None:
         return
     places = [cache] + ([python.parent.parent] if mode == "copy" else [])
     for place in places:
-        p = place
-        while not p.exists() and p != p.parent:
-            p = p.parent
-        free = shutil.disk_usage(p).free
+        free = shutil.disk_usage(existing_parent(place)).free
         if free < need:
             raise JobFailed("pip", f"not enough free space in {place}: the wheels still to download need about "
                             f"{need / 1024**3:.1f} GiB unpacked and only {free / 1024**3:.1f} GiB is free",

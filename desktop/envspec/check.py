@@ -11,6 +11,7 @@ from ..model import Check, Host
 from .spec import EnvSpec, EnvSpecError, spec_from_plan
 from .yml_load import MAX_YML_BYTES
 from .yml_write import write_environment_yml
+from ..paths import SPEC_RECORD
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ def export_env_yml(prefix: Path | str, *, matrix: Any = None, host: Host | None 
     from ..resolve import plan_for
 
     p = Path(prefix)
-    recorded = p / "conda-meta" / "torchdesk-environment.yml"
+    recorded = p / SPEC_RECORD
     if recorded.is_file():
         from ..secrets import strip_credentials_text
 

@@ -21,6 +21,7 @@ from typing import Any, Iterable, Sequence
 
 from ..errors import UsageError
 from ..model import CondaEnv, CondaInstall
+from ..paths import SPEC_RECORD
 
 # where an entry was found: the values of EnvEntry.sources
 TORCHDESK = "torchdesk"  # TorchDesk's envs folder
@@ -36,7 +37,6 @@ INCOMPLETE = "incomplete (creation interrupted)"  # a marker whose job is gone: 
 BEING_CREATED = "being created"  # a marker whose job still runs; "(pid N)" follows when the marker names it
 NO_PYTHON = "no python (its interpreter is missing)"
 
-SPEC_RECORD = ("conda-meta", "torchdesk-environment.yml")  # what a TorchDesk create leaves in every env it makes
 
 
 @dataclass(frozen=True)
@@ -200,7 +200,7 @@ def list_environments(installs: Sequence[CondaInstall] | None = None,
 def _entry(p: Path, sources: tuple[str, ...], name: str, torchdesk_dir: str, read_env: Any) -> EnvEntry:
     state = _state(p)
     try:
-        recorded = p.joinpath(*SPEC_RECORD).is_file()
+        recorded = (p / SPEC_RECORD).is_file()
     except (OSError, ValueError):
         recorded = False
     # a marker alone proves nothing (it could come out of an archive), as engine.base.remove_env also holds
