@@ -208,11 +208,12 @@ class EnvironmentsPanel(QWidget):
         self.lock_button.setEnabled(not busy and finished)
 
     # --- actions --------------------------------------------------------------------------------------------------
-    def refresh(self) -> bool:
+    def refresh(self, installs: Any = None, detected: Any = ()) -> bool:
+        """List the environments in the background; at start-up from detection's Host.conda/Host.envs (None: look)."""
         def job(ctx: JobContext) -> Any:
             from ..usecases.inventory import list_environments
 
-            return list_environments()  # the one inventory `torchdesk envs` prints
+            return list_environments(installs, detected)  # the one inventory `torchdesk envs` prints
 
         self._action = "list"
         self.status.setText(self.tr("Looking for environments…"))

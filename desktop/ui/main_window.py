@@ -178,7 +178,9 @@ class MainWindow(MenuWindow):
         self.machine_panel.show_host(s.host, s.matrix, (*s.recommendation.hints, *map(_data_warning, s.matrix_warnings)))
         self.compat_panel.show_matrix(s.matrix, s.host)
         self.other_panel.show_matrix(s.matrix)
-        self.envs_panel.refresh()  # the one inventory (usecases/inventory.py), as Refresh and `torchdesk envs` list it
+        # the one inventory (usecases/inventory.py), as Refresh and `torchdesk envs` list it, from the conda
+        # installations detection has just found (doctor does the same)
+        self.envs_panel.refresh(s.host.conda, s.host.envs)
         self._show_recommendation(s.recommendation)
         data = self.tr("compatibility data {version}").format(version=s.matrix.data_version) + (
             " " + self.tr("(bundled copy: the downloaded one is invalid)") if s.matrix_warnings else "")
