@@ -50,7 +50,7 @@ class Installed:
     version: str
     installer: str | None
     mtime: float
-    record_sha256: str | None
+    record_sha256: str | None  # the guarded packages only (GUARDED): nothing else compares it
     path: str
 
 
@@ -126,13 +126,15 @@ def read_installed(prefix: Path) -> dict[str, Installed]:
                 installer: str | None = (info / "INSTALLER").read_text(encoding="utf-8", errors="replace").strip() or None
             except OSError:
                 installer = None
-            try:
-                record = hashlib.sha256((info / "RECORD").read_bytes()).hexdigest()
-            except OSError:
-                record = None
+            key = norm_name(name)
+            record = None
+            if key in GUARDED:  # only the guarded packages' fingerprints are ever compared: hash no other RECORD
+                try:
+                    record = hashlib.sha256((info / "RECORD").read_bytes()).hexdigest()
+                except OSError:
+                    record = None
             mtimes = [p.stat().st_mtime for p in (info / "RECORD", info / "INSTALLER", info / "METADATA") if p.exists()]
-            out[norm_name(name)] = Installed(norm_name(name), version, installer, max(mtimes or [info.stat().st_mtime]),
-                                         record, str(info))
+            out[key] = Installed(key, version, installer, max(mtimes or [info.stat().st_mtime]), record, str(info))
     return out
 
 
