@@ -23,23 +23,19 @@ def wheel_cache_dir() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_cache_dir("torchdesk", appauthor=False)) / "wheels"
 
 
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
+def file_digests(path: Path, kinds: tuple[str, ...]) -> dict[str, str]:
+    """The hex digests (md5, sha256: hashlib names) of a file's bytes, read once for all of them."""
+    hashes = {k: hashlib.new(k) for k in kinds}
     with open(path, "rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+            for h in hashes.values():
+                h.update(chunk)
+    return {k: h.hexdigest() for k, h in hashes.items()}
 
 
 def file_digest(path: Path, kind: str) -> str:
     """The hex md5 or sha256 (`kind`) of a file's bytes."""
-    if kind == "sha256":
-        return sha256_file(path)
-    h = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return file_digests(path, (kind,))[kind]
 
 
 def rattler_recorded_sha256(cache: Path, stem: str) -> str | None:
@@ -104,6 +100,7 @@ def download(url: str, dest: Path, sha256: str | None, cancel: Any = None) -> st
                     raise LockError(f"{host} offers {fn} with {int(length)} bytes, more than the {max_bytes}-byte cap; "
                                     "not downloading it")
                 got = 0
+                h = hashlib.sha256()  # hashed as it arrives: a multi-GB wheel is not read back
                 while True:
                     if cancel is not None and cancel.is_cancelled:
                         raise Cancelled()
@@ -117,6 +114,7 @@ def download(url: str, dest: Path, sha256: str | None, cancel: Any = None) -> st
                     if got > max_bytes:
                         raise LockError(f"{host} sent more than the {max_bytes}-byte cap for {fn}; not using it")
                     out.write(chunk)
+                    h.update(chunk)
         except (OSError, ValueError, http.client.HTTPException) as exc:
             if cancel is not None and cancel.is_cancelled:
                 raise Cancelled() from None
@@ -124,7 +122,7 @@ def download(url: str, dest: Path, sha256: str | None, cancel: Any = None) -> st
             if isinstance(why, (socket.timeout, TimeoutError)) or "timed out" in str(why):
                 why = "it stopped answering (timed out)"
             raise LockError(f"could not download {fn} from {host}: {why}; check the network and try again") from None
-        digest = sha256_file(Path(tmp))
+        digest = h.hexdigest()
         if sha256 and digest != sha256:
             raise LockError(f"{url} does not match its locked sha256 ({digest} != {sha256}); not using it")
         os.replace(tmp, dest)

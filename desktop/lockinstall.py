@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 from .diskuse import PRIVATE_CACHE_PREFIX, sweep_private_caches
 from .exactlock import LockError, LockPlan, foreign_urls, load_lock
-from .lockfetch import cached_wheel, download, file_digest, rattler_recorded_sha256, sha256_file, url_host
+from .lockfetch import cached_wheel, download, file_digest, file_digests, rattler_recorded_sha256, url_host
 from .wheelenv import find_uv, link_mode, pip_env, uv_env
 
 
@@ -37,11 +37,11 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
         item: dict[str, Any] = {"url": url, "fn": fn, "kind": kind, "digest": digest, "stem": stem, "archive": None}
         cached = cache / fn
         if cached.is_file():  # an archive in the cache (conda keeps them there): its bytes are the proof
-            got = file_digest(cached, kind)
-            if got != digest:
-                raise LockError(f"the package cache's {fn} has {kind} {got}, but the lock says {digest}; not "
+            got = file_digests(cached, (kind, "sha256") if kind == "md5" and sha is not None else (kind,))
+            if got[kind] != digest:
+                raise LockError(f"the package cache's {fn} has {kind} {got[kind]}, but the lock says {digest}; not "
                                 f"installing it (remove {cached} if it is not the locked file, then import again)")
-            if kind == "md5" and sha is not None and file_digest(cached, "sha256") != sha:
+            if kind == "md5" and sha is not None and got["sha256"] != sha:
                 raise LockError(f"the package cache's {fn} matches the lock's md5 but not its sha256 {sha}; not "
                                 f"installing it (remove {cached} if it is not the locked file, then import again)")
             on_line(f"using {fn} from the package cache (its {kind} matches the lock)")
@@ -59,9 +59,9 @@ def _fetch_conda(entries: list[tuple[str, str, str]], cache: Path, folder: Path,
             tmp = folder / str(n) / fn
             download(url, tmp, sha, cancel)
             if kind == "md5":  # conda's own check
-                got = file_digest(tmp, "md5")
-                if got != digest:
-                    raise LockError(f"{url} does not match its locked md5 ({got} != {digest}); not using it")
+                md5 = file_digest(tmp, "md5")
+                if md5 != digest:
+                    raise LockError(f"{url} does not match its locked md5 ({md5} != {digest}); not using it")
             item["archive"] = str(tmp)
         out.append(item)
     return out
@@ -259,7 +259,7 @@ def rebuild_from_lock(lock_dir: Path | str | LockPlan, *, name: str | None = Non
             for w in wheels:
                 check_cancel()
                 path = cached_wheel(w.filename, w.sha256)
-                if not path.is_file() or sha256_file(path) != w.sha256:
+                if not path.is_file() or file_digest(path, "sha256") != w.sha256:
                     on_line(f"downloading {w.filename} from {url_host(w.url)}")
                     download(w.url, path, w.sha256, cancel)
                 if _same_fs(path, Path(tmp)):
