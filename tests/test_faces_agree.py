@@ -20,12 +20,10 @@ pytest.importorskip("pytestqt")
 
 from PySide6.QtGui import QGuiApplication  # noqa: E402
 
-from test_ui import WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
+# H100: the H100 capture (tests/captures/h100-driver-580) as the detection overrides feed it to both faces
+from test_ui import H100, WAIT_MS, make_window, no_thread_leak, pick  # noqa: E402,F401
 
 ROOT = Path(__file__).resolve().parent.parent
-# The H100 capture (tests/captures/h100-driver-580) as the detection overrides feed it to both faces.
-H100 = {"TORCHDESK_OVERRIDE_GPUS": "NVIDIA H100 80GB HBM3:9.0", "TORCHDESK_OVERRIDE_DRIVER": "580.159.04",
-        "TORCHDESK_OVERRIDE_OS": "linux"}
 
 
 def td(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
