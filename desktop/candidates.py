@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from .matrix import Build, Matrix, TorchRelease, sm_name
 from .model import Candidate, Check, GpuInfo, Host
-from .rules import driver_check, gpu_cc, gpu_coverage, gpu_driver_floor
+from .rules import GpuFloor, driver_check, gpu_cc, gpu_coverage, gpu_driver_floor
 
 
 def gpu_label(g: GpuInfo, cc: str | None) -> str:
@@ -49,13 +49,16 @@ class BuildContext:
     nvidia: tuple[tuple[GpuInfo, str | None], ...]
     amd: tuple[tuple[GpuInfo, str | None], ...]
     driver_checks: dict[tuple[str, bool], Check]  # (CUDA version, needs own driver) -> check, per call
+    gpu_floor: GpuFloor | None = None  # the oldest driver the machine's NVIDIA GPUs themselves need
 
 
 def build_context(matrix: Matrix, host: Host) -> BuildContext:
-    """The per-call facts for `host`: its platform and each GPU with its compute capability or gfx target."""
+    """The per-call facts for `host`: its platform, each GPU with its compute capability or gfx target, and the
+    driver floor of its NVIDIA GPUs."""
     nvidia = host.nvidia_gpus if host.os != "macos" else ()
     amd = host.amd_gpus if host.os != "macos" else ()
-    return BuildContext(host.platform, tuple((g, gpu_cc(matrix, g)) for g in nvidia), tuple((g, amd_gfx(matrix, g)) for g in amd), {})
+    return BuildContext(host.platform, tuple((g, gpu_cc(matrix, g)) for g in nvidia), tuple((g, amd_gfx(matrix, g)) for g in amd), {},
+                        gpu_driver_floor(matrix, host))
 
 
 def check_build(
@@ -94,7 +97,7 @@ def check_build(
                 checks.append(Check("gpu", cov.ok, f"{gpu_label(g, cc)}: torch {release.version} {build.variant} - {cov.detail}", src))
         key = (tk.version, needs_own)
         drv = ctx.driver_checks.get(key) or ctx.driver_checks.setdefault(key, driver_check(
-            tk, host, needs_own=needs_own, sources=tk.source, gpu=gpu_driver_floor(matrix, host)))
+            tk, host, needs_own=needs_own, sources=tk.source, gpu=ctx.gpu_floor))
         if full or not drv.ok:
             checks.append(drv)
     elif build.kind == "rocm":
