@@ -129,6 +129,11 @@ def env_sizes(prefixes: Iterable[Path | str], *, on_size: Callable[[TreeSize], N
     return out
 
 
+def mib(n: int) -> str:
+    """Bytes as MiB with one decimal and thousands separators ('1,234.5 MiB'): the cache report's unit."""
+    return f"{n / 1024 / 1024:,.1f} MiB"
+
+
 def format_size(n: int) -> str:
     """Bytes as the app and `torchdesk envs --sizes` show them: binary units, one decimal (`1.5 GiB`)."""
     if n < 1024:

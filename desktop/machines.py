@@ -11,7 +11,7 @@ from typing import Any, Sequence
 from .errors import UsageError
 from .model import GpuInfo, Host
 
-_GFX_RX = re.compile(r"^gfx[0-9a-f]{3,4}$")
+GFX_RX = re.compile(r"^gfx[0-9a-f]{3,4}$")
 
 
 def this_os() -> str:
@@ -57,7 +57,7 @@ def describe_machine(matrix: Any, *, gpus: Sequence[str] = (), ccs: Sequence[str
                                  model.memory_mib))
         for gfx in gfxs:
             gfx = gfx.strip().lower()
-            if not _GFX_RX.match(gfx):
+            if not GFX_RX.match(gfx):
                 raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx!r})")
             known = matrix.amd_models_for_gfx(gfx)
             label = f"AMD GPU {gfx}" + (f" (e.g. {known[0].name})" if known else "")

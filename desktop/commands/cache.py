@@ -17,12 +17,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     clean.add_argument("--json", action="store_true", help="print JSON")
 
 
-def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:,.1f} MiB"
-
-
 def run(args: argparse.Namespace) -> int:
-    from ..diskuse import cache_info, clean_caches
+    from ..diskuse import cache_info, clean_caches, mib
 
     action = getattr(args, "action", None) or "info"
     as_json = bool(getattr(args, "json", False))
@@ -38,8 +34,8 @@ def run(args: argparse.Namespace) -> int:
         for i in infos:
             label = "conda packages (rattler)" if i.cache == "conda" else "wheels (uv)"
             print(f"{label}: {i.path}")
-            print(f"  {_mib(i.total_bytes)} in {len(i.entries)} entries; {_mib(i.in_use_bytes)} linked into "
-                  f"environments ({sum(e.in_use for e in i.entries)} entries); clean would free {_mib(i.freeable_bytes)}")
+            print(f"  {mib(i.total_bytes)} in {len(i.entries)} entries; {mib(i.in_use_bytes)} linked into "
+                  f"environments ({sum(e.in_use for e in i.entries)} entries); clean would free {mib(i.freeable_bytes)}")
         return 0
     res = clean_caches(dry_run=args.dry_run)
     if as_json:
@@ -47,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
         sys.stdout.write("\n")
         return 1 if res.errors else 0
     verb = "would remove" if args.dry_run else "removed"
-    print(f"{verb} {len(res.removed)} cache entries, {_mib(res.freed_bytes)}; kept {res.kept_in_use} that "
+    print(f"{verb} {len(res.removed)} cache entries, {mib(res.freed_bytes)}; kept {res.kept_in_use} that "
           f"environments link to")
     for e in res.errors:
         print(f"error: could not remove {e}", file=sys.stderr)

@@ -51,9 +51,9 @@ def run(args: argparse.Namespace) -> int:
         else:
             gfx = amd.gfx  # type: ignore[union-attr]
     if gfx is not None:
-        import re
+        from ..machines import GFX_RX
 
-        if not re.match(r"^gfx[0-9a-f]{3,4}$", gfx):
+        if not GFX_RX.match(gfx):
             raise UsageError(f"--gfx must look like gfx1100 or gfx90a (got {gfx[:40]!r})")
         if cc is not None:
             raise UsageError("--gfx (AMD) cannot be combined with --cc (NVIDIA)")

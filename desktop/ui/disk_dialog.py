@@ -17,15 +17,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..diskuse import mib
 from .widgets import read_only_table
 from .worker import JobContext, JobError, JobRunner
 
 COLUMNS = (QT_TRANSLATE_NOOP("DiskDialog", "Environment"), QT_TRANSLATE_NOOP("DiskDialog", "Own"),
            QT_TRANSLATE_NOOP("DiskDialog", "Shared"), QT_TRANSLATE_NOOP("DiskDialog", "Location"))
-
-
-def _mib(n: int) -> str:
-    return f"{n / 1024 / 1024:,.1f} MiB"
 
 
 class DiskDialog(QDialog):
@@ -81,19 +78,19 @@ class DiskDialog(QDialog):
         self.table.setRowCount(len(rep.envs))
         for row, (env, size) in enumerate(rep.envs):
             own, shared = ((self.tr("could not measure"), "—") if getattr(size, "error", None)  # never "0 B"
-                           else (_mib(size.own_bytes), _mib(size.shared_bytes)))
+                           else (mib(size.own_bytes), mib(size.shared_bytes)))
             for col, text in enumerate((env.name, own, shared, env.prefix)):
                 self.table.setItem(row, col, QTableWidgetItem(text))
         self.table.resizeColumnsToContents()
         self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         self.totals.setText(self.tr("All environments: {envs} on disk; with TorchDesk's caches: {all} (hardlinked "
-                                    "files counted once).").format(envs=_mib(rep.envs_bytes), all=_mib(rep.all_bytes)))
+                                    "files counted once).").format(envs=mib(rep.envs_bytes), all=mib(rep.all_bytes)))
         lines = []
         for c in rep.caches:
             label = self.tr("Conda packages cache") if c.cache == "conda" else self.tr("Wheels cache")
             lines.append(self.tr("{cache} ({path}): {total}, of which {in_use} linked into environments; Clean would "
-                                 "free {freeable}.").format(cache=label, path=c.path, total=_mib(c.total_bytes),
-                                                            in_use=_mib(c.in_use_bytes), freeable=_mib(c.freeable_bytes)))
+                                 "free {freeable}.").format(cache=label, path=c.path, total=mib(c.total_bytes),
+                                                            in_use=mib(c.in_use_bytes), freeable=mib(c.freeable_bytes)))
         self.caches.setText("\n".join(lines))
 
     @Slot()
@@ -112,7 +109,7 @@ class DiskDialog(QDialog):
             self.cleaned, rep = result
             c = self.cleaned
             self.status.setText(self.tr("Removed {removed} cache entries, {freed}; kept {kept} that environments link "
-                                        "to.").format(removed=len(c.removed), freed=_mib(c.freed_bytes), kept=c.kept_in_use)
+                                        "to.").format(removed=len(c.removed), freed=mib(c.freed_bytes), kept=c.kept_in_use)
                                 + (" " + self.tr("Could not remove: {errors}").format(errors="; ".join(c.errors))
                                    if c.errors else ""))
             self.show_report(rep)
