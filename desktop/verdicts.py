@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .model import SmokeRun
-from .smoke import classify_error
+from .smoke.torchdesk_smoke_words import classify_error
 from .smokereport import (
     EXTENSION_CHECKS, KNOWN_CHECKS, cc_from_text, check_detail, first_words, gpu_names, last_line, no_cuda_words,
     platform_of, read_checks, stage_words, variant_of,

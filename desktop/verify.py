@@ -1,4 +1,4 @@
-"""Verify an environment: run desktop/smoke.py with the env's own python, then judge its report.
+"""Verify an environment: run desktop/smoke/torchdesk_smoke.py with the env's own python, then judge its report.
 
 `run_smoke` is the I/O edge (a subprocess under a timeout and a cancel token); `judge` is a pure function of the
 report and the compatibility data (verdicts.py), so every verdict can be tested on a replayed report.
@@ -19,11 +19,11 @@ from typing import Any, Callable
 from .model import SmokeRun
 from .paths import env_python
 from .sanitize import escape_controls, escape_line
-from .smoke import REPORT_MARKER
+from .smoke.torchdesk_smoke_words import REPORT_MARKER
 from .smokereport import gpus_covered
 from .verdicts import UNEXPECTED, UNEXPECTED_FIX, Judgement, judge_run
 
-SMOKE_SCRIPT = Path(__file__).with_name("smoke.py")
+SMOKE_SCRIPT = Path(__file__).parent / "smoke" / "torchdesk_smoke.py"  # its torchdesk_smoke_*.py siblings go with it
 
 
 @dataclass(frozen=True)
@@ -110,8 +110,9 @@ def run_smoke(python: str | os.PathLike[str], *, timeout: float = 300, on_line: 
     tmp = tempfile.mkdtemp(prefix="torchdesk-verify-")
     try:
         # A private copy in an empty folder: neither the script's package nor the user's cwd can shadow `torch`.
-        script = Path(tmp) / "torchdesk_smoke.py"
-        shutil.copyfile(SMOKE_SCRIPT, script)
+        for part in sorted(SMOKE_SCRIPT.parent.glob("torchdesk_smoke*.py")):
+            shutil.copyfile(part, Path(tmp) / part.name)
+        script = Path(tmp) / SMOKE_SCRIPT.name
         report_path = Path(tmp) / "report.json"
         # -E: no PYTHON* variables; -s: not the user's ~/.local site-packages (a torch there is not the env's).
         cmd = [os.fspath(python), "-E", "-s", "-u", str(script), str(report_path)]

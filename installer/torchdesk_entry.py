@@ -72,12 +72,13 @@ def bundle_check() -> int:
         return found
 
     def smoke_script():
-        import desktop.smoke
+        from desktop.verify import SMOKE_SCRIPT  # what verify copies and runs: the entry and its siblings
 
-        p = Path(desktop.smoke.__file__).resolve()
+        p = SMOKE_SCRIPT.resolve()
         if not p.is_file():
             raise FileNotFoundError(p)
-        compile(p.read_bytes(), str(p), "exec")  # a plain, readable .py file another Python can run
+        for part in sorted(p.parent.glob("torchdesk_smoke*.py")):
+            compile(part.read_bytes(), str(part), "exec")  # plain, readable .py files another Python can run
         return str(p)
 
     def uv_binary():

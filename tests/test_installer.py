@@ -99,6 +99,8 @@ def test_bundle_carries_its_parts(bundle: Path, clean_env: dict[str, str]) -> No
         assert checks["frozen"] is True
         # Data and the smoke script are read from inside the moved bundle, not from this checkout.
         assert Path(checks["smoke_script"]).resolve().is_relative_to(bundle.resolve())
+        bundled = {p.name for p in Path(checks["smoke_script"]).parent.glob("*.py")}
+        assert bundled == {p.name for p in (ROOT / "desktop" / "smoke").glob("*.py")}  # every part of the script
         assert checks["data_files"]["matrix.json"] == (ROOT / "desktop" / "resources" / "matrix.json").stat().st_size
         assert checks["rattler"]["matchspec"] == "pytorch-cuda"
         # The wheel stage's uv is the bundle's own (not one on PATH: the bare PATH holds nothing), and it runs.
@@ -110,8 +112,8 @@ def test_bundle_carries_its_parts(bundle: Path, clean_env: dict[str, str]) -> No
 
 
 def test_smoke_script_runs_under_another_python(bundle: Path, tmp_path: Path) -> None:
-    """Environments' own Pythons run the bundled smoke.py from disk; here the test's Python stands in."""
-    (smoke,) = [p for p in bundle.rglob("smoke.py") if p.parent.name == "desktop"]
+    """Environments' own Pythons run the bundled smoke script from disk; here the test's Python stands in."""
+    (smoke,) = [p for p in bundle.rglob("torchdesk_smoke.py") if p.parent.name == "smoke"]
     report_path = tmp_path / "report.json"
     env = {"HOME": str(tmp_path), "PATH": os.defpath, "PYTHONNOUSERSITE": "1"}
     r = subprocess.run([sys.executable, "-I", "-S", str(smoke), str(report_path)], env=env,

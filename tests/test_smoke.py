@@ -11,26 +11,59 @@ from pathlib import Path
 
 import pytest
 
-from desktop import smoke
+from desktop.smoke import torchdesk_smoke_words as smoke
 
 ROOT = Path(__file__).resolve().parent.parent
-SCRIPT = ROOT / "desktop" / "smoke.py"
+SCRIPT = ROOT / "desktop" / "smoke" / "torchdesk_smoke.py"
+# Every file of the folder: the script parts that verify copies next to each other, and the package __init__.
+PARTS = sorted((ROOT / "desktop" / "smoke").glob("*.py"))
+PART_IDS = [p.name for p in PARTS]
 DATA = Path(__file__).resolve().parent / "verify_data"
 
 
-def test_script_parses_as_python_3_6() -> None:
-    ast.parse(SCRIPT.read_text(encoding="utf-8"), feature_version=(3, 6))
+def test_the_folder_holds_the_script_parts() -> None:
+    assert {p.name for p in PARTS} == {"__init__.py", "torchdesk_smoke.py", "torchdesk_smoke_words.py",
+                                       "torchdesk_smoke_facts.py", "torchdesk_smoke_checks.py",
+                                       "torchdesk_smoke_ext.py"}
 
 
-def test_script_imports_only_the_standard_library_at_top_level() -> None:
-    tree = ast.parse(SCRIPT.read_text(encoding="utf-8"))
+@pytest.mark.parametrize("part", PARTS, ids=PART_IDS)
+def test_script_parses_as_python_3_6(part: Path) -> None:
+    ast.parse(part.read_text(encoding="utf-8"), feature_version=(3, 6))
+
+
+def _top_level_imports(part: Path) -> set[str]:
+    """Modules a file imports when it loads: its top-level imports, including those inside a top-level try."""
+    nodes: list[ast.stmt] = []
+    for node in ast.parse(part.read_text(encoding="utf-8")).body:
+        nodes.append(node)
+        if isinstance(node, ast.Try):
+            nodes.extend(node.body)
+            for handler in node.handlers:
+                nodes.extend(handler.body)
     names = set()
-    for node in tree.body:
+    for node in nodes:
         if isinstance(node, ast.Import):
             names.update(a.name.split(".")[0] for a in node.names)
         elif isinstance(node, ast.ImportFrom):
             names.add((node.module or "").split(".")[0])
+    return names
+
+
+@pytest.mark.parametrize("part", PARTS, ids=PART_IDS)
+def test_script_imports_only_the_standard_library_and_its_siblings_at_top_level(part: Path) -> None:
+    names = {n for n in _top_level_imports(part) if not n.startswith("torchdesk_smoke")}
     assert names <= set(sys.stdlib_module_names), names - set(sys.stdlib_module_names)
+
+
+def test_the_package_init_is_a_map_that_imports_nothing() -> None:
+    body = ast.parse((ROOT / "desktop" / "smoke" / "__init__.py").read_text(encoding="utf-8")).body
+    assert len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
+
+
+def test_the_words_the_core_imports_import_no_sibling() -> None:
+    assert not {n for n in _top_level_imports(SCRIPT.with_name("torchdesk_smoke_words.py"))
+                if n.startswith("torchdesk_smoke")}
 
 
 def _cases() -> list:
@@ -106,8 +139,9 @@ def test_a_torch_folder_in_the_working_directory_does_not_shadow(tmp_path: Path)
     fake.mkdir(parents=True)
     (fake / "__init__.py").write_text("raise RuntimeError('the fake torch was imported')\n")
     # The script lives next to the fake package too: neither location may be on sys.path.
-    script_copy = tmp_path / "cwd" / "smoke.py"
-    script_copy.write_text(SCRIPT.read_text())
+    for part in SCRIPT.parent.glob("torchdesk_smoke*.py"):
+        (tmp_path / "cwd" / part.name).write_text(part.read_text())
+    script_copy = tmp_path / "cwd" / SCRIPT.name
     p = subprocess.run([sys.executable, "-E", str(script_copy)], capture_output=True, text=True,
                        cwd=tmp_path / "cwd", timeout=120)
     line = [ln for ln in p.stdout.splitlines() if ln.startswith(smoke.REPORT_MARKER)][0]
@@ -116,7 +150,26 @@ def test_a_torch_folder_in_the_working_directory_does_not_shadow(tmp_path: Path)
 
 
 def test_module_import_runs_nothing() -> None:
-    code = "import desktop.smoke, sys; print('torch' in sys.modules)"
+    mods = ", ".join("desktop.smoke." + p.stem for p in PARTS if p.stem != "__init__")
+    code = f"import desktop.smoke, {mods}, sys; print('torch' in sys.modules)"
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert p.stdout.strip() == "False"
+
+
+def test_the_copied_parts_run_in_isolated_mode_too(tmp_path: Path) -> None:
+    """`python -I` puts no script folder on sys.path: the entry still finds its siblings, and then takes it off."""
+    folder = tmp_path / "copy"
+    folder.mkdir()
+    for part in SCRIPT.parent.glob("torchdesk_smoke*.py"):
+        (folder / part.name).write_text(part.read_text())
+    code = (f"import runpy, sys; runpy.run_path({str(folder / SCRIPT.name)!r}, run_name='not_main'); "
+            f"print(any(p == {str(folder)!r} for p in sys.path))")
+    p = subprocess.run([sys.executable, "-I", "-c", code], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == "True", p.stderr  # loading put the folder on the path
+    report = tmp_path / "report.json"
+    p = subprocess.run([sys.executable, "-I", str(folder / SCRIPT.name), str(report)], capture_output=True,
+                       text=True, cwd=tmp_path, timeout=120)
+    assert p.returncode == 0, p.stderr
+    rep = json.loads(report.read_text())
+    assert rep["complete"] and rep["import_torch"]["error"]["kind"] == "not_installed"

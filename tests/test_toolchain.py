@@ -182,7 +182,7 @@ def test_cli_create_toolchain_on_a_cpu_build_says_why_and_builds_nothing(home: P
     assert not (envs_dir() / "tcx").exists()
 
 
-# --- what verify reads back: desktop/smoke.py finds the toolchain through the activation script written here ----
+# --- what verify reads back: desktop/smoke/ finds the toolchain through the activation script written here ----
 
 def _written(tmp_path: Path, nvcc: bool = True, cuda_home: str = "lib/python3.12/site-packages/nvidia/cu13") -> Path:
     prefix = tmp_path / "env"
@@ -195,7 +195,7 @@ def _written(tmp_path: Path, nvcc: bool = True, cuda_home: str = "lib/python3.12
 
 
 def test_smoke_reads_the_toolchain_back_from_the_activation_script(tmp_path: Path) -> None:
-    from desktop.smoke import toolchain_info
+    from desktop.smoke.torchdesk_smoke_facts import toolchain_info
 
     prefix = _written(tmp_path)
     home = prefix / "lib/python3.12/site-packages/nvidia/cu13"
@@ -204,7 +204,7 @@ def test_smoke_reads_the_toolchain_back_from_the_activation_script(tmp_path: Pat
 
 
 def test_smoke_sees_no_toolchain_without_nvcc_or_script_or_outside_the_env(tmp_path: Path) -> None:
-    from desktop.smoke import toolchain_info
+    from desktop.smoke.torchdesk_smoke_facts import toolchain_info
 
     assert toolchain_info(str(tmp_path / "nothing")) is None
     assert toolchain_info(str(_written(tmp_path / "a", nvcc=False))) is None

@@ -522,7 +522,7 @@ def test_the_cuda_extension_source_compiles_with_the_real_nvcc(cpu_torch_python:
     import shutil
     import sysconfig
 
-    from desktop.smoke import EXT_CUDA
+    from desktop.smoke.torchdesk_smoke_ext import EXT_CUDA
 
     nvcc = shutil.which("nvcc")
     if nvcc is None:
